@@ -1,0 +1,3 @@
+import { writeVariants } from './schema-variants.js';
+
+writeVariants();

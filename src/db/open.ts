@@ -1,0 +1,110 @@
+import type { PrismaClient } from './generated/sqlite/client.js';
+import { dialectOf, type Dialect } from './dialect.js';
+import { parseDatabaseUrl, type DatabaseTarget, type Provider } from './url.js';
+
+/**
+ * The Prisma client type the package programs against. The three generated
+ * clients (one per provider) expose the same models and calls; the SQLite
+ * one stands for all of them in types.
+ */
+export type CeleryPrisma = PrismaClient;
+
+export interface Database extends AsyncDisposable {
+  readonly provider: Provider;
+  readonly target: DatabaseTarget;
+  readonly prisma: CeleryPrisma;
+  readonly dialect: Dialect;
+  /** Disconnects the client; only a Database opened from a URL owns one. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Connections in the pool (PostgreSQL, MySQL). Default 10. */
+  poolSize?: number;
+  /** Milliseconds SQLite waits on a locked file before failing. Default 5000. */
+  sqliteBusyTimeoutMs?: number;
+}
+
+/**
+ * Opens our tables' database from a URL, with the client and driver adapter
+ * of its provider. Sessions always run in UTC: PostgreSQL's adapter sends
+ * dates as UTC text without an offset and MySQL's DATETIME has no zone, so a
+ * non-UTC session would store wrong instants while reading them back "right".
+ */
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  const target = parseDatabaseUrl(url);
+  const prisma = await createClient(target, options);
+  if (target.provider === 'sqlite' && target.file !== ':memory:') {
+    // WAL lets beat, the camera and result writers share one file without
+    // readers blocking the writer.
+    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  }
+  return wrap(target, prisma, true);
+}
+
+/** Wraps a client the caller opened (and keeps owning) as a Database. */
+export function useDatabase(prisma: CeleryPrisma, url: string): Database {
+  return wrap(parseDatabaseUrl(url), prisma, false);
+}
+
+function wrap(target: DatabaseTarget, prisma: CeleryPrisma, owned: boolean): Database {
+  const close = async (): Promise<void> => {
+    if (owned) await prisma.$disconnect();
+  };
+  return {
+    provider: target.provider,
+    target,
+    prisma,
+    dialect: dialectOf(target.provider),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+async function createClient(target: DatabaseTarget, options: OpenOptions): Promise<CeleryPrisma> {
+  const poolSize = options.poolSize ?? 10;
+  switch (target.provider) {
+    case 'sqlite': {
+      const [{ PrismaClient }, { PrismaBetterSqlite3 }] = await Promise.all([
+        import('./generated/sqlite/client.js'),
+        import('@prisma/adapter-better-sqlite3'),
+      ]);
+      const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: options.sqliteBusyTimeoutMs ?? 5000 });
+      return new PrismaClient({ adapter });
+    }
+    case 'postgresql': {
+      const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+        import('./generated/postgresql/client.js'),
+        import('@prisma/adapter-pg'),
+      ]);
+      const adapter = new PrismaPg(
+        {
+          connectionString: target.connectionString,
+          max: poolSize,
+          options: `-c TimeZone=UTC -c search_path=${pgSearchPath(target.schema)}`,
+        },
+        { schema: target.schema },
+      );
+      return new PrismaClient({ adapter }) as unknown as CeleryPrisma;
+    }
+    case 'mysql': {
+      const [{ PrismaClient }, { PrismaMariaDb }] = await Promise.all([
+        import('./generated/mysql/client.js'),
+        import('@prisma/adapter-mariadb'),
+      ]);
+      const adapter = new PrismaMariaDb({
+        host: target.host,
+        port: target.port,
+        user: target.user,
+        password: target.password,
+        database: target.database,
+        connectionLimit: poolSize,
+        initSql: "SET time_zone = '+00:00'",
+      });
+      return new PrismaClient({ adapter }) as unknown as CeleryPrisma;
+    }
+  }
+}
+
+/** `-c search_path=…` value: the schema, quoted so any name survives. */
+const pgSearchPath = (schema: string): string => `"${schema.replace(/"/g, '""')}"`;
