@@ -2,12 +2,7 @@
 // history per provider; the provider comes from DATABASE_URL's scheme
 // (file: → sqlite, postgres(ql): → postgresql, mysql:/mariadb: → mysql) or
 // from PRISMA_CELERY_PROVIDER when no URL is set (e.g. for `prisma generate`).
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'prisma/config';
-
-// `prisma generate` needs no schema engine, but the CLI looks for one at
-// start and would try to download it; any existing file satisfies the look.
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(import.meta.url);
 
 const url = process.env.DATABASE_URL;
 const scheme = url?.split(':')[0];

@@ -1,0 +1,140 @@
+// One fresh database per test file and provider: a SQLite file, a
+// PostgreSQL database or a MariaDB database of its own, dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mariadb from 'mariadb';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { migrateDeploy } from '../../src/migrate/index.js';
+import { openDatabase, type Database } from '../../src/db/open.js';
+import type { Provider } from '../../src/db/url.js';
+import { selectedProviders } from './providers.js';
+import { missingServices } from './services.js';
+
+export const postgresAdminUrl = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const mysqlAdminUrl = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+const withDatabase = (adminUrl: string, name: string): string => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+export async function postgresAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function mysqlAdmin<T>(run: (conn: mariadb.Connection) => Promise<T>): Promise<T> {
+  const url = new URL(mysqlAdminUrl);
+  const conn = await mariadb.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+  });
+  try {
+    return await run(conn);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** A database made for one test file; `url` is valid between create and drop. */
+export class TestDatabase {
+  readonly provider: Provider;
+  readonly name = `pc_t_${randomBytes(5).toString('hex')}`;
+  #url: string | undefined;
+  readonly #opened: Database[] = [];
+
+  constructor(provider: Provider) {
+    this.provider = provider;
+  }
+
+  get url(): string {
+    if (!this.#url) throw new Error('test database used before beforeAll created it');
+    return this.#url;
+  }
+
+  async create(): Promise<string> {
+    switch (this.provider) {
+      case 'sqlite': {
+        const dir = join(tmpdir(), 'prisma-celery-tests');
+        mkdirSync(dir, { recursive: true });
+        this.#url = `file:${join(dir, `${this.name}.db`)}`;
+        break;
+      }
+      case 'postgresql':
+        await postgresAdmin((c) => c.query(`CREATE DATABASE "${this.name}"`));
+        this.#url = withDatabase(postgresAdminUrl, this.name);
+        break;
+      case 'mysql':
+        await mysqlAdmin((c) => c.query(`CREATE DATABASE \`${this.name}\``));
+        this.#url = withDatabase(mysqlAdminUrl, this.name);
+        break;
+    }
+    return this.#url;
+  }
+
+  /** Opens the package's Database on it; closed by drop(). */
+  async open(): Promise<Database> {
+    const db = await openDatabase(this.url);
+    this.#opened.push(db);
+    return db;
+  }
+
+  async drop(): Promise<void> {
+    await Promise.all(this.#opened.splice(0).map((db) => db.close()));
+    if (!this.#url) return;
+    switch (this.provider) {
+      case 'sqlite': {
+        const file = this.#url.slice('file:'.length);
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+        break;
+      }
+      case 'postgresql':
+        await postgresAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`));
+        break;
+      case 'mysql':
+        await mysqlAdmin((c) => c.query(`DROP DATABASE IF EXISTS \`${this.name}\``));
+        break;
+    }
+    this.#url = undefined;
+  }
+}
+
+export interface EachDatabaseOptions {
+  /** Apply the package's migrations before the tests (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Declares the same suite once per selected database (TEST_DBS), each on a
+ * database of its own. Outside CI a suite whose server is down is skipped
+ * with the reason printed by the global setup.
+ */
+export function describeEachDatabase(
+  title: string,
+  body: (db: TestDatabase) => void,
+  options: EachDatabaseOptions = {},
+): void {
+  for (const provider of selectedProviders()) {
+    const skip = provider !== 'sqlite' && missingServices().has(provider);
+    (skip ? describe.skip : describe)(`${title} [${provider}]`, () => {
+      const db = new TestDatabase(provider);
+      beforeAll(async () => {
+        await db.create();
+        if (options.migrate ?? true) await migrateDeploy(db.url);
+      });
+      afterAll(() => db.drop());
+      body(db);
+    });
+  }
+}
