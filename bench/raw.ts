@@ -38,11 +38,10 @@ export async function openRaw(target: DatabaseTarget): Promise<RawConnection> {
 
 function openSqlite(file: string): RawConnection {
   const db = new Sqlite(file);
-  // The package opens SQLite in WAL mode, where better-sqlite3's build makes
-  // synchronous=NORMAL the default (no fsync per commit); the floor must be
-  // measured under the same durability as the package, not the rollback
-  // journal's fsync-per-commit.
+  // The floor is measured under the package's own durability settings
+  // (src/db/open.ts): WAL, with an fsync of the log at every commit.
   db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
   return {
     dialect: dialectOf('sqlite'),
     maxParams: 32766, // better-sqlite3's SQLITE_MAX_VARIABLE_NUMBER

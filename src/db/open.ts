@@ -36,8 +36,12 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const prisma = await createClient(target, options);
   if (target.provider === 'sqlite' && target.file !== ':memory:') {
     // WAL lets beat, the camera and result writers share one file without
-    // readers blocking the writer.
+    // readers blocking the writer. better-sqlite3 is built to relax WAL
+    // commits to synchronous=NORMAL (no fsync); a stored result must survive
+    // a power cut, so ask for FULL. It is per connection, and the adapter
+    // holds one.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
   }
   return wrap(target, prisma, true);
 }
