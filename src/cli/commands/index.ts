@@ -1,0 +1,23 @@
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for `prisma-celery --help`. */
+  readonly summary: string;
+  // Loaded only when run or asked for its help, so `prisma-celery --help`
+  // and one command never pay for the others' imports (Prisma, amqplib).
+  readonly load: () => Promise<Command>;
+}
+
+/**
+ * Every command, in the order `prisma-celery --help` lists them. A new
+ * command is a module in this folder exporting a defineCommand(...) and one
+ * entry here; beat, cam, cleanup, schedule and serve join as they are built.
+ */
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'migrate',
+    summary: "Apply prisma-celery's migrations to the database, or show which are pending",
+    load: async () => (await import('./migrate.js')).migrate,
+  },
+];

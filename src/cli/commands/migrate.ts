@@ -1,0 +1,57 @@
+import { databaseUrl, logLevel } from '../../config/settings.js';
+import { migrateDeploy, migrateStatus, type MigrationStatus } from '../../migrate/index.js';
+import { defineCommand, UsageError } from '../command.js';
+
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+export const migrate = defineCommand({
+  usage: 'migrate <deploy|status> [options]',
+  description:
+    'Applies the migrations that ship with prisma-celery to the database, as `prisma migrate deploy` ' +
+    'would, or reports which are applied, pending or failed.',
+  actions: {
+    deploy: 'Apply every pending migration',
+    status: 'List applied, pending and failed migrations; exit 1 unless the database is up to date',
+  },
+  settings: [databaseUrl, logLevel],
+
+  async run({ positionals, settings, out, err }) {
+    const [action, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`migrate takes one action, got ${positionals.join(' ')}`);
+    if (action === 'deploy') {
+      // The engine's step-by-step lines are for debugging; the names applied are the result.
+      const log = settings.logLevel === 'debug' ? err : undefined;
+      const { applied } = await migrateDeploy(settings.databaseUrl, { log });
+      for (const name of applied) out(`Applied ${name}`);
+      out(applied.length === 0 ? 'No pending migrations to apply.' : `${plural(applied.length, 'migration')} applied`);
+      return 0;
+    }
+    if (action === 'status') {
+      const status = await migrateStatus(settings.databaseUrl);
+      for (const line of describeStatus(status)) out(line);
+      // Non-zero when not up to date, as `prisma migrate status` does, so scripts can gate on it.
+      return status.upToDate ? 0 : 1;
+    }
+    throw new UsageError(
+      action === undefined
+        ? 'migrate needs an action: deploy or status'
+        : `unknown migrate action "${action}" (use deploy or status)`,
+    );
+  },
+});
+
+function describeStatus({ applied, pending, failed, upToDate }: MigrationStatus): string[] {
+  const section = (title: string, names: string[]): string[] => [
+    `${title} (${names.length})`,
+    ...names.map((name) => `  ${name}`),
+  ];
+  const lines = [...section('Applied', applied), ...section('Pending', pending), ...section('Failed', failed)];
+  if (upToDate) return [...lines, 'Database schema is up to date.'];
+  const problems = [
+    ...(pending.length > 0
+      ? [`${plural(pending.length, 'pending migration')} (run prisma-celery migrate deploy)`]
+      : []),
+    ...(failed.length > 0 ? [`${plural(failed.length, 'failed migration')} to resolve`] : []),
+  ];
+  return [...lines, `Database schema is not up to date${problems.length > 0 ? `: ${problems.join('; ')}` : ''}.`];
+}

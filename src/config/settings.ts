@@ -1,0 +1,48 @@
+import { setting } from './setting.js';
+import { types } from './types.js';
+
+/*
+ * The settings table: every setting any command reads, in one place. Help,
+ * flag parsing, environment lookup and config-file checking are all derived
+ * from these rows. A command lists the rows it uses; a setting that only one
+ * command uses still belongs here, so a config file shared by every command
+ * is checked against one list of known keys.
+ */
+
+export const configFile = setting({
+  key: 'configFile',
+  flag: 'config',
+  env: 'PRISMA_CELERY_CONFIG',
+  type: types.text('<path>'),
+  inFile: false,
+  description: 'Config file to read instead of prisma-celery.config.{js,mjs,json} in the working directory',
+});
+
+export const databaseUrl = setting({
+  key: 'databaseUrl',
+  flag: 'database-url',
+  env: 'DATABASE_URL',
+  type: types.databaseUrl(),
+  default: 'file:./prisma-celery.db',
+  description: 'Database holding the tables: file:PATH (SQLite), postgresql://… or mysql://…',
+});
+
+export const brokerUrl = setting({
+  key: 'brokerUrl',
+  flag: 'broker',
+  env: 'BROKER_URL',
+  type: types.amqpUrl(),
+  default: 'amqp://guest:guest@127.0.0.1:5672//',
+  description: 'RabbitMQ broker that the Celery workers use',
+});
+
+export const logLevel = setting({
+  key: 'logLevel',
+  flag: 'log-level',
+  env: 'LOG_LEVEL',
+  type: types.oneOf(['debug', 'info', 'warn', 'error']),
+  default: 'info',
+  description: 'Least severe messages to print',
+});
+
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel] as const;
