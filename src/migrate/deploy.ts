@@ -1,0 +1,123 @@
+// `migrate deploy` and `migrate status` over any of the three providers.
+// The history checks are ours and the same everywhere; applying is done by
+// Prisma's schema engine (SQLite, PostgreSQL) or our MySQL applier.
+import { parseDatabaseUrl } from '../db/url.js';
+import { MigrationError } from '../errors.js';
+import { openMigrationConnection, type MigrationConnection } from './connection.js';
+import { applyWithEngine } from './engine-applier.js';
+import {
+  assertDeployable,
+  assertUnmodified,
+  compareHistory,
+  readDatabaseHistory,
+  type HistoryComparison,
+  type MigrationRecord,
+} from './history.js';
+import { readMigrationsFolder, type MigrationsFolder } from './migrations-dir.js';
+import { applyMysqlMigrations, withMysqlMigrateLock } from './mysql-applier.js';
+import { EngineFailure } from './wasm-engine.js';
+
+export interface MigrateOptions {
+  /** Receives one human-readable line per step. Default: silent. */
+  log?: (line: string) => void;
+  /**
+   * The provider's migrations folder. Default: the package's own
+   * prisma/migrations/<provider>. Tests point it elsewhere.
+   */
+  migrationsDir?: string;
+}
+
+export interface MigrationStatus {
+  /** Names recorded as applied (finished, not rolled back), oldest first. */
+  applied: string[];
+  /** Names in the migrations folder the database has not applied yet. */
+  pending: string[];
+  /** Names recorded as started but neither finished nor rolled back. */
+  failed: string[];
+  /** Nothing pending and nothing failed. */
+  upToDate: boolean;
+}
+
+export async function deployMigrations(url: string, options: MigrateOptions = {}): Promise<{ applied: string[] }> {
+  const log = options.log ?? (() => {});
+  const target = parseDatabaseUrl(url);
+  const folder = readMigrationsFolder(target.provider, options.migrationsDir);
+  const connection = await openMigrationConnection(target);
+  try {
+    const run = async (): Promise<string[]> => {
+      const history = await readDatabaseHistory(connection.adapter, connection.provider);
+      const comparison = compareHistory(folder, history);
+      assertDeployable(folder, history, comparison);
+      if (comparison.pending.length === 0) {
+        log('No pending migrations to apply.');
+        return [];
+      }
+      log(`${comparison.pending.length} migration(s) to apply: ${comparison.pending.map((m) => m.name).join(', ')}`);
+      const applied =
+        connection.provider === 'mysql'
+          ? await applyMysqlMigrations(connection.adapter, comparison.pending, history.hasTable, log)
+          : await applyViaEngine(connection, folder, history.hasTable, comparison);
+      log(`Applied ${applied.length} migration(s).`);
+      return applied;
+    };
+    const applied = connection.provider === 'mysql' ? await withMysqlMigrateLock(connection.adapter, run) : await run();
+    return { applied };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function applyViaEngine(
+  connection: MigrationConnection,
+  folder: MigrationsFolder,
+  hasTable: boolean,
+  before: HistoryComparison,
+): Promise<string[]> {
+  try {
+    return await applyWithEngine(connection, folder, hasTable);
+  } catch (error) {
+    if (!(error instanceof EngineFailure)) throw error;
+    // The engine recorded the failed migration (finished_at NULL, logs):
+    // name it, with the database's error.
+    const failed = await failedRecord(connection, folder, before);
+    if (failed) {
+      throw new MigrationError(
+        'P3018',
+        `Migration \`${failed.name}\` failed to apply: ${failed.logs?.trim() || error.message}`,
+        { cause: error, migration: failed.name },
+      );
+    }
+    const code = error.code ?? 'E_MIGRATION_ENGINE';
+    throw new MigrationError(code, `The schema engine could not apply the migrations: ${error.message}`, { cause: error });
+  }
+}
+
+async function failedRecord(
+  connection: MigrationConnection,
+  folder: MigrationsFolder,
+  before: HistoryComparison,
+): Promise<MigrationRecord | undefined> {
+  try {
+    const pendingNames = new Set(before.pending.map((m) => m.name));
+    const after = compareHistory(folder, await readDatabaseHistory(connection.adapter, connection.provider));
+    return after.failed.find((r) => pendingNames.has(r.name));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function migrationStatus(url: string, options: Pick<MigrateOptions, 'migrationsDir'> = {}): Promise<MigrationStatus> {
+  const target = parseDatabaseUrl(url);
+  const folder = readMigrationsFolder(target.provider, options.migrationsDir);
+  const connection = await openMigrationConnection(target);
+  try {
+    const history = await readDatabaseHistory(connection.adapter, connection.provider);
+    const comparison = compareHistory(folder, history);
+    assertUnmodified(folder, comparison);
+    const failed = comparison.failed.map((r) => r.name);
+    const pending = comparison.pending.map((m) => m.name);
+    return { applied: comparison.applied, pending, failed, upToDate: pending.length === 0 && failed.length === 0 };
+  } finally {
+    await connection.close();
+  }
+}
