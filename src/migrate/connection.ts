@@ -34,9 +34,7 @@ export async function openMigrationConnection(
       return connection('sqlite', execFallback(raw), options);
     }
     case 'postgresql': {
-      const raw = await openPostgres(target.connectionString, target.schema);
-      await ensurePostgresSchema(raw, target.schema);
-      return connection('postgresql', raw, options);
+      return connection('postgresql', await openPostgres(target.connectionString, target.schema), options);
     }
     case 'mysql': {
       const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');
@@ -78,7 +76,8 @@ export async function openPostgres(connectionString: string, schema: string): Pr
   return wholeScripts(await factory.connect());
 }
 
-async function ensurePostgresSchema(adapter: SqlDriverAdapter, schema: string): Promise<void> {
+/** Creates the URL's schema if it is missing (deploy does, under the migrate lock; status does not). */
+export async function ensurePostgresSchema(adapter: SqlDriverAdapter, schema: string): Promise<void> {
   const found = await queryRows(adapter, `SELECT 1 AS found FROM pg_namespace WHERE nspname = $1`, [schema]);
   // Created only when missing: CREATE SCHEMA IF NOT EXISTS still needs the
   // CREATE privilege on the database, which a user of an existing schema may lack.

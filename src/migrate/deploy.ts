@@ -3,7 +3,7 @@
 // Prisma's schema engine (SQLite, PostgreSQL) or our MySQL applier.
 import { parseDatabaseUrl } from '../db/url.js';
 import { MigrationError } from '../errors.js';
-import { openMigrationConnection, type MigrationConnection } from './connection.js';
+import { ensurePostgresSchema, openMigrationConnection, type MigrationConnection } from './connection.js';
 import { applyWithEngine } from './engine-applier.js';
 import {
   assertDeployable,
@@ -14,7 +14,8 @@ import {
   type MigrationRecord,
 } from './history.js';
 import { readMigrationsFolder, type MigrationsFolder } from './migrations-dir.js';
-import { applyMysqlMigrations, withMysqlMigrateLock } from './mysql-applier.js';
+import { withMigrateLock } from './migrate-lock.js';
+import { applyMysqlMigrations } from './mysql-applier.js';
 import { EngineFailure } from './wasm-engine.js';
 
 export interface MigrateOptions {
@@ -45,6 +46,7 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
   const connection = await openMigrationConnection(target);
   try {
     const run = async (): Promise<string[]> => {
+      if (target.provider === 'postgresql') await ensurePostgresSchema(connection.adapter, target.schema);
       const history = await readDatabaseHistory(connection.adapter, connection.provider);
       const comparison = compareHistory(folder, history);
       assertDeployable(folder, history, comparison);
@@ -60,7 +62,7 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
       log(`Applied ${applied.length} migration(s).`);
       return applied;
     };
-    const applied = connection.provider === 'mysql' ? await withMysqlMigrateLock(connection.adapter, run) : await run();
+    const applied = await withMigrateLock(target, connection.adapter, run);
     return { applied };
   } finally {
     await connection.close();

@@ -1,7 +1,8 @@
 // MySQL / MariaDB: the WASM schema engine has no MySQL connector, so this
 // does what the native engine's `migrate deploy` does, with the same
 // bookkeeping, so that the real Prisma CLI reads our history as its own:
-// - the advisory lock GET_LOCK('prisma_migrate', 10) for the whole run;
+// - the advisory lock GET_LOCK('prisma_migrate', 10) for the whole run
+//   (migrate-lock.ts);
 // - `_prisma_migrations` created with the engine's DDL (flavour/mysql.rs);
 // - per migration: a row (uuid, sha256 checksum, started_at) inserted
 //   before the script, applied_steps_count + 1 and finished_at after it;
@@ -10,13 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { MigrationError } from '../errors.js';
-import { execute, queryRows } from './connection.js';
+import { execute } from './connection.js';
 import { MIGRATIONS_TABLE } from './history.js';
 import type { MigrationFile } from './migrations-dir.js';
 import { splitMysqlStatements } from './sql-statements.js';
-
-const LOCK_NAME = 'prisma_migrate';
-const LOCK_TIMEOUT_SECONDS = 10;
 
 const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE ${MIGRATIONS_TABLE} (
     id                      VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -28,22 +26,6 @@ const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE ${MIGRATIONS_TABLE} (
     started_at              DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     applied_steps_count     INTEGER UNSIGNED NOT NULL DEFAULT 0
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`;
-
-/** Runs `work` holding Prisma's migrate lock on this (single) connection. */
-export async function withMysqlMigrateLock<T>(adapter: SqlDriverAdapter, work: () => Promise<T>): Promise<T> {
-  const [row] = await queryRows(adapter, `SELECT GET_LOCK('${LOCK_NAME}', ${LOCK_TIMEOUT_SECONDS}) AS locked`);
-  if (Number(row?.locked) !== 1) {
-    throw new MigrationError(
-      'E_MIGRATION_LOCK',
-      `another migration holds the lock '${LOCK_NAME}' (waited ${LOCK_TIMEOUT_SECONDS} s); try again when it has finished`,
-    );
-  }
-  try {
-    return await work();
-  } finally {
-    await queryRows(adapter, `SELECT RELEASE_LOCK('${LOCK_NAME}') AS released`);
-  }
-}
 
 /** Applies `pending` in order; call it under the lock. Returns the names applied. */
 export async function applyMysqlMigrations(

@@ -1,0 +1,278 @@
+// migrate deploy / status on real databases, each provider on a database of
+// its own. Scenarios that need an empty namespace get a fresh one: another
+// SQLite file, PostgreSQL schema or MySQL database.
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import mariadb from 'mariadb';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl, type Provider } from '../../src/db/url.js';
+import { MigrationError } from '../../src/errors.js';
+import { deployMigrations, migrationStatus } from '../../src/migrate/deploy.js';
+import { migrateDeploy, migrateStatus } from '../../src/migrate/index.js';
+import { packageMigrationsDir } from '../../src/migrate/migrations-dir.js';
+import { variantPath } from '../../scripts/schema-variants.js';
+import { describeEachDatabase, mysqlAdmin, postgresAdmin, type TestDatabase } from '../support/databases.js';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The package's migration names for a provider, oldest first. */
+const migrationNames = (provider: Provider): string[] =>
+  readdirSync(packageMigrationsDir(provider), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+
+/** Every @@map of the provider's schema variant: the tables the migrations must create. */
+const modelTables = (provider: Provider): string[] =>
+  [...readFileSync(variantPath(provider), 'utf8').matchAll(/@@map\("([^"]+)"\)/g)].map((m) => m[1]!).sort();
+
+/** Runs SQL on the database at `url` with its plain driver (not the code under test). */
+async function sql(url: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const target = parseDatabaseUrl(url);
+  switch (target.provider) {
+    case 'sqlite': {
+      const db = new Database(target.file);
+      try {
+        const stmt = db.prepare(text);
+        return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+      } finally {
+        db.close();
+      }
+    }
+    case 'postgresql': {
+      const client = new pg.Client({ connectionString: target.connectionString, options: `-c search_path="${target.schema}"` });
+      await client.connect();
+      try {
+        return (await client.query(text, params)).rows as Record<string, unknown>[];
+      } finally {
+        await client.end();
+      }
+    }
+    case 'mysql': {
+      const conn = await mariadb.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password, database: target.database });
+      try {
+        const rows: unknown = await conn.query(text, params);
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
+      } finally {
+        await conn.end();
+      }
+    }
+  }
+}
+
+/** Base tables of the URL's namespace (the ?schema= one on PostgreSQL). */
+async function tablesAt(url: string): Promise<string[]> {
+  const target = parseDatabaseUrl(url);
+  const rows =
+    target.provider === 'sqlite'
+      ? await sql(url, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+      : target.provider === 'postgresql'
+        ? await sql(url, `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`, [target.schema])
+        : await sql(url, `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'`);
+  return rows.map((r) => String(r.name)).sort();
+}
+
+/** A copy of the package's migrations folder that a test may change. */
+function copyOfMigrations(provider: Provider): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'prisma-celery-migrations-')), provider);
+  cpSync(packageMigrationsDir(provider), dir, { recursive: true });
+  return dir;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<MigrationError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MigrationError);
+  return error as MigrationError;
+}
+
+describeEachDatabase(
+  'migrate',
+  (db: TestDatabase) => {
+    const names = migrationNames(db.provider);
+    const cleanups: (() => Promise<void> | void)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    });
+
+    /** A URL to an empty namespace of its own, beside the test database. */
+    async function freshUrl(label: string): Promise<string> {
+      switch (db.provider) {
+        case 'sqlite': {
+          const file = join(dirname(db.url.slice('file:'.length)), `${db.name}_${label}.db`);
+          cleanups.push(() => {
+            for (const suffix of ['', '-wal', '-shm', '-journal', '-migrate.lock']) rmSync(file + suffix, { force: true });
+          });
+          return `file:${file}`;
+        }
+        case 'postgresql': {
+          const url = new URL(db.url);
+          url.searchParams.set('schema', label);
+          return url.toString();
+        }
+        case 'mysql': {
+          const name = `${db.name}_${label}`;
+          await mysqlAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
+          cleanups.push(() => mysqlAdmin((c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``)).then(() => {}));
+          const url = new URL(db.url);
+          url.pathname = `/${name}`;
+          return url.toString();
+        }
+      }
+    }
+
+    it('has migrations with the same names as the other providers', () => {
+      expect(names.length).toBeGreaterThan(0);
+      for (const other of ['sqlite', 'postgresql', 'mysql'] as const) expect(migrationNames(other)).toEqual(names);
+    });
+
+    it('deploys every table to a fresh database, then reports it up to date', async () => {
+      expect(await migrateStatus(db.url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
+
+      const lines: string[] = [];
+      const started = performance.now();
+      const { applied } = await migrateDeploy(db.url, { log: (line) => lines.push(line) });
+      const elapsed = performance.now() - started;
+
+      expect(applied).toEqual(names);
+      expect(await tablesAt(db.url)).toEqual([...modelTables(db.provider), '_prisma_migrations'].sort());
+      expect(await migrateStatus(db.url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
+      expect(lines.join('\n')).toContain(names[0]);
+      // Well under a second here; the bound only catches a stall (a lock
+      // wait, a timer keeping the engine busy).
+      expect(elapsed).toBeLessThan(3000);
+    });
+
+    it('applies nothing the second time', async () => {
+      const lines: string[] = [];
+      expect(await migrateDeploy(db.url, { log: (line) => lines.push(line) })).toEqual({ applied: [] });
+      expect(lines).toEqual(['No pending migrations to apply.']);
+      expect(await migrateStatus(db.url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
+    });
+
+    it('records each migration as Prisma does: sha256 of migration.sql, finished, one step, no logs', async () => {
+      const rows = await sql(db.url, 'SELECT * FROM _prisma_migrations ORDER BY migration_name');
+      expect(rows.map((r) => r.migration_name)).toEqual(names);
+      for (const row of rows) {
+        const file = readFileSync(join(packageMigrationsDir(db.provider), String(row.migration_name), 'migration.sql'), 'utf8');
+        expect(row.checksum).toBe(sha256(file));
+        expect(String(row.id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(row.finished_at).not.toBeNull();
+        expect(row.rolled_back_at).toBeNull();
+        expect(row.logs).toBeNull();
+        expect(Number(row.applied_steps_count)).toBe(1);
+      }
+    });
+
+    it('applies each migration once when deploys run at the same time', async () => {
+      const url = await freshUrl('concurrent');
+      const results = await Promise.all([migrateDeploy(url), migrateDeploy(url), migrateDeploy(url)]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(names);
+      expect(await migrateStatus(url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
+    });
+
+    it('refuses a database that holds other tables but no migration history (P3005)', async () => {
+      const url = await freshUrl('nonempty');
+      const target = parseDatabaseUrl(url);
+      if (target.provider === 'postgresql') await sql(url, `CREATE SCHEMA "${target.schema}"`);
+      await sql(url, 'CREATE TABLE users_own_table (id INTEGER PRIMARY KEY)');
+
+      const error = await rejection(migrateDeploy(url));
+      expect(error.code).toBe('P3005');
+      expect(error.message).toContain('The database schema is not empty');
+      expect(error.message).toContain('users_own_table');
+      expect(await tablesAt(url)).toEqual(['users_own_table']);
+      expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
+    });
+
+    it('names a failed migration, records it, and refuses to go on until it is rolled back (P3018, P3009)', async () => {
+      const url = await freshUrl('failing');
+      const dir = copyOfMigrations(db.provider);
+      cleanups.push(() => rmSync(dirname(dir), { recursive: true, force: true }));
+      const broken = '29991231000000_broken';
+      mkdirSync(join(dir, broken));
+      writeFileSync(join(dir, broken, 'migration.sql'), 'CREATE TABLE broken_first (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n');
+
+      const failure = await rejection(deployMigrations(url, { migrationsDir: dir }));
+      expect(failure.code).toBe('P3018');
+      expect(failure.migration).toBe(broken);
+      expect(failure.message).toContain(broken);
+      expect(failure.message).toContain('no_such_table');
+      expect(failure.cause).toBeDefined();
+
+      const [row] = await sql(url, `SELECT * FROM _prisma_migrations WHERE migration_name = '${broken}'`);
+      expect(row?.finished_at).toBeNull();
+      expect(String(row?.logs)).toContain('no_such_table');
+      expect(await migrationStatus(url, { migrationsDir: dir })).toEqual({ applied: names, pending: [], failed: [broken], upToDate: false });
+
+      const refusal = await rejection(deployMigrations(url, { migrationsDir: dir }));
+      expect(refusal.code).toBe('P3009');
+      expect(refusal.message).toContain(broken);
+
+      // What `prisma migrate resolve --rolled-back` does, then a fixed file.
+      await sql(url, `UPDATE _prisma_migrations SET rolled_back_at = CURRENT_TIMESTAMP WHERE migration_name = '${broken}'`);
+      writeFileSync(join(dir, broken, 'migration.sql'), 'CREATE TABLE IF NOT EXISTS broken_first (id INTEGER);\n');
+      expect(await deployMigrations(url, { migrationsDir: dir })).toEqual({ applied: [broken] });
+      expect(await migrationStatus(url, { migrationsDir: dir })).toEqual({ applied: [...names, broken], pending: [], failed: [], upToDate: true });
+    });
+
+    it('refuses when an applied migration file has changed since', async () => {
+      const url = await freshUrl('edited');
+      const dir = copyOfMigrations(db.provider);
+      cleanups.push(() => rmSync(dirname(dir), { recursive: true, force: true }));
+      await deployMigrations(url, { migrationsDir: dir });
+      appendFileSync(join(dir, names[0]!, 'migration.sql'), '\n-- edited after it was applied\n');
+
+      for (const attempt of [() => deployMigrations(url, { migrationsDir: dir }), () => migrationStatus(url, { migrationsDir: dir })]) {
+        const error = await rejection(attempt());
+        expect(error.code).toBe('E_MIGRATION_MODIFIED');
+        expect(error.migration).toBe(names[0]);
+        expect(error.message).toContain(names[0]);
+      }
+    });
+
+    it.runIf(db.provider === 'postgresql')(
+      'puts the tables and _prisma_migrations in the ?schema= schema, beside a public schema that is not empty',
+      async () => {
+        // A database of its own, so that "public" holds only the user's table.
+        const name = `${db.name}_schemas`;
+        await postgresAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+        cleanups.push(() => postgresAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}));
+        const publicUrl = new URL(db.url);
+        publicUrl.pathname = `/${name}`;
+        await sql(publicUrl.toString(), 'CREATE TABLE users_own_table (id INTEGER PRIMARY KEY)');
+        const url = new URL(publicUrl);
+        url.searchParams.set('schema', 'celery_x');
+
+        // status reads only: the schema does not exist before the deploy.
+        expect(await migrateStatus(url.toString())).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
+        expect(await sql(publicUrl.toString(), `SELECT 1 FROM pg_namespace WHERE nspname = 'celery_x'`)).toEqual([]);
+
+        expect(await migrateDeploy(url.toString())).toEqual({ applied: names });
+        expect(await tablesAt(url.toString())).toEqual([...modelTables(db.provider), '_prisma_migrations'].sort());
+        expect(await tablesAt(publicUrl.toString())).toEqual(['users_own_table']);
+        expect(await migrateStatus(url.toString())).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
+      },
+    );
+  },
+  { migrate: false },
+);
+
+describe('migrate (no database)', () => {
+  it('refuses a migrations folder locked to another provider (P3019)', async () => {
+    const dir = copyOfMigrations('sqlite');
+    try {
+      writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+      const error = await rejection(deployMigrations(`file:${join(dir, 'never-created.db')}`, { migrationsDir: dir }));
+      expect(error.code).toBe('P3019');
+    } finally {
+      rmSync(dirname(dir), { recursive: true, force: true });
+    }
+  });
+});
