@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Provider } from '../src/db/url.js';
 import { sharedConnectionFactory } from '../src/migrate/adapter-fixes.js';
+import { describeError } from '../src/migrate/migration-failure.js';
 import { LOCKFILE, packageMigrationsDir, readMigrationsFolder, toEngineMigrationList } from '../src/migrate/migrations-dir.js';
 import { startSchemaEngine } from '../src/migrate/wasm-engine.js';
 import { variantPath } from './schema-variants.js';
@@ -53,22 +54,26 @@ const postgresAdminUrl =
 
 const directoryName = `${timestamp(new Date())}_${name}`;
 
-const scripts: Record<'sqlite' | 'postgresql', string> = {
-  sqlite: await engineDiff('sqlite', sqliteScratch),
-  postgresql: await engineDiff('postgresql', () => postgresScratch(postgresAdminUrl)),
-};
-
-const unchanged = Object.values(scripts).every(isEmptyScript);
-if (unchanged && !values.empty) {
-  console.log('The schemas match the committed migrations: nothing to write (pass --empty for a data migration).');
-  process.exit(0);
+try {
+  await main();
+} catch (error) {
+  console.error(`new-migration: ${describeError(error)}`);
+  process.exit(1);
 }
 
-for (const provider of ['sqlite', 'postgresql'] as const) {
-  writeMigration(provider, scripts[provider]);
+async function main(): Promise<void> {
+  const scripts: Record<'sqlite' | 'postgresql', string> = {
+    sqlite: await engineDiff('sqlite', sqliteScratch),
+    postgresql: await engineDiff('postgresql', () => postgresScratch(postgresAdminUrl)),
+  };
+  if (Object.values(scripts).every(isEmptyScript) && !values.empty) {
+    console.log('The schemas match the committed migrations: nothing to write (pass --empty for a data migration).');
+    return;
+  }
+  for (const provider of ['sqlite', 'postgresql'] as const) writeMigration(provider, scripts[provider]);
+  writeMigration('mysql', mysqlPlaceholder());
+  console.log(`\nNow hand-write prisma/migrations/mysql/${directoryName}/migration.sql; the PostgreSQL one shows what changes.`);
 }
-writeMigration('mysql', mysqlPlaceholder());
-console.log(`\nNow hand-write prisma/migrations/mysql/${directoryName}/migration.sql; the PostgreSQL one shows what changes.`);
 
 /** SQL taking the committed history of `provider` to its variant schema. */
 async function engineDiff(provider: 'sqlite' | 'postgresql', scratch: () => Promise<ScratchDatabases>): Promise<string> {
@@ -79,7 +84,7 @@ async function engineDiff(provider: 'sqlite' | 'postgresql', scratch: () => Prom
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const engine = await startSchemaEngine(sharedConnectionFactory(databases.main, databases.openShadow));
+    const engine = await startSchemaEngine(sharedConnectionFactory(databases.main, { openShadow: databases.openShadow }));
     try {
       const result = await engine.call('diff', (e) =>
         e.diff({

@@ -103,16 +103,41 @@ function override(adapter: SqlDriverAdapter, methods: Partial<SqlDriverAdapter>)
   };
 }
 
+export interface SharedFactoryOptions {
+  /** Where the engine replays migrations when it needs a shadow database. */
+  openShadow?: () => Promise<SqlDriverAdapter>;
+  /**
+   * Sees every error the connection throws at the engine. The engine turns
+   * them into its own words ("No such table: x"); this keeps the server's
+   * code and text for the report.
+   */
+  onError?: (error: unknown) => void;
+}
+
 /**
  * A factory the engine can call `connect()` on as often as it likes: each
  * call returns the same connection, whose dispose() does nothing (the owner
- * closes it). Shadow databases come from `openShadow`, when given.
+ * closes it).
  */
 export function sharedConnectionFactory(
   adapter: SqlDriverAdapter,
-  openShadow?: () => Promise<SqlDriverAdapter>,
+  options: SharedFactoryOptions = {},
 ): SqlMigrationAwareDriverAdapterFactory {
-  const view = override(adapter, { dispose: async () => {} });
+  const seen = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      options.onError?.(error);
+      throw error;
+    }
+  };
+  const view = override(adapter, {
+    queryRaw: (query) => seen(() => adapter.queryRaw(query)),
+    executeRaw: (query) => seen(() => adapter.executeRaw(query)),
+    executeScript: (script) => seen(() => adapter.executeScript(script)),
+    dispose: async () => {},
+  });
+  const { openShadow } = options;
   return {
     provider: adapter.provider,
     adapterName: adapter.adapterName,

@@ -15,6 +15,8 @@ export interface MigrationConnection extends AsyncDisposable {
   readonly adapter: SqlDriverAdapter;
   /** For the WASM schema engine (SQLite, PostgreSQL only). */
   readonly engineFactory: SqlMigrationAwareDriverAdapterFactory | undefined;
+  /** The last error the connection threw at the engine, if any (and forgets it). */
+  takeEngineError(): unknown;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,9 @@ export async function openMigrationConnection(
           database: target.database,
           // One connection: GET_LOCK belongs to a session.
           connectionLimit: 1,
+          // The pool retries a failing connect until this runs out, and
+          // only then reports why (a wrong password, say).
+          acquireTimeout: 5_000,
           initSql: "SET time_zone = '+00:00'",
         },
         // DDL and anything else a migration may hold, without preparing it.
@@ -93,10 +98,20 @@ function connection(provider: Provider, adapter: SqlDriverAdapter, options: Conn
     closed = true;
     await adapter.dispose();
   };
+  let engineError: unknown;
+  const engineFactory =
+    provider === 'mysql'
+      ? undefined
+      : sharedConnectionFactory(adapter, { openShadow: options.openShadow, onError: (error) => (engineError = error) });
   return {
     provider,
     adapter,
-    engineFactory: provider === 'mysql' ? undefined : sharedConnectionFactory(adapter, options.openShadow),
+    engineFactory,
+    takeEngineError: () => {
+      const error = engineError;
+      engineError = undefined;
+      return error;
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

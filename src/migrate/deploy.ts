@@ -1,6 +1,7 @@
 // `migrate deploy` and `migrate status` over any of the three providers.
 // The history checks are ours and the same everywhere; applying is done by
 // Prisma's schema engine (SQLite, PostgreSQL) or our MySQL applier.
+import { existsSync } from 'node:fs';
 import { parseDatabaseUrl } from '../db/url.js';
 import { MigrationError } from '../errors.js';
 import { ensurePostgresSchema, openMigrationConnection, type MigrationConnection } from './connection.js';
@@ -13,6 +14,7 @@ import {
   type HistoryComparison,
   type MigrationRecord,
 } from './history.js';
+import { applyMigrationErrorText, databaseErrorOf, describeError, withoutSpanTrace } from './migration-failure.js';
 import { readMigrationsFolder, type MigrationsFolder } from './migrations-dir.js';
 import { withMigrateLock } from './migrate-lock.js';
 import { applyMysqlMigrations } from './mysql-applier.js';
@@ -43,30 +45,43 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
   const log = options.log ?? (() => {});
   const target = parseDatabaseUrl(url);
   const folder = readMigrationsFolder(target.provider, options.migrationsDir);
-  const connection = await openMigrationConnection(target);
+  let connection: MigrationConnection | undefined;
   try {
-    const run = async (): Promise<string[]> => {
-      if (target.provider === 'postgresql') await ensurePostgresSchema(connection.adapter, target.schema);
-      const history = await readDatabaseHistory(connection.adapter, connection.provider);
-      const comparison = compareHistory(folder, history);
-      assertDeployable(folder, history, comparison);
-      if (comparison.pending.length === 0) {
-        log('No pending migrations to apply.');
-        return [];
-      }
-      log(`${comparison.pending.length} migration(s) to apply: ${comparison.pending.map((m) => m.name).join(', ')}`);
-      const applied =
-        connection.provider === 'mysql'
-          ? await applyMysqlMigrations(connection.adapter, comparison.pending, history.hasTable, log)
-          : await applyViaEngine(connection, folder, history.hasTable, comparison);
-      log(`Applied ${applied.length} migration(s).`);
-      return applied;
-    };
-    const applied = await withMigrateLock(target, connection.adapter, run);
+    const opened = (connection = await openMigrationConnection(target));
+    const applied = await withMigrateLock(target, opened.adapter, async () => {
+      if (target.provider === 'postgresql') await ensurePostgresSchema(opened.adapter, target.schema);
+      return applyPending(opened, folder, log);
+    });
     return { applied };
+  } catch (error) {
+    throw asMigrationError(error, `migrate deploy failed on the ${target.provider} database`);
   } finally {
-    await connection.close();
+    await connection?.close();
   }
+}
+
+/** Under the migrate lock: check the history, then apply what is pending. */
+async function applyPending(connection: MigrationConnection, folder: MigrationsFolder, log: (line: string) => void): Promise<string[]> {
+  const history = await readDatabaseHistory(connection.adapter, connection.provider);
+  const comparison = compareHistory(folder, history);
+  assertDeployable(folder, history, comparison);
+  if (comparison.pending.length === 0) {
+    log('No pending migrations to apply.');
+    return [];
+  }
+  log(`${comparison.pending.length} migration(s) to apply: ${comparison.pending.map((m) => m.name).join(', ')}`);
+  const applied =
+    connection.provider === 'mysql'
+      ? await applyMysqlMigrations(connection.adapter, comparison.pending, history.hasTable, log)
+      : await applyViaEngine(connection, folder, history.hasTable, comparison);
+  log(`Applied ${applied.length} migration(s).`);
+  return applied;
+}
+
+/** Errors of our own pass through; anything else (unreachable server, missing privilege…) is wrapped. */
+function asMigrationError(error: unknown, context: string): MigrationError {
+  if (error instanceof MigrationError) return error;
+  return new MigrationError('E_MIGRATION_DATABASE', `${context}: ${describeError(error)}`, { cause: error });
 }
 
 async function applyViaEngine(
@@ -75,22 +90,29 @@ async function applyViaEngine(
   hasTable: boolean,
   before: HistoryComparison,
 ): Promise<string[]> {
+  connection.takeEngineError();
   try {
     return await applyWithEngine(connection, folder, hasTable);
   } catch (error) {
     if (!(error instanceof EngineFailure)) throw error;
+    const databaseError = connection.takeEngineError();
     // The engine recorded the failed migration (finished_at NULL, logs):
-    // name it, with the database's error.
+    // name it, with the database's own error where the adapter saw one.
     const failed = await failedRecord(connection, folder, before);
     if (failed) {
-      throw new MigrationError(
-        'P3018',
-        `Migration \`${failed.name}\` failed to apply: ${failed.logs?.trim() || error.message}`,
-        { cause: error, migration: failed.name },
-      );
+      const info =
+        databaseError !== undefined
+          ? databaseErrorOf(databaseError)
+          : { code: 'none', message: withoutSpanTrace(failed.logs?.trim() || error.message) };
+      throw new MigrationError('P3018', applyMigrationErrorText(failed.name, info), {
+        cause: databaseError ?? error,
+        migration: failed.name,
+      });
     }
     const code = error.code ?? 'E_MIGRATION_ENGINE';
-    throw new MigrationError(code, `The schema engine could not apply the migrations: ${error.message}`, { cause: error });
+    throw new MigrationError(code, `The schema engine could not apply the migrations: ${withoutSpanTrace(error.message)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -111,15 +133,23 @@ async function failedRecord(
 export async function migrationStatus(url: string, options: Pick<MigrateOptions, 'migrationsDir'> = {}): Promise<MigrationStatus> {
   const target = parseDatabaseUrl(url);
   const folder = readMigrationsFolder(target.provider, options.migrationsDir);
-  const connection = await openMigrationConnection(target);
+  if (target.provider === 'sqlite' && target.file !== ':memory:' && !existsSync(target.file)) {
+    // Opening would create the file: status only reads.
+    const pending = folder.migrations.map((m) => m.name);
+    return { applied: [], pending, failed: [], upToDate: pending.length === 0 };
+  }
+  let connection: MigrationConnection | undefined;
   try {
+    connection = await openMigrationConnection(target);
     const history = await readDatabaseHistory(connection.adapter, connection.provider);
     const comparison = compareHistory(folder, history);
     assertUnmodified(folder, comparison);
     const failed = comparison.failed.map((r) => r.name);
     const pending = comparison.pending.map((m) => m.name);
     return { applied: comparison.applied, pending, failed, upToDate: pending.length === 0 && failed.length === 0 };
+  } catch (error) {
+    throw asMigrationError(error, `migrate status failed on the ${target.provider} database`);
   } finally {
-    await connection.close();
+    await connection?.close();
   }
 }

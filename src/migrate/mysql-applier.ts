@@ -13,6 +13,7 @@ import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { MigrationError } from '../errors.js';
 import { execute } from './connection.js';
 import { MIGRATIONS_TABLE } from './history.js';
+import { applyMigrationErrorText, databaseErrorOf } from './migration-failure.js';
 import type { MigrationFile } from './migrations-dir.js';
 import { splitMysqlStatements } from './sql-statements.js';
 
@@ -49,7 +50,7 @@ export async function applyMysqlMigrations(
       try {
         await execute(adapter, statement);
       } catch (cause) {
-        const logs = failureLogs(migration.name, index, cause);
+        const logs = applyMigrationErrorText(migration.name, databaseErrorOf(cause), index);
         await execute(adapter, `UPDATE ${MIGRATIONS_TABLE} SET logs = ? WHERE id = ?`, [logs, id]);
         throw new MigrationError('P3018', logs, { cause, migration: migration.name });
       }
@@ -59,26 +60,4 @@ export async function applyMysqlMigrations(
     applied.push(migration.name);
   }
   return applied;
-}
-
-/** The native engine's P3018 text (user-facing-errors ApplyMigrationError). */
-function failureLogs(name: string, statementIndex: number, cause: unknown): string {
-  const { code, message } = databaseError(cause);
-  return (
-    'A migration failed to apply. New migrations cannot be applied before the error is recovered from. ' +
-    'Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
-    `Migration name: ${name}\n\nDatabase error code: ${code}\n\nDatabase error:\n${message}\n\n` +
-    `Please check the query number ${statementIndex + 1} from the migration file.\n`
-  );
-}
-
-/** The server's error code and text, from a DriverAdapterError (kind "mysql") or any error. */
-function databaseError(error: unknown): { code: string; message: string } {
-  const cause = (error as { cause?: { kind?: string; code?: unknown; message?: unknown; originalCode?: unknown; originalMessage?: unknown } })
-    ?.cause;
-  if (cause?.kind === 'mysql') return { code: String(cause.code), message: String(cause.message) };
-  if (cause?.originalMessage !== undefined) {
-    return { code: String(cause.originalCode ?? 'none'), message: String(cause.originalMessage) };
-  }
-  return { code: 'none', message: error instanceof Error ? error.message : String(error) };
 }

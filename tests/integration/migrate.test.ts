@@ -2,7 +2,7 @@
 // its own. Scenarios that need an empty namespace get a fresh one: another
 // SQLite file, PostgreSQL schema or MySQL database.
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -235,6 +235,25 @@ describeEachDatabase(
         expect(error.migration).toBe(names[0]);
         expect(error.message).toContain(names[0]);
       }
+    });
+
+    it.runIf(db.provider === 'sqlite')('status leaves a missing SQLite file uncreated', async () => {
+      const url = await freshUrl('missing');
+      expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
+      expect(existsSync(url.slice('file:'.length))).toBe(false);
+    });
+
+    it('reports an unreachable database as a MigrationError naming the cause', async () => {
+      const url =
+        db.provider === 'sqlite'
+          ? 'file:/nonexistent-dir-for-prisma-celery/x.db'
+          : db.provider === 'postgresql'
+            ? 'postgresql://postgres@127.0.0.1:1/x'
+            : 'mysql://root@127.0.0.1:1/x';
+      const error = await rejection(migrateDeploy(url));
+      expect(error.code).toBe('E_MIGRATION_DATABASE');
+      expect(error.message).toContain(`failed on the ${db.provider} database`);
+      expect(error.cause).toBeDefined();
     });
 
     it.runIf(db.provider === 'postgresql')(
