@@ -1,0 +1,62 @@
+import { connect, type ChannelModel } from 'amqplib';
+import { ConfigError } from '../errors.js';
+import { BrokerError, redactUrl } from './errors.js';
+
+/** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
+export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
+
+export const consoleLog: BrokerLog = (level, message, error) => {
+  if (level === 'info') return;
+  const write = level === 'error' ? console.error : console.warn;
+  if (error === undefined) write(`[prisma-celery] ${message}`);
+  else write(`[prisma-celery] ${message}:`, error);
+};
+
+export interface ConnectOptions {
+  /** Heartbeat in seconds; 0 turns heartbeats off. Default: what the broker suggests (60 on RabbitMQ). */
+  heartbeat?: number;
+  /** Default: warnings and errors to the console. */
+  log?: BrokerLog;
+}
+
+/**
+ * Opens an amqplib connection and reports its errors, closes and flow-control
+ * blocks through `log`. The caller owns it and closes it.
+ */
+export async function connectBroker(url: string, options: ConnectOptions = {}): Promise<ChannelModel> {
+  const log = options.log ?? consoleLog;
+  const where = redactUrl(url);
+  let target = url;
+  if (options.heartbeat !== undefined) {
+    checkHeartbeat(options.heartbeat);
+    // amqplib reads the heartbeat from the URL's query only.
+    const parsed = new URL(url);
+    parsed.searchParams.set('heartbeat', String(options.heartbeat));
+    target = parsed.toString();
+  }
+  let connection: ChannelModel;
+  try {
+    connection = await connect(target);
+  } catch (error) {
+    throw new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${messageOf(error)}`, { cause: error });
+  }
+  connection.on('error', (error: Error) => log('error', `connection to ${where} failed`, error));
+  connection.on('close', (error?: Error) => {
+    if (error) log('warn', `connection to ${where} closed`, error);
+    else log('info', `connection to ${where} closed`);
+  });
+  // RabbitMQ blocks publishers during a memory or disk alarm; confirms stop coming.
+  connection.on('blocked', (reason: string) => log('warn', `broker ${where} blocked publishing: ${reason}`));
+  connection.on('unblocked', () => log('info', `broker ${where} unblocked publishing`));
+  return connection;
+}
+
+export function checkHeartbeat(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 65535) {
+    throw new ConfigError(`heartbeat must be a whole number of seconds from 0 to 65535 (got ${seconds})`);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
