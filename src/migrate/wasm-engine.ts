@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   bindMigrationAwareSqlAdapterFactory,
   type ErrorCapturingSqlMigrationAwareDriverAdapterFactory,
@@ -36,28 +37,36 @@ interface WasmApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 let loading: Promise<BindgenModule> | undefined;
+let generation = 0;
+// The compiled module is kept: instantiating it again is cheap.
+let compiled: { wasmFile: string; module: object } | undefined;
 
 /**
  * Instantiates the engine's .wasm once per process. Node 20 cannot `import`
  * a .wasm file, so the module is compiled by hand and handed to the
- * wasm-bindgen glue the package ships. Two imports are replaced: the
- * engine's timers are unref'ed (its 10 s lock timeout would otherwise keep
- * Node alive after the work is done).
+ * wasm-bindgen glue the package ships. The engine's timers are unref'ed
+ * (its 10 s lock timeout would otherwise keep Node alive after the work is
+ * done). After a panic the instance is not trusted again: the next call
+ * gets a fresh instance with a fresh copy of the glue (whose state is
+ * module-level), imported under another URL.
  */
 export function loadSchemaEngineModule(): Promise<BindgenModule> {
   loading ??= (async () => {
     globalThis.PRISMA_WASM_PANIC_REGISTRY ??= newPanicRegistry();
-    const glue: BindgenModule = await import('@prisma/schema-engine-wasm/schema_engine_bg');
     const require = createRequire(import.meta.url);
-    const wasmFile = join(dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
+    const dir = dirname(require.resolve('@prisma/schema-engine-wasm'));
+    const glueUrl = pathToFileURL(join(dir, 'schema_engine_bg.js'));
+    if (generation > 0) glueUrl.search = `?instance=${generation}`;
+    const glue = (await import(glueUrl.href)) as BindgenModule;
     const imports: Record<string, unknown> = { ...glue };
     for (const [name, fn] of Object.entries(glue) as [string, unknown][]) {
       if (name.startsWith('__wbg_setTimeout_') && typeof fn === 'function') {
         imports[name] = (...args: unknown[]): unknown => unrefTimer((fn as (...a: unknown[]) => unknown)(...args));
       }
     }
-    const module = new wasmApi.Module(readFileSync(wasmFile));
-    const instance = new wasmApi.Instance(module, { './schema_engine_bg.js': imports });
+    const wasmFile = join(dir, 'schema_engine_bg.wasm');
+    if (compiled?.wasmFile !== wasmFile) compiled = { wasmFile, module: new wasmApi.Module(readFileSync(wasmFile)) };
+    const instance = new wasmApi.Instance(compiled.module, { './schema_engine_bg.js': imports });
     glue.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start(): void }).__wbindgen_start();
     return glue;
@@ -66,6 +75,12 @@ export function loadSchemaEngineModule(): Promise<BindgenModule> {
     loading = undefined;
   });
   return loading;
+}
+
+/** Drops the instance after a panic; the next start makes a new one. */
+function discardInstance(): void {
+  loading = undefined;
+  generation += 1;
 }
 
 function unrefTimer(timer: unknown): unknown {
@@ -128,7 +143,14 @@ export async function startSchemaEngine(
         throw toEngineFailure(command, error, bound);
       }
     },
-    free: () => engine.free(),
+    free: () => {
+      // After a panic the instance refuses every call, free() included.
+      try {
+        engine.free();
+      } catch {
+        // nothing left to release
+      }
+    },
   };
 }
 
@@ -139,6 +161,7 @@ function toEngineFailure(
 ): EngineFailure {
   if (!(error instanceof Error)) return new EngineFailure(`schema engine ${command} failed: ${String(error)}`, undefined, error);
   if (error.name === 'RuntimeError') {
+    discardInstance();
     const panic = globalThis.PRISMA_WASM_PANIC_REGISTRY?.get() || error.message;
     return new EngineFailure(`schema engine panicked during ${command}: ${panic}`, undefined, error);
   }

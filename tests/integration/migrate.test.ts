@@ -13,7 +13,9 @@ import { parseDatabaseUrl, type Provider } from '../../src/db/url.js';
 import { MigrationError } from '../../src/errors.js';
 import { deployMigrations, migrationStatus } from '../../src/migrate/deploy.js';
 import { migrateDeploy, migrateStatus } from '../../src/migrate/index.js';
+import { openMigrationConnection } from '../../src/migrate/connection.js';
 import { packageMigrationsDir } from '../../src/migrate/migrations-dir.js';
+import { EngineFailure, startSchemaEngine } from '../../src/migrate/wasm-engine.js';
 import { variantPath } from '../../scripts/schema-variants.js';
 import { describeEachDatabase, mysqlAdmin, postgresAdmin, type TestDatabase } from '../support/databases.js';
 
@@ -241,6 +243,21 @@ describeEachDatabase(
       const url = await freshUrl('missing');
       expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
       expect(existsSync(url.slice('file:'.length))).toBe(false);
+    });
+
+    it.runIf(db.provider === 'sqlite')('recovers from an engine panic: the next deploy gets a fresh engine', async () => {
+      const url = await freshUrl('panic');
+      const connection = await openMigrationConnection(parseDatabaseUrl(url));
+      try {
+        const engine = await startSchemaEngine(connection.engineFactory!);
+        const panic = await engine.call('debugPanic', async (e) => e.debugPanic()).then(() => undefined, (e: unknown) => e);
+        expect(panic).toBeInstanceOf(EngineFailure);
+        expect((panic as Error).message).toContain('debugPanic artificial panic');
+        engine.free();
+      } finally {
+        await connection.close();
+      }
+      expect(await migrateDeploy(url)).toEqual({ applied: names });
     });
 
     it('reports an unreachable database as a MigrationError naming the cause', async () => {
