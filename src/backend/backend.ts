@@ -1,0 +1,297 @@
+/**
+ * The result backend: Celery task states and results in celery_taskmeta,
+ * groups in celery_tasksetmeta, on the database the URL (or Database) names.
+ * It satisfies celery-node's backend contract (isReady, disconnect,
+ * storeResult, getTaskMeta) and adds marks, full records, waits, groups,
+ * forget and expiry.
+ */
+import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
+import { openDatabase, type Database } from '../db/open.js';
+import { parseDatabaseUrl } from '../db/url.js';
+import { ConfigError } from '../errors.js';
+import { BackendClosedError, BackendDatabaseError, BackendNotMigratedError, InvalidArgumentError } from './errors.js';
+import { expire, type CleanupReport, type StatementRunner } from './expiry.js';
+import { decodeGroup, groupSql, type GroupRecord } from './groups.js';
+import { mergeWrites, type TaskWrite } from './guard.js';
+import { IsolationCheck } from './isolation.js';
+import { pendingMeta, revokedException, type TaskMeta } from './meta.js';
+import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions, type ResultBackendOptions } from './options.js';
+import { metaFromRow, readSql, recordFromRow, type MetaRow, type RecordRow, type TaskRecord } from './reads.js';
+import { upsertParams, upsertSql } from './store-sql.js';
+import { buildWrite, checkId, type TaskDetails } from './task-write.js';
+import { isMissingSchema, isTransient, withRetry } from './transient.js';
+import { waitForReady, type WaitOptions } from './wait.js';
+import { WriteBatcher } from './write-batcher.js';
+
+/** Statement size at which coalesced writes are split, well under MySQL's default max_allowed_packet (16 MiB). */
+const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
+/** A row's bytes besides its text columns (ids, dates, SQL per row). */
+const ROW_OVERHEAD_BYTES = 400;
+
+export interface CleanupOptions {
+  /** Rows done longer ago than this are expired: ms, or a duration such as "1d". */
+  expires: number | string;
+  /** Rows per statement; default the backend's cleanupBatchSize. */
+  batchSize?: number;
+}
+
+interface Session {
+  readonly db: Database;
+  readonly batcher: WriteBatcher<TaskWrite>;
+  readonly isolation: IsolationCheck;
+}
+
+export class PrismaResultBackend implements AsyncDisposable {
+  readonly #source: string | Database;
+  readonly #options: ResolvedOptions;
+  #session: Promise<Session> | undefined;
+  #started: Session | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * `database`: a URL (the backend opens the database and closes it in
+   * close()) or a Database you opened (you keep owning it). No I/O happens
+   * here; start() — or the first call that needs the database — connects.
+   */
+  constructor(database: string | Database, options: ResultBackendOptions = {}) {
+    if (typeof database === 'string') parseDatabaseUrl(database);
+    else if (typeof database !== 'object' || database === null || !('prisma' in database) || !('dialect' in database)) {
+      throw new ConfigError('the result backend needs a database URL or a Database from openDatabase()/useDatabase()');
+    }
+    this.#source = database;
+    this.#options = resolveOptions(options);
+    reporters.set(this, (event) => this.#emit(event));
+  }
+
+  /** Connects and checks that the tables exist. Called by every operation that needs it; safe to call again. */
+  async start(): Promise<void> {
+    await this.#ready();
+  }
+
+  /** Waits for writes already accepted, then disconnects a database the backend opened. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** celery-node's contract: resolves once the backend can be used. */
+  isReady(): Promise<void> {
+    return this.start();
+  }
+
+  /** celery-node's contract: the same as close(). */
+  disconnect(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Stores a task's state (celery-node calls it with SUCCESS and the value,
+   * or FAILURE and the thrown error). Resolves once the row is committed.
+   * The row never moves backwards: a late STARTED does not undo a SUCCESS.
+   */
+  async storeResult(taskId: string, result: unknown, state: string, details: TaskDetails = {}): Promise<void> {
+    if (this.#closing) throw new BackendClosedError();
+    const built = buildWrite(taskId, state, result, details, this.#options, new Date());
+    // Enqueued in this very call once started, so close() (which waits for
+    // the queue) can never slip between a store's acceptance and its write.
+    const session = this.#started ?? (await this.#ready());
+    for (const event of built.events) this.#emit(event);
+    await session.batcher.enqueue(built.write);
+    if (built.error) throw built.error;
+  }
+
+  /** STARTED, with what is known about the run; `dateStarted` defaults to now. */
+  markStarted(taskId: string, details: TaskDetails = {}): Promise<void> {
+    return this.storeResult(taskId, null, STARTED, { ...details, dateStarted: details.dateStarted ?? new Date() });
+  }
+
+  markSucceeded(taskId: string, result: unknown, details: TaskDetails = {}): Promise<void> {
+    return this.storeResult(taskId, result, SUCCESS, details);
+  }
+
+  /** FAILURE with the error as Celery stores exceptions; the traceback defaults to the error's stack. */
+  markFailed(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
+    return this.storeResult(taskId, error, FAILURE, details);
+  }
+
+  markRetry(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
+    return this.storeResult(taskId, error, RETRY, details);
+  }
+
+  /** REVOKED with Celery's TaskRevokedError(reason). */
+  markRevoked(taskId: string, reason = 'revoked', details: TaskDetails = {}): Promise<void> {
+    return this.storeResult(taskId, revokedException(reason), REVOKED, details);
+  }
+
+  /** Celery's meta; an unknown (or expired) id reads as PENDING. */
+  async getTaskMeta(taskId: string): Promise<TaskMeta> {
+    const id = checkId('task', taskId);
+    const session = await this.#ready();
+    const rows = await this.#query<MetaRow>(session, 'read', readSql(session.db.dialect).meta, [id]);
+    const row = rows[0];
+    if (row !== undefined) return metaFromRow(id, row);
+    await session.isolation.missed(id);
+    return pendingMeta(id);
+  }
+
+  /** Everything stored about a task, or null when nothing (visible) is. */
+  async getTask(taskId: string): Promise<TaskRecord | null> {
+    const id = checkId('task', taskId);
+    const session = await this.#ready();
+    const rows = await this.#query<RecordRow>(session, 'read', readSql(session.db.dialect).record, [id]);
+    return rows[0] === undefined ? null : recordFromRow(id, rows[0]);
+  }
+
+  /** The result once the task succeeds; rejects with TaskFailedError, TaskTimeoutError or the signal's reason. */
+  async waitFor(taskId: string, options: WaitOptions = {}): Promise<unknown> {
+    const id = checkId('task', taskId);
+    return waitForReady(() => this.getTaskMeta(id), id, options, this.#options.pollInterval);
+  }
+
+  /** Deletes the task's row (after any write of it still on its way). */
+  async forget(taskId: string): Promise<void> {
+    const id = checkId('task', taskId);
+    const session = await this.#ready();
+    await session.batcher.settled();
+    await this.#execute(session, 'forget', readSql(session.db.dialect).forget, [id]);
+  }
+
+  /** Saves a group's member task ids (replacing what the group held). */
+  async saveGroup(groupId: string, taskIds: readonly string[]): Promise<void> {
+    const id = checkId('group', groupId);
+    if (!Array.isArray(taskIds)) throw new InvalidArgumentError('a group\'s task ids must be an array of strings');
+    const members = taskIds.map((taskId) => checkId('task', taskId));
+    const session = await this.#ready();
+    await this.#execute(session, 'save group', groupSql(session.db.dialect).save, [id, JSON.stringify(members), new Date()]);
+  }
+
+  async restoreGroup(groupId: string): Promise<GroupRecord | null> {
+    const id = checkId('group', groupId);
+    const session = await this.#ready();
+    const rows = await this.#query<{ result: unknown; date_done: unknown }>(session, 'restore group', groupSql(session.db.dialect).restore, [id]);
+    return rows[0] === undefined ? null : decodeGroup(id, rows[0]);
+  }
+
+  /** Resolves to whether there was a group to delete. */
+  async deleteGroup(groupId: string): Promise<boolean> {
+    const id = checkId('group', groupId);
+    const session = await this.#ready();
+    return (await this.#execute(session, 'delete group', groupSql(session.db.dialect).remove, [id])) > 0;
+  }
+
+  /** Hides task and group rows done longer ago than `expires`, then deletes hidden rows, in bounded batches. */
+  async cleanup(options: CleanupOptions): Promise<CleanupReport> {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('cleanup needs { expires }');
+    const expiresMs = resolveExpires(options.expires);
+    const batchSize = options.batchSize ?? this.#options.cleanupBatchSize;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InvalidArgumentError(`batchSize must be a whole number of 1 or more, got ${String(batchSize)}`);
+    }
+    const session = await this.#ready();
+    const runner: StatementRunner = {
+      execute: (sql, params) => this.#execute(session, 'cleanup', sql, params),
+      query: (sql, params) => this.#query(session, 'cleanup', sql, params),
+    };
+    return expire(runner, session.db.dialect, new Date(Date.now() - expiresMs), batchSize);
+  }
+
+  /** Write statements sent so far (coalesced writes share one). */
+  get writeStatements(): number {
+    return this.#started?.batcher.statements ?? 0;
+  }
+
+  #ready(): Promise<Session> {
+    if (this.#closing) return Promise.reject(new BackendClosedError());
+    this.#session ??= this.#open().catch((error: unknown) => {
+      this.#session = undefined; // a later call may try again (the database may come up)
+      throw error;
+    });
+    return this.#session;
+  }
+
+  async #open(): Promise<Session> {
+    const owned = typeof this.#source === 'string';
+    const db = typeof this.#source === 'string' ? await openDatabase(this.#source, this.#options.database) : this.#source;
+    const session: Session = {
+      db,
+      isolation: new IsolationCheck(db),
+      batcher: new WriteBatcher<TaskWrite>({
+        key: (write) => write.taskId,
+        merge: mergeWrites,
+        size: (write) =>
+          ROW_OVERHEAD_BYTES + [write.result, write.traceback, write.meta, write.args, write.kwargs].reduce((n, text) => n + (text?.length ?? 0), 0),
+        write: (writes) => this.#write(session, writes),
+        splitOn: (error) => !(error instanceof BackendDatabaseError && error.transient),
+        maxItems: this.#options.maxBatchRows,
+        maxBytes: MAX_STATEMENT_BYTES,
+      }),
+    };
+    try {
+      for (const probe of readSql(db.dialect).probe) await this.#query(session, 'start', probe, []);
+    } catch (error) {
+      if (owned) await db.close();
+      if (error instanceof BackendDatabaseError && isMissingSchema(error.cause)) {
+        throw new BackendNotMigratedError(
+          'the result backend\'s tables or columns are missing: apply the migrations (prisma-celery migrate deploy)',
+          { cause: error.cause },
+        );
+      }
+      throw error;
+    }
+    this.#started = session;
+    return session;
+  }
+
+  async #shutdown(): Promise<void> {
+    const pending = this.#session;
+    if (pending === undefined) return;
+    const session = await pending.catch(() => undefined);
+    if (session === undefined) return;
+    await session.batcher.settled();
+    if (typeof this.#source === 'string') await session.db.close();
+  }
+
+  #write(session: Session, writes: readonly TaskWrite[]): Promise<number> {
+    return this.#execute(session, 'store', upsertSql(session.db.dialect, writes.length), upsertParams(writes, new Date()));
+  }
+
+  #execute(session: Session, operation: string, sql: string, params: unknown[]): Promise<number> {
+    return this.#withRetry(operation, () => session.db.prisma.$executeRawUnsafe(sql, ...params));
+  }
+
+  #query<T>(session: Session, operation: string, sql: string, params: unknown[]): Promise<T[]> {
+    return this.#withRetry(operation, () => session.db.prisma.$queryRawUnsafe<T[]>(sql, ...params));
+  }
+
+  async #withRetry<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(run, this.#options.retry, (notice) => this.#emit({ type: 'retry', operation, ...notice }));
+    } catch (error) {
+      const transient = isTransient(error);
+      throw new BackendDatabaseError(
+        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${(error as Error).message ?? String(error)}`,
+        { cause: error, transient },
+      );
+    }
+  }
+
+  /** Hands an event to onEvent; a hook that throws is reported, never allowed to break a write. */
+  #emit(event: BackendEvent): void {
+    try {
+      this.#options.onEvent(event);
+    } catch (error) {
+      console.error('prisma-celery: the result backend\'s onEvent hook threw:', error);
+    }
+  }
+}
+
+const reporters = new WeakMap<PrismaResultBackend, (event: BackendEvent) => void>();
+
+/** Hands an event to the backend's onEvent (for the celery-node helpers; not part of the public API). */
+export function reportTo(backend: PrismaResultBackend, event: BackendEvent): void {
+  reporters.get(backend)?.(event);
+}

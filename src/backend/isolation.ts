@@ -1,0 +1,76 @@
+/**
+ * django-celery's MySQL warning: a poller that keeps one REPEATABLE-READ
+ * snapshot (a transaction around the polling loop, or a pooled connection
+ * left inside one) sees the row as it was at its first read, so a missing
+ * id may stay missing forever. When the same missing id is polled again,
+ * the session's level is read once, and a REPEATABLE-READ session gets one
+ * Node warning per backend.
+ */
+import type { Database } from '../db/open.js';
+
+export const TX_ISOLATION_WARNING = 'TxIsolationWarning';
+
+const UNKNOWN_SYSTEM_VARIABLE = 1193;
+/** Missing ids remembered; enough for any set of concurrent waits, bounded for a long-running reader. */
+const REMEMBERED_MISSES = 1000;
+
+export class IsolationCheck {
+  readonly #db: Database;
+  readonly #misses = new Set<string>();
+  #done: boolean;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#done = db.provider !== 'mysql';
+  }
+
+  /** Called after a read found no row for `taskId`. */
+  async missed(taskId: string): Promise<void> {
+    if (this.#done) return;
+    if (!this.#misses.has(taskId)) {
+      if (this.#misses.size >= REMEMBERED_MISSES) this.#misses.clear();
+      this.#misses.add(taskId);
+      return;
+    }
+    this.#done = true;
+    this.#misses.clear();
+    let level: string | undefined;
+    try {
+      level = await this.#level();
+    } catch {
+      // The check only advises; a failed one must not fail the read that
+      // triggered it. A later repeated miss tries again.
+      this.#done = false;
+      return;
+    }
+    if (level?.toUpperCase().replace(/[\s_]/g, '-') !== 'REPEATABLE-READ') return;
+    process.emitWarning(
+      `Polling for task ${taskId}, which is not stored yet, on a MySQL/MariaDB session whose transaction isolation is ` +
+        'REPEATABLE-READ: a poll inside a long transaction keeps seeing its first snapshot and may never see the result. ' +
+        'Commit between polls, or set transaction_isolation (tx_isolation on MariaDB) to READ-COMMITTED.',
+      { type: TX_ISOLATION_WARNING, code: 'PRISMA_CELERY_TX_ISOLATION' },
+    );
+  }
+
+  async #level(): Promise<string | undefined> {
+    try {
+      return await this.#read('@@transaction_isolation');
+    } catch (error) {
+      // MariaDB before 11.1 knows only the old name; MySQL 8 only the new one.
+      if (mysqlCode(error) !== UNKNOWN_SYSTEM_VARIABLE) throw error;
+      return await this.#read('@@tx_isolation');
+    }
+  }
+
+  async #read(variable: string): Promise<string | undefined> {
+    const rows = await this.#db.prisma.$queryRawUnsafe<{ level: unknown }[]>(`SELECT ${variable} AS level`);
+    const level = rows[0]?.level;
+    return typeof level === 'string' ? level : undefined;
+  }
+}
+
+function mysqlCode(error: unknown): number | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } } | null)?.meta
+    ?.driverAdapterError?.cause;
+  return cause?.kind === 'mysql' && typeof cause.code === 'number' ? cause.code : undefined;
+}

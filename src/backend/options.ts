@@ -1,0 +1,143 @@
+/**
+ * The result backend's one options object: every field with its default,
+ * resolved and checked once, with messages that say what is allowed.
+ */
+import { parseDuration } from '../config/duration.js';
+import type { OpenOptions } from '../db/open.js';
+import { ConfigError } from '../errors.js';
+import type { RetryPolicy } from './transient.js';
+
+/** What the backend reports that no caller's promise can carry. */
+export type BackendEvent =
+  /** A transient database error; the statement is tried again after `delayMs`. */
+  | { type: 'retry'; operation: string; attempt: number; delayMs: number; error: unknown }
+  /** A store nobody awaited failed for good (celery-node's Worker does not await its stores). */
+  | { type: 'store-failed'; taskId: string; state: string; error: unknown }
+  /** A read nobody can be told about failed (celery-node polls without handling errors); the poll reads null. */
+  | { type: 'read-failed'; taskId: string; error: unknown }
+  /** A celery-node worker received a task it has no handler for; it was stored as FAILURE (NotRegistered). */
+  | { type: 'unregistered-task'; taskId: string; name: string }
+  /** A celery-node worker could not handle a message at all (no task id, undecodable body…). */
+  | { type: 'message-error'; taskId: string | null; error: unknown }
+  /** args/kwargs were over maxResultBytes and were stored as null; the task itself was stored. */
+  | { type: 'args-dropped'; taskId: string; bytes: number };
+
+export interface RedactInput {
+  readonly taskId: string;
+  readonly name: string | null;
+  readonly args: unknown;
+  readonly kwargs: unknown;
+}
+
+export interface ResultBackendOptions {
+  /**
+   * Largest result stored, in bytes of JSON (UTF-8). A bigger result is
+   * stored as FAILURE (ResultTooLargeError) and the store rejects; tracebacks
+   * are cut to it; args/kwargs over it are stored as null. Default 1 MiB;
+   * between 1 KiB and 64 MiB (MySQL's max_allowed_packet must exceed it).
+   */
+  maxResultBytes?: number;
+  /** Store task args and kwargs (name, worker, queue… are always stored). Default true. */
+  storeArgs?: boolean;
+  /** Rewrites args/kwargs before they are stored, e.g. to mask secrets. Default: stored as given. */
+  redactArgs?: (input: RedactInput) => { args: unknown; kwargs: unknown };
+  /** Most task writes per multi-row statement when concurrent writes are coalesced. Default 256; 1 to 1000. */
+  maxBatchRows?: number;
+  /**
+   * Retrying transient database errors (lost connection, deadlock,
+   * serialization failure, SQLite busy, lock wait timeout). Defaults:
+   * 6 attempts in all, waits from 20 ms doubling up to 2000 ms, with jitter.
+   */
+  retry?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number };
+  /** waitFor()'s poll interval in ms when the call gives none. Default 500 (Celery's); 1 to 60000. */
+  pollInterval?: number;
+  /** Rows hidden or deleted per cleanup statement, so no statement holds locks for long. Default 5000; 100 to 100000. */
+  cleanupBatchSize?: number;
+  /** Receives {@link BackendEvent}s. Default: failures and unregistered tasks go to console.error, the rest is dropped. */
+  onEvent?: (event: BackendEvent) => void;
+  /** Pool size and SQLite busy timeout for a database opened from a URL; ignored when you pass a Database. */
+  database?: OpenOptions;
+}
+
+export interface ResolvedOptions {
+  readonly maxResultBytes: number;
+  readonly storeArgs: boolean;
+  readonly redactArgs: ResultBackendOptions['redactArgs'];
+  readonly maxBatchRows: number;
+  readonly retry: RetryPolicy;
+  readonly pollInterval: number;
+  readonly cleanupBatchSize: number;
+  readonly onEvent: (event: BackendEvent) => void;
+  readonly database: OpenOptions;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function callback<F>(name: string, value: unknown): F | undefined {
+  if (value === undefined || typeof value === 'function') return value as F | undefined;
+  throw new ConfigError(`${name} must be a function, got ${typeof value}`);
+}
+
+export function defaultOnEvent(event: BackendEvent): void {
+  switch (event.type) {
+    case 'store-failed':
+      console.error(`prisma-celery: storing ${event.state} for task ${event.taskId} failed:`, event.error);
+      break;
+    case 'read-failed':
+      console.error(`prisma-celery: reading task ${event.taskId} failed:`, event.error);
+      break;
+    case 'message-error':
+      console.error(`prisma-celery: a celery-node worker could not handle task ${event.taskId ?? '(no id)'}:`, event.error);
+      break;
+    case 'unregistered-task':
+      console.error(`prisma-celery: task ${event.taskId} names "${event.name}", which this worker has no handler for; stored as FAILURE`);
+      break;
+    default:
+      break;
+  }
+}
+
+export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new ConfigError('result backend options must be an object');
+  const retry = options.retry ?? {};
+  const minDelayMs = integer('retry.minDelayMs', retry.minDelayMs, 20, 1, 60_000);
+  const maxDelayMs = integer('retry.maxDelayMs', retry.maxDelayMs, Math.max(2000, minDelayMs), minDelayMs, 300_000);
+  if (options.storeArgs !== undefined && typeof options.storeArgs !== 'boolean') {
+    throw new ConfigError(`storeArgs must be true or false, got ${String(options.storeArgs)}`);
+  }
+  return {
+    maxResultBytes: integer('maxResultBytes', options.maxResultBytes, MiB, KiB, 64 * MiB),
+    storeArgs: options.storeArgs ?? true,
+    redactArgs: callback('redactArgs', options.redactArgs),
+    maxBatchRows: integer('maxBatchRows', options.maxBatchRows, 256, 1, 1000),
+    retry: { attempts: integer('retry.attempts', retry.attempts, 6, 1, 20), minDelayMs, maxDelayMs },
+    pollInterval: integer('pollInterval', options.pollInterval, 500, 1, 60_000),
+    cleanupBatchSize: integer('cleanupBatchSize', options.cleanupBatchSize, 5000, 100, 100_000),
+    onEvent: callback('onEvent', options.onEvent) ?? defaultOnEvent,
+    database: options.database ?? {},
+  };
+}
+
+/**
+ * An expiry age in ms: a number of ms, or a duration as the CLI takes it
+ * (`1d`, `12h`, `90s`). Bare numbers in text are seconds, as in the CLI.
+ */
+export function resolveExpires(expires: unknown): number {
+  if (typeof expires === 'number' && Number.isFinite(expires) && expires >= 0) return expires;
+  if (typeof expires === 'string') {
+    const seconds = parseDuration(expires);
+    if (seconds !== undefined) return seconds * 1000;
+  }
+  throw new ConfigError(
+    `expires must be a number of milliseconds (0 or more) or a duration such as "1d", "12h" or "90s", got ${JSON.stringify(expires) ?? String(expires)}`,
+  );
+}
