@@ -8,12 +8,23 @@ export type { MigrationStatus };
 
 /**
  * Applies every pending migration of the package to the database at `url`
- * (file:, postgresql://…[?schema=…], mysql:// or mariadb://). Idempotent:
- * a database that is up to date is left alone. Throws MigrationError: P3005
- * for a non-empty database without migration history, P3009 while a failed
- * migration is recorded, P3018 when a migration fails (naming it, with the
- * database's error as cause), E_MIGRATION_MODIFIED when an applied
- * migration's file has changed.
+ * (file:, postgresql://…[?schema=…], mysql:// or mariadb://), as
+ * `prisma migrate deploy` would: one deploy at a time per database (the
+ * native engine's locks), `_prisma_migrations` kept as Prisma keeps it.
+ * Idempotent: a database that is up to date is left alone. On PostgreSQL
+ * the URL's schema is created if missing and holds `_prisma_migrations`.
+ *
+ * Throws MigrationError, classified by `code`:
+ * - P3005: the database (schema) holds other tables but no migration history;
+ * - P3009: a failed migration is recorded; resolve it first;
+ * - P3018: a migration failed to apply (`migration` names it; the cause is
+ *   the database's error);
+ * - P3019: the migrations folder is locked to another provider;
+ * - E_MIGRATION_MODIFIED: an applied migration's file has changed since;
+ * - E_MIGRATION_LOCK: another deploy held the lock for 10 s;
+ * - E_MIGRATION_DATABASE: the database could not be used (unreachable,
+ *   refused, missing privilege…; the cause is the driver's error);
+ * - E_MIGRATIONS_DIR: the package's migrations cannot be read.
  */
 export async function migrateDeploy(
   url: string,
@@ -22,7 +33,12 @@ export async function migrateDeploy(
   return deployMigrations(url, { log: options?.log });
 }
 
-/** Which of the package's migrations the database at `url` has applied, lacks, or failed. */
+/**
+ * Which of the package's migrations the database at `url` has applied,
+ * lacks, or failed. Reads only (creates no schema, file or table). Throws
+ * MigrationError E_MIGRATION_MODIFIED when an applied migration's file has
+ * changed, E_MIGRATION_DATABASE when the database cannot be read.
+ */
 export async function migrateStatus(url: string): Promise<MigrationStatus> {
   return migrationStatus(url);
 }
