@@ -1,5 +1,6 @@
 /** The implemented workloads; a new one is a file beside this and a line here. */
 import type { Workload, WorkloadId } from '../workload.js';
 import { w0 } from './w0.js';
+import { w4 } from './w4.js';
 
-export const workloads: Partial<Record<WorkloadId, Workload>> = { w0 };
+export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w4 };

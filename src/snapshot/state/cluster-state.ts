@@ -111,6 +111,20 @@ export class ClusterState {
     return this.events;
   }
 
+  /** Task rows the next drain would give: changed tasks plus handed-back rows. Grows while snapshots fail. */
+  get pendingTaskCount(): number {
+    return this.pendingTasks.size;
+  }
+
+  /**
+   * Forgets up to `count` pending task changes, oldest first, so a long
+   * database outage cannot exhaust memory; the caller counts and reports
+   * them. Returns how many were forgotten.
+   */
+  dropOldestTaskChanges(count: number): number {
+    return this.pendingTasks.dropOldest(count);
+  }
+
   /** Tasks dropped to stay within `maxTasks`, since construction. */
   get evictedTasks(): number {
     return this.tasksEvicted;

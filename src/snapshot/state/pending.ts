@@ -26,6 +26,31 @@ export class PendingChanges<T extends Versioned, Row> {
     this.changed.set(key, item);
   }
 
+  /** Entities changed plus rows handed back: at most how many rows the next drain gives. */
+  get size(): number {
+    return this.changed.size + this.handedBack.size;
+  }
+
+  /**
+   * Forgets up to `count` pending changes, oldest first: handed-back rows
+   * (drained earliest) before entities, entities in the order they first
+   * changed since the last drain. Returns how many were forgotten.
+   */
+  dropOldest(count: number): number {
+    let dropped = 0;
+    for (const key of this.handedBack.keys()) {
+      if (dropped >= count) return dropped;
+      this.handedBack.delete(key);
+      dropped++;
+    }
+    for (const key of this.changed.keys()) {
+      if (dropped >= count) return dropped;
+      this.changed.delete(key);
+      dropped++;
+    }
+    return dropped;
+  }
+
   drain(): Row[] {
     const rows: Row[] = [];
     for (const [key, item] of this.changed) {

@@ -1,0 +1,315 @@
+/**
+ * The snapshot camera (djcelery's celerycam, Celery's Polaroid): events in
+ * from the broker, merged into a bounded in-memory ClusterState, and every
+ * `freq` seconds what changed goes to the tables. A snapshot that fails
+ * hands its rows back to the state, so nothing received is lost while the
+ * database is down for a while; the next good snapshot writes it all.
+ * Cleanup and reconciliation run on their own intervals between snapshots,
+ * never overlapping them.
+ */
+import type { Database } from '../../db/open.js';
+import { SnapshotError } from '../errors.js';
+import { EventConsumer, type ConsumerStatus } from '../broker/event-consumer.js';
+import type { DecodeProblem } from '../events/decode.js';
+import type { CeleryEvent } from '../events/types.js';
+import { ClusterState } from '../state/cluster-state.js';
+import { expireTaskStates, type CleanupResult } from '../store/cleanup.js';
+import { reconcileFromResults } from '../store/reconcile.js';
+import { SnapshotStore } from '../store/snapshot-store.js';
+import type { CameraEvent, CameraStats, SnapshotSummary } from './events.js';
+import { resolveCameraOptions, type CameraOptions, type ResolvedCameraOptions } from './options.js';
+import { TokenBucket } from './rate-limit.js';
+import { WorkerWriteThrottle } from './worker-throttle.js';
+
+type Phase = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+export class Camera implements AsyncDisposable {
+  /** The merged picture of the cluster; tests and tools may read it, or feed it events. */
+  readonly state: ClusterState;
+  private readonly options: CameraOptions;
+  private readonly resolved: ResolvedCameraOptions;
+  private readonly db: Database;
+  private readonly store: SnapshotStore;
+  private readonly throttle: WorkerWriteThrottle;
+  private readonly bucket: TokenBucket | null;
+  private readonly now: () => number;
+  private readonly consumer: EventConsumer;
+  private phase: Phase = 'new';
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  /** Serialises database work: snapshots, cleanups and reconciliations never overlap. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextCleanup = 0;
+  private nextReconcile: number | null = null;
+  private reconcileSoon = false;
+  private readonly counters: Omit<CameraStats, 'pendingTasks' | 'messages' | 'events'> = {
+    decodeProblems: 0,
+    snapshots: 0,
+    snapshotFailures: 0,
+    tasksWritten: 0,
+    workersWritten: 0,
+    rowsRejected: 0,
+    changesDropped: 0,
+    brokerDisconnects: 0,
+    cleanups: 0,
+    cleanupFailures: 0,
+    reconciledTasks: 0,
+    reconcileFailures: 0,
+    listenerErrors: 0,
+  };
+
+  /** Checks the options; no I/O until start(). */
+  constructor(options: CameraOptions) {
+    this.options = options;
+    this.resolved = resolveCameraOptions(options);
+    this.db = options.database;
+    this.now = options.now ?? Date.now;
+    this.state = new ClusterState({ maxTasks: this.resolved.maxTasks, maxWorkers: this.resolved.maxWorkers, now: this.now });
+    this.store = new SnapshotStore(this.db, {
+      rowsPerStatement: this.resolved.rowsPerStatement,
+      rowsPerTransaction: this.resolved.rowsPerTransaction,
+    });
+    this.throttle = new WorkerWriteThrottle(this.resolved.workerWriteIntervalMs);
+    this.bucket = this.resolved.maxrate === null ? null : new TokenBucket(this.resolved.maxrate, this.now);
+    this.consumer = new EventConsumer({
+      brokerUrl: options.brokerUrl,
+      exchange: options.exchange,
+      queueTtlMs: options.queueTtlMs,
+      queueExpiresMs: options.queueExpiresMs,
+      wakeUpWorkers: options.wakeUpWorkers,
+      reconnectInitialDelayMs: options.reconnectInitialDelayMs,
+      reconnectMaxDelayMs: options.reconnectMaxDelayMs,
+      now: this.now,
+      onEvents: (events, receivedAt) => this.ingest(events, receivedAt),
+      onProblem: (problem, routingKey) => this.problem(problem, routingKey),
+      onStatus: (status) => this.brokerStatus(status),
+    });
+  }
+
+  /**
+   * Checks that the tables are there, connects to the broker and starts
+   * the snapshot timer. Rejects with E_SNAPSHOT_DATABASE or
+   * E_SNAPSHOT_BROKER when either cannot be reached at start.
+   */
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new SnapshotError('E_SNAPSHOT_STATE', `camera cannot start: it is ${this.phase}`);
+    this.phase = 'starting';
+    try {
+      await this.db.prisma.$queryRawUnsafe(`SELECT 1 FROM ${this.db.dialect.ident('djcelery_taskstate')} WHERE 1 = 0`);
+    } catch (cause) {
+      this.phase = 'closed';
+      throw new SnapshotError(
+        'E_SNAPSHOT_DATABASE',
+        `cannot use the camera's tables (is the database up and migrated? run prisma-celery migrate deploy): ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    try {
+      await this.consumer.start();
+    } catch (error) {
+      this.phase = 'closed';
+      throw error;
+    }
+    const now = this.now();
+    this.nextCleanup = now;
+    this.nextReconcile = now;
+    this.phase = 'running';
+    this.schedule();
+  }
+
+  /**
+   * Stops consuming, then writes a final snapshot of everything received
+   * (no rate limit, no throttle). Resolves when done; the database is the
+   * caller's to close.
+   */
+  async close(): Promise<void> {
+    if (this.phase === 'closed' || this.phase === 'closing') return;
+    const wasRunning = this.phase !== 'new';
+    this.phase = 'closing';
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.consumer.close();
+    await this.ticking;
+    let unwritten = 0;
+    if (wasRunning || this.state.pendingTaskCount > 0) {
+      const summary = await this.snapshot({ final: true });
+      unwritten = summary.tasksUnwritten;
+    }
+    this.phase = 'closed';
+    this.emit({ type: 'closed', unwrittenTasks: unwritten });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** True while the broker connection is up and consuming. */
+  get brokerConnected(): boolean {
+    return this.consumer.connected;
+  }
+
+  stats(): CameraStats {
+    return { ...this.counters, messages: this.consumer.messages, events: this.state.eventCount, pendingTasks: this.state.pendingTaskCount };
+  }
+
+  /**
+   * Writes what changed since the last snapshot now, outside the timer and
+   * the rate limit. Never rejects for a database error: the summary says
+   * what was left for the next snapshot, and `snapshot-failed` is emitted.
+   */
+  snapshot(options: { final?: boolean } = {}): Promise<SnapshotSummary> {
+    return this.serial(() => this.shutter(options.final ?? false));
+  }
+
+  /** Expires old rows now (hidden, then deleted in batches). */
+  cleanup(): Promise<CleanupResult> {
+    return this.serial(async () => {
+      const started = performance.now();
+      const result = await expireTaskStates(this.db, this.resolved.expiry, {
+        batchSize: this.resolved.cleanupBatchSize,
+        now: this.now(),
+      });
+      this.counters.cleanups++;
+      this.emit({ type: 'cleanup', result, durationMs: performance.now() - started });
+      return result;
+    });
+  }
+
+  /** Completes unready task rows from ready celery_taskmeta rows now; resolves to the count. */
+  reconcile(): Promise<number> {
+    return this.serial(async () => {
+      const tasks = await reconcileFromResults(this.db);
+      this.counters.reconciledTasks += tasks;
+      if (tasks > 0) this.emit({ type: 'reconciled', tasks });
+      return tasks;
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async shutter(final: boolean): Promise<SnapshotSummary> {
+    const started = performance.now();
+    const changes = this.state.drainChanges();
+    const now = this.now();
+    const { write, later } = final ? { write: [...changes.workers], later: [] } : this.throttle.split(changes.workers, now);
+    const outcome = await this.store.write(changes.tasks, write);
+    const unwrittenWorkers = new Set(outcome.unwritten.workers.map((w) => w.hostname));
+    this.throttle.stored(
+      write.filter((w) => !unwrittenWorkers.has(w.hostname)),
+      now,
+    );
+    if (outcome.unwritten.tasks.length > 0 || outcome.unwritten.workers.length > 0 || later.length > 0) {
+      this.state.restoreChanges({
+        tasks: outcome.unwritten.tasks,
+        workers: [...outcome.unwritten.workers, ...later],
+        drainedAt: changes.drainedAt,
+      });
+    }
+    const summary: SnapshotSummary = {
+      tasksWritten: outcome.tasksWritten,
+      workersWritten: outcome.workersWritten,
+      workersDeferred: later.length,
+      tasksUnwritten: outcome.unwritten.tasks.length,
+      rejected: outcome.rejected.length,
+      durationMs: performance.now() - started,
+      error: outcome.error,
+    };
+    this.counters.tasksWritten += outcome.tasksWritten;
+    this.counters.workersWritten += outcome.workersWritten;
+    if (outcome.rejected.length > 0) {
+      this.counters.rowsRejected += outcome.rejected.length;
+      this.emit({ type: 'rows-rejected', rows: outcome.rejected });
+    }
+    if (outcome.error !== null) {
+      this.counters.snapshotFailures++;
+      this.emit({ type: 'snapshot-failed', summary, pendingTasks: this.state.pendingTaskCount, final });
+    } else {
+      this.counters.snapshots++;
+      if (summary.tasksWritten > 0 || summary.workersWritten > 0 || final) this.emit({ type: 'snapshot', summary, final });
+    }
+    return summary;
+  }
+
+  private schedule(): void {
+    if (this.phase !== 'running') return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.ticking = this.tick().finally(() => {
+        this.ticking = null;
+        this.schedule();
+      });
+    }, this.resolved.freqMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.bucket === null || this.bucket.tryConsume()) await this.snapshot();
+    const now = this.now();
+    if (this.phase !== 'running') return;
+    if (this.reconcileSoon || (this.nextReconcile !== null && now >= this.nextReconcile)) {
+      this.reconcileSoon = false;
+      if (this.resolved.reconcileIntervalMs !== null) this.nextReconcile = now + this.resolved.reconcileIntervalMs;
+      await this.reconcile().catch((error: unknown) => {
+        this.counters.reconcileFailures++;
+        this.emit({ type: 'reconcile-failed', error });
+      });
+    }
+    if (now >= this.nextCleanup) {
+      this.nextCleanup = now + this.resolved.cleanupIntervalMs;
+      await this.cleanup().catch((error: unknown) => {
+        this.counters.cleanupFailures++;
+        this.emit({ type: 'cleanup-failed', error });
+      });
+    }
+  }
+
+  private ingest(events: readonly CeleryEvent[], receivedAt: number): void {
+    for (const event of events) this.state.apply(event, receivedAt);
+    const pending = this.state.pendingTaskCount;
+    const max = this.resolved.maxPendingTasks;
+    if (pending > max) {
+      // Drop a tenth at once: one pass over the oldest, not one per event.
+      const dropped = this.state.dropOldestTaskChanges(pending - max + Math.ceil(max / 10));
+      this.counters.changesDropped += dropped;
+      this.emit({ type: 'changes-dropped', count: dropped, total: this.counters.changesDropped });
+    }
+  }
+
+  private problem(problem: DecodeProblem, routingKey: string): void {
+    this.counters.decodeProblems++;
+    this.emit({ type: 'decode-problem', problem, routingKey });
+  }
+
+  private brokerStatus(status: ConsumerStatus): void {
+    switch (status.type) {
+      case 'connected':
+        // Events were missed while disconnected: let reconciliation catch up soon.
+        if (status.reconnect) this.reconcileSoon = true;
+        this.emit({ type: 'broker-connected', queue: status.queue, reconnect: status.reconnect });
+        return;
+      case 'disconnected':
+        this.counters.brokerDisconnects++;
+        this.emit({ type: 'broker-disconnected', error: status.error });
+        return;
+      case 'reconnect-scheduled':
+        this.emit({ type: 'broker-reconnect-scheduled', attempt: status.attempt, delayMs: status.delayMs, error: status.error });
+        return;
+      case 'setup-failed':
+        this.emit({ type: 'broker-setup-failed', error: status.error });
+        return;
+    }
+  }
+
+  private emit(event: CameraEvent): void {
+    const listener = this.options.onEvent;
+    if (listener === undefined) return;
+    try {
+      listener(event);
+    } catch {
+      this.counters.listenerErrors++;
+    }
+  }
+}

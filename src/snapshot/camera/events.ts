@@ -1,0 +1,59 @@
+/**
+ * What the camera reports through `onEvent`: a discriminated union, so a
+ * log hook can switch on `type` and a test can wait for one.
+ */
+import type { DecodeProblem } from '../events/decode.js';
+import type { CleanupResult } from '../store/cleanup.js';
+import type { RejectedRow } from '../store/snapshot-store.js';
+
+export interface SnapshotSummary {
+  tasksWritten: number;
+  workersWritten: number;
+  /** Worker rows held back by the heartbeat throttle; written by a later snapshot. */
+  workersDeferred: number;
+  /** Task rows left for the next snapshot because the database failed. */
+  tasksUnwritten: number;
+  rejected: number;
+  durationMs: number;
+  /** Why rows were left unwritten, or null. */
+  error: unknown;
+}
+
+export type CameraEvent =
+  | { type: 'broker-connected'; queue: string; reconnect: boolean }
+  | { type: 'broker-disconnected'; error: Error }
+  | { type: 'broker-reconnect-scheduled'; attempt: number; delayMs: number; error: Error }
+  | { type: 'broker-setup-failed'; error: Error }
+  | { type: 'decode-problem'; problem: DecodeProblem; routingKey: string }
+  | { type: 'snapshot'; summary: SnapshotSummary; final: boolean }
+  | { type: 'snapshot-failed'; summary: SnapshotSummary; pendingTasks: number; final: boolean }
+  | { type: 'rows-rejected'; rows: RejectedRow[] }
+  | { type: 'changes-dropped'; count: number; total: number }
+  | { type: 'cleanup'; result: CleanupResult; durationMs: number }
+  | { type: 'cleanup-failed'; error: unknown }
+  | { type: 'reconciled'; tasks: number }
+  | { type: 'reconcile-failed'; error: unknown }
+  | { type: 'closed'; unwrittenTasks: number };
+
+export interface CameraStats {
+  /** Deliveries from the broker, and the events they held. */
+  messages: number;
+  events: number;
+  /** Malformed bodies, unknown event types, invalid fields. */
+  decodeProblems: number;
+  snapshots: number;
+  snapshotFailures: number;
+  tasksWritten: number;
+  workersWritten: number;
+  rowsRejected: number;
+  /** Pending task changes dropped to stay within maxPendingTasks. */
+  changesDropped: number;
+  pendingTasks: number;
+  brokerDisconnects: number;
+  cleanups: number;
+  cleanupFailures: number;
+  reconciledTasks: number;
+  reconcileFailures: number;
+  /** onEvent listeners that threw. */
+  listenerErrors: number;
+}

@@ -1,0 +1,221 @@
+/**
+ * Writes a snapshot's rows to djcelery_workerstate and djcelery_taskstate:
+ * the thin I/O adapter around the statements of upsert-sql.ts.
+ *
+ * Workers first (their ids are what task rows point at), then tasks sorted
+ * by id (one lock order for every writer) in multi-row statements, several
+ * statements per transaction. A failure never loses rows: what was not
+ * committed comes back as `unwritten` for the caller to hand back to the
+ * cluster state. When a statement fails while the database still answers,
+ * the fault is in the rows (or a stale worker id), not the connection:
+ * the transaction's rows are retried in halves until the one row that
+ * cannot be stored is found and reported as rejected, so a single bad row
+ * never blocks every later snapshot.
+ */
+import type { Database } from '../../db/open.js';
+import type { TaskRow, WorkerRow } from '../state/rows.js';
+import { sanitizeTasks, sanitizeWorker } from './sanitize.js';
+import {
+  pushTaskParams,
+  taskRowsPerStatement,
+  taskUpsertSql,
+  workerEnsure,
+  workerIds,
+  workerUpsert,
+  type SqlValue,
+  type Statement,
+} from './upsert-sql.js';
+
+export interface SnapshotStoreOptions {
+  /** Task rows per INSERT statement; default 500 (fewer where the driver's parameter limit says so). */
+  rowsPerStatement?: number;
+  /** Task rows per transaction; default 5000. Bounds how long one snapshot holds row locks. */
+  rowsPerTransaction?: number;
+}
+
+export interface RejectedRow {
+  taskId: string;
+  reason: 'task-id-too-long' | 'database-refused';
+  error?: unknown;
+}
+
+export interface WriteOutcome {
+  tasksWritten: number;
+  workersWritten: number;
+  /** Rows not committed because the database failed; hand them back and write them later. */
+  unwritten: { tasks: TaskRow[]; workers: WorkerRow[] };
+  /** Rows that can never be stored; dropped, and counted by the caller. */
+  rejected: RejectedRow[];
+  /** The error that left rows unwritten, or null. */
+  error: unknown;
+}
+
+const WORKERS_PER_STATEMENT = 1000;
+
+export class SnapshotStore {
+  private readonly rowsPerStatement: number;
+  private readonly rowsPerTransaction: number;
+  private readonly sqlByRows = new Map<number, string>();
+  /** Stored hostname → workerstate id. Cleared when a write fails in a way a stale id could explain. */
+  private readonly workerIdCache = new Map<string, number>();
+
+  constructor(
+    private readonly db: Database,
+    options: SnapshotStoreOptions = {},
+  ) {
+    this.rowsPerStatement = taskRowsPerStatement(db.provider, options.rowsPerStatement ?? 500);
+    this.rowsPerTransaction = Math.max(this.rowsPerStatement, options.rowsPerTransaction ?? 5000);
+  }
+
+  /** True when the database answers a trivial query. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.prisma.$queryRawUnsafe('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async write(tasks: readonly TaskRow[], workers: readonly WorkerRow[]): Promise<WriteOutcome> {
+    const provider = this.db.provider;
+    const { rows, rejected: refused } = sanitizeTasks(tasks, provider);
+    const outcome: WriteOutcome = {
+      tasksWritten: 0,
+      workersWritten: 0,
+      unwritten: { tasks: [], workers: [] },
+      rejected: refused.map(({ row, problem }) => ({ taskId: row.taskId, reason: problem })),
+      error: null,
+    };
+    const workerRows = dedupe(workers.map((w) => sanitizeWorker(w, provider)), (w) => w.hostname);
+    try {
+      await this.writeWorkers(workerRows, rows);
+      outcome.workersWritten = workerRows.length;
+    } catch (error) {
+      this.workerIdCache.clear();
+      outcome.error = error;
+      outcome.unwritten = { tasks: [...tasks], workers: [...workers] };
+      return outcome;
+    }
+    const sorted = dedupe(rows, (r) => r.taskId).sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
+    for (let start = 0; start < sorted.length; start += this.rowsPerTransaction) {
+      const slice = sorted.slice(start, start + this.rowsPerTransaction);
+      try {
+        await this.writeTasks(slice);
+        outcome.tasksWritten += slice.length;
+        continue;
+      } catch (error) {
+        if (!(await this.ping())) {
+          outcome.error = error;
+          outcome.unwritten.tasks = sorted.slice(start);
+          return outcome;
+        }
+      }
+      // The database answers: the rows (or a cached worker id) are at fault.
+      this.workerIdCache.clear();
+      const isolated = await this.isolate(slice);
+      outcome.tasksWritten += isolated.written;
+      outcome.rejected.push(...isolated.rejected);
+      if (isolated.unwritten.length > 0) {
+        outcome.error = isolated.error;
+        outcome.unwritten.tasks = [...isolated.unwritten, ...sorted.slice(start + slice.length)];
+        return outcome;
+      }
+    }
+    return outcome;
+  }
+
+  /** Upserts changed workers and learns the id of every worker a task row names. */
+  private async writeWorkers(workers: readonly WorkerRow[], tasks: readonly TaskRow[]): Promise<void> {
+    const dialect = this.db.dialect;
+    const statements: Statement[] = [];
+    for (let i = 0; i < workers.length; i += WORKERS_PER_STATEMENT) {
+      statements.push(workerUpsert(dialect, workers.slice(i, i + WORKERS_PER_STATEMENT)));
+    }
+    const unknown = new Set<string>();
+    for (const w of workers) if (!this.workerIdCache.has(w.hostname)) unknown.add(w.hostname);
+    for (const t of tasks) if (t.worker !== null && !this.workerIdCache.has(t.worker)) unknown.add(t.worker);
+    const missing = [...unknown];
+    const lookups: Statement[] = [];
+    for (let i = 0; i < missing.length; i += WORKERS_PER_STATEMENT) {
+      const chunk = missing.slice(i, i + WORKERS_PER_STATEMENT);
+      statements.push(workerEnsure(dialect, chunk));
+      lookups.push(workerIds(dialect, chunk));
+    }
+    if (statements.length === 0) return;
+    const prisma = this.db.prisma;
+    const results = await prisma.$transaction([
+      ...statements.map((s) => prisma.$executeRawUnsafe(s.sql, ...s.params)),
+      ...lookups.map((s) => prisma.$queryRawUnsafe<{ id: number | bigint; hostname: string }[]>(s.sql, ...s.params)),
+    ]);
+    for (const found of results.slice(statements.length) as { id: number | bigint; hostname: string }[][]) {
+      for (const { id, hostname } of found) this.workerIdCache.set(hostname, Number(id));
+    }
+  }
+
+  /** One transaction: the rows in statements of `rowsPerStatement`. */
+  private async writeTasks(rows: readonly TaskRow[]): Promise<void> {
+    const prisma = this.db.prisma;
+    const statements = [];
+    for (let i = 0; i < rows.length; i += this.rowsPerStatement) {
+      const chunk = rows.slice(i, i + this.rowsPerStatement);
+      const params: SqlValue[] = [];
+      for (const row of chunk) {
+        // Rows are sanitized: `worker` is already the stored hostname.
+        const workerId = row.worker === null ? null : (this.workerIdCache.get(row.worker) ?? null);
+        pushTaskParams(params, row, workerId);
+      }
+      statements.push(prisma.$executeRawUnsafe(this.sqlFor(chunk.length), ...params));
+    }
+    await prisma.$transaction(statements);
+  }
+
+  /** Writes `rows` in ever smaller parts until each failing row stands alone. */
+  private async isolate(
+    rows: readonly TaskRow[],
+  ): Promise<{ written: number; rejected: RejectedRow[]; unwritten: TaskRow[]; error: unknown }> {
+    const result = { written: 0, rejected: [] as RejectedRow[], unwritten: [] as TaskRow[], error: null as unknown };
+    const pending: (readonly TaskRow[])[] = [rows];
+    while (pending.length > 0) {
+      const part = pending.shift() as readonly TaskRow[];
+      try {
+        if (part.some((row) => row.worker !== null && !this.workerIdCache.has(row.worker))) await this.writeWorkers([], part);
+        await this.writeTasks(part);
+        result.written += part.length;
+        continue;
+      } catch (error) {
+        if (!(await this.ping())) {
+          result.error = error;
+          result.unwritten = [...part, ...pending.flat()];
+          return result;
+        }
+        const [only] = part;
+        if (part.length === 1 && only !== undefined) {
+          result.rejected.push({ taskId: only.taskId, reason: 'database-refused', error });
+          continue;
+        }
+        const half = Math.ceil(part.length / 2);
+        pending.unshift(part.slice(0, half), part.slice(half));
+      }
+    }
+    return result;
+  }
+
+  private sqlFor(rows: number): string {
+    let sql = this.sqlByRows.get(rows);
+    if (sql === undefined) {
+      sql = taskUpsertSql(this.db.dialect, rows);
+      // Only the full size and the last chunk's size recur; keep the cache small.
+      if (this.sqlByRows.size > 8) this.sqlByRows.clear();
+      this.sqlByRows.set(rows, sql);
+    }
+    return sql;
+  }
+}
+
+/** The last of each key wins, in first-seen order. */
+function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return byKey.size === items.length ? [...items] : [...byKey.values()];
+}
