@@ -74,6 +74,7 @@ async function applyPending(connection: MigrationConnection, folder: MigrationsF
     connection.provider === 'mysql'
       ? await applyMysqlMigrations(connection.adapter, comparison.pending, history.hasTable, log)
       : await applyViaEngine(connection, folder, history.hasTable, comparison);
+  if (connection.provider !== 'mysql') for (const name of applied) log(`Applied migration \`${name}\``);
   log(`Applied ${applied.length} migration(s).`);
   return applied;
 }

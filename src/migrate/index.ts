@@ -24,7 +24,9 @@ export type { MigrationStatus };
  * - E_MIGRATION_LOCK: another deploy held the lock for 10 s;
  * - E_MIGRATION_DATABASE: the database could not be used (unreachable,
  *   refused, missing privilege…; the cause is the driver's error);
- * - E_MIGRATIONS_DIR: the package's migrations cannot be read.
+ * - E_MIGRATIONS_DIR: the package's migrations cannot be read;
+ * - E_MIGRATION_ENGINE (or the engine's own P-code): the schema engine
+ *   failed outside any one migration.
  */
 export async function migrateDeploy(
   url: string,
