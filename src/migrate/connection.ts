@@ -50,8 +50,10 @@ export async function openMigrationConnection(
           // One connection: GET_LOCK belongs to a session.
           connectionLimit: 1,
           // The pool retries a failing connect until this runs out, and
-          // only then reports why (a wrong password, say).
-          acquireTimeout: 5_000,
+          // only then reports why (a wrong password, say); the adapter's
+          // version probe waits once more, silently. Each attempt is bounded
+          // by mariadb's connectTimeout (1 s).
+          acquireTimeout: 3_000,
           initSql: "SET time_zone = '+00:00'",
         },
         // DDL and anything else a migration may hold, without preparing it.
