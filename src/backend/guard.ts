@@ -1,48 +1,36 @@
 /**
  * The precedence guard every store applies, as plain TypeScript. The SQL in
- * store-sql.ts is generated from the same rank table, and the integration
+ * store-sql.ts is generated from the same definitions, and the integration
  * tests check both against each other on real databases. Pure.
  *
  * Rule: a ready state (SUCCESS, FAILURE, REVOKED) is never replaced by an
  * unready one — not even RETRY, so racing writers cannot move a finished
  * task backwards. Otherwise Celery's event rule: RETRY always replaces and
  * is always replaced; else the newer state wins when its precedence is at
- * least the current one's. A hidden row (expired, about to be deleted) is
- * replaced by anything, as if it were already gone.
- *
- * The rule is one comparison of two ranks, so that SQL can evaluate it per
- * row: `incomingRank(next) >= currentRank(current)`. Ready states get +100
- * on both sides (only a ready state reaches a ready one); RETRY counts 50 as
- * the incoming state (above every unready rank, below every ready one) and 0
- * as the current state (below everything).
+ * least the current one's (custom states rank as Celery ranks them). A
+ * hidden row (expired, about to be deleted) is replaced by anything, as if
+ * it were already gone.
  */
-import { precedence, READY_STATES, RETRY, STATES_BY_PRECEDENCE } from '../core/states.js';
-
-const READY_BONUS = 100;
-const RETRY_INCOMING = 50;
-const RETRY_CURRENT = 0;
-
-export function incomingRank(state: string): number {
-  if (state === RETRY) return RETRY_INCOMING;
-  return precedence(state) + (READY_STATES.has(state) ? READY_BONUS : 0);
-}
-
-export function currentRank(state: string): number {
-  if (state === RETRY) return RETRY_CURRENT;
-  return precedence(state) + (READY_STATES.has(state) ? READY_BONUS : 0);
-}
-
-/** The rank any state Celery does not define gets (Celery ranks them together). */
-export const CUSTOM_RANK = incomingRank('\u0000custom');
-
-/** The known states with both ranks, for SQL CASE expressions. */
-export const RANK_TABLE: readonly { state: string; incoming: number; current: number }[] = STATES_BY_PRECEDENCE.map(
-  (state) => ({ state, incoming: incomingRank(state), current: currentRank(state) }),
-);
+import { ALL_STATES, precedence, READY_STATES, RETRY, STATES_BY_PRECEDENCE } from '../core/states.js';
 
 /** Whether a write of `next` replaces a row whose state is `current`. */
-export const replaces = (next: string, current: string, currentHidden = false): boolean =>
-  currentHidden || incomingRank(next) >= currentRank(current);
+export function replaces(next: string, current: string, currentHidden = false): boolean {
+  if (currentHidden) return true;
+  if (READY_STATES.has(current) && !READY_STATES.has(next)) return false;
+  return next === RETRY || current === RETRY || precedence(next) >= precedence(current);
+}
+
+/** The known states with their precedence, for SQL CASE expressions. */
+export const PRECEDENCE_TABLE: readonly { state: string; rank: number }[] = STATES_BY_PRECEDENCE.map((state) => ({
+  state,
+  rank: precedence(state),
+}));
+
+/** The precedence of every state Celery does not define (they rank together). */
+export const CUSTOM_PRECEDENCE = precedence('\u0000custom');
+
+// Every state a row can hold, as far as the guard can tell them apart.
+const ROW_STATES = [...ALL_STATES, '\u0000custom'];
 
 /** One row to upsert into celery_taskmeta. */
 export interface TaskWrite {
@@ -68,14 +56,23 @@ export interface TaskWrite {
 
 const pick = <T>(newer: T | null, older: T | null): T | null => (newer ?? older);
 
+/** Whether every row state that `a` replaces is also replaced by `b`. */
+const coveredBy = (a: string, b: string): boolean =>
+  ROW_STATES.every((row) => !replaces(a, row) || replaces(b, row));
+
 /**
  * Two writes of one task id as one: what the row holds after `older` then
- * `newer` are applied to it, whatever it held before. (Collapsing is exact
- * because incomingRank(s) >= currentRank(s) for every state, so a write the
- * row refuses is also refused after any write the row would accept.)
+ * `newer` are applied, whatever it held before; null when no single write
+ * does that for every possible row. (RECEIVED ← RETRY ← PENDING ends in
+ * PENDING, but PENDING alone would not replace RECEIVED: those two must go
+ * out one after the other.) The common pairs — STARTED then SUCCESS, SUCCESS
+ * then a late STARTED — merge.
  */
-export function mergeWrites(older: TaskWrite, newer: TaskWrite): TaskWrite {
-  const winner = replaces(newer.status, older.status) ? newer : older;
+export function mergeWrites(older: TaskWrite, newer: TaskWrite): TaskWrite | null {
+  const newerWins = replaces(newer.status, older.status);
+  const exact = newerWins ? coveredBy(older.status, newer.status) : coveredBy(newer.status, older.status);
+  if (!exact) return null;
+  const winner = newerWins ? newer : older;
   return {
     taskId: older.taskId,
     status: winner.status,
@@ -100,15 +97,20 @@ export type StoredTask = Omit<TaskWrite, 'taskId'> & { readonly hidden: boolean 
 export function applyWrite(row: StoredTask | null, write: TaskWrite): StoredTask {
   const { taskId: _taskId, ...fields } = write;
   if (row === null) return { ...fields, hidden: false };
-  const merged = mergeWrites({ taskId: write.taskId, ...row }, write);
-  const { taskId: _id, ...result } = row.hidden ? { ...merged, ...guarded(write) } : merged;
-  return { ...result, hidden: false };
+  const winner = replaces(write.status, row.status, row.hidden) ? fields : row;
+  return {
+    status: winner.status,
+    result: winner.result,
+    traceback: winner.traceback,
+    meta: winner.meta,
+    dateDone: winner.dateDone,
+    name: write.name ?? row.name,
+    args: write.args ?? row.args,
+    kwargs: write.kwargs ?? row.kwargs,
+    worker: write.worker ?? row.worker,
+    queue: write.queue ?? row.queue,
+    retries: write.retries ?? row.retries,
+    dateStarted: write.dateStarted ?? row.dateStarted,
+    hidden: false,
+  };
 }
-
-const guarded = (write: TaskWrite) => ({
-  status: write.status,
-  result: write.result,
-  traceback: write.traceback,
-  meta: write.meta,
-  dateDone: write.dateDone,
-});

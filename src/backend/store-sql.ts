@@ -6,7 +6,8 @@
  */
 import type { Dialect } from '../db/dialect.js';
 import type { Provider } from '../db/url.js';
-import { CUSTOM_RANK, RANK_TABLE, type TaskWrite } from './guard.js';
+import { READY_STATES, RETRY } from '../core/states.js';
+import { CUSTOM_PRECEDENCE, PRECEDENCE_TABLE, type TaskWrite } from './guard.js';
 
 const TABLE = 'celery_taskmeta';
 
@@ -36,12 +37,19 @@ export function upsertParams(writes: readonly TaskWrite[], now: Date): Param[] {
   return params;
 }
 
-const rankCase = (expression: string, side: 'incoming' | 'current'): string =>
-  `CASE ${expression} ${RANK_TABLE.map((r) => `WHEN '${r.state}' THEN ${r[side]}`).join(' ')} ELSE ${CUSTOM_RANK} END`;
+const precedenceSql = (expression: string): string =>
+  `CASE ${expression} ${PRECEDENCE_TABLE.map((r) => `WHEN '${r.state}' THEN ${r.rank}`).join(' ')} ELSE ${CUSTOM_PRECEDENCE} END`;
 
-/** The guard as SQL: `newStatus` is the write's state, `row` qualifies the existing row's columns. */
-export const guardSql = (newStatus: string, row: string): string =>
-  `(${row}hidden OR ${rankCase(newStatus, 'incoming')} >= ${rankCase(`${row}status`, 'current')})`;
+const READY_LIST = [...READY_STATES].map((state) => `'${state}'`).join(', ');
+
+/** guard.ts's `replaces` as SQL: `next` is the write's state, `row` qualifies the existing row's columns. */
+export const guardSql = (next: string, row: string): string => {
+  const current = `${row}status`;
+  return (
+    `(${row}hidden OR ((${next} IN (${READY_LIST}) OR ${current} NOT IN (${READY_LIST})) AND ` +
+    `(${next} = '${RETRY}' OR ${current} = '${RETRY}' OR ${precedenceSql(next)} >= ${precedenceSql(current)})))`
+  );
+};
 
 const cache = new Map<string, string>();
 

@@ -3,13 +3,14 @@
  * meanwhile goes out together as the next statement. A lone caller thus
  * still gets one statement per write, while 64 callers in flight share a
  * few multi-row statements. Writes of one key that wait together are merged
- * first (PostgreSQL refuses to touch one row twice in one statement).
+ * first (PostgreSQL refuses to touch one row twice in one statement); when
+ * two cannot be merged exactly, the later one waits for a later statement.
  */
 
 export interface BatcherOptions<T> {
   key(item: T): string;
-  /** The one write equivalent to `older` then `newer`. */
-  merge(older: T, newer: T): T;
+  /** The one write equivalent to `older` then `newer`, or null when there is none. */
+  merge(older: T, newer: T): T | null;
   /** Rough bytes the item adds to a statement. */
   size(item: T): number;
   /** Writes the items in one statement; resolves once committed. */
@@ -33,7 +34,9 @@ interface Entry<T> {
 
 export class WriteBatcher<T> {
   readonly #options: BatcherOptions<T>;
-  readonly #queue = new Map<string, Entry<T>>();
+  // Waiting writes in statement order: each map holds at most one write per
+  // key, and a key's writes sit in successive maps.
+  readonly #queue: Map<string, Entry<T>>[] = [];
   readonly #unsettled = new Set<Promise<void>>();
   #pumping = false;
   #scheduled = false;
@@ -46,14 +49,7 @@ export class WriteBatcher<T> {
 
   enqueue(item: T): Promise<void> {
     const promise = new Promise<void>((resolve, reject) => {
-      const key = this.#options.key(item);
-      const queued = this.#queue.get(key);
-      if (queued) {
-        queued.item = this.#options.merge(queued.item, item);
-        queued.waiters.push({ resolve, reject });
-      } else {
-        this.#queue.set(key, { key, item, waiters: [{ resolve, reject }] });
-      }
+      this.#add(this.#options.key(item), item, { resolve, reject });
       this.#schedule();
     });
     this.#unsettled.add(promise);
@@ -65,6 +61,26 @@ export class WriteBatcher<T> {
   /** Resolves once every write enqueued before the call has settled (whatever came after). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.#unsettled]);
+  }
+
+  #add(key: string, item: T, waiter: Waiter): void {
+    let last = -1;
+    for (let i = this.#queue.length - 1; i >= 0 && last === -1; i--) if (this.#queue[i]?.has(key)) last = i;
+    const queued = this.#queue[last]?.get(key);
+    if (queued) {
+      const merged = this.#options.merge(queued.item, item);
+      if (merged !== null) {
+        queued.item = merged;
+        queued.waiters.push(waiter);
+        return;
+      }
+    }
+    let target = this.#queue[last + 1];
+    if (target === undefined) {
+      target = new Map();
+      this.#queue.push(target);
+    }
+    target.set(key, { key, item, waiters: [waiter] });
   }
 
   #schedule(): void {
@@ -82,8 +98,8 @@ export class WriteBatcher<T> {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#queue.size > 0) {
-        await this.#send(this.#take());
+      for (let first = this.#queue[0]; first !== undefined; first = this.#queue[0]) {
+        await this.#send(this.#take(first));
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
@@ -91,17 +107,18 @@ export class WriteBatcher<T> {
     }
   }
 
-  #take(): Entry<T>[] {
+  #take(first: Map<string, Entry<T>>): Entry<T>[] {
     const batch: Entry<T>[] = [];
     let bytes = 0;
-    for (const entry of this.#queue.values()) {
+    for (const entry of first.values()) {
       if (batch.length >= this.#options.maxItems) break;
       const size = this.#options.size(entry.item);
       if (batch.length > 0 && bytes + size > this.#options.maxBytes) break;
       batch.push(entry);
       bytes += size;
     }
-    for (const entry of batch) this.#queue.delete(entry.key);
+    for (const entry of batch) first.delete(entry.key);
+    if (first.size === 0) this.#queue.shift();
     // One lock order for every writer, so two backends never deadlock on each other's rows.
     return batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
