@@ -42,3 +42,31 @@ describe('splitMysqlStatements', () => {
     for (const statement of statements) expect(statement).toMatch(/^(--[^\n]*\n)*(CREATE TABLE|ALTER TABLE)/);
   });
 });
+
+describe('splitMysqlStatements on routine and trigger bodies', () => {
+  it('keeps a trigger with a BEGIN … END body, IF, CASE and loops as one statement', () => {
+    const trigger = [
+      'CREATE TRIGGER `t_after_update` AFTER UPDATE ON `t` FOR EACH ROW',
+      'BEGIN',
+      "  DECLARE v INT DEFAULT 0;",
+      '  IF NEW.x <> OLD.x THEN',
+      "    SET v = CASE WHEN NEW.x > 0 THEN 1 ELSE 2 END;",
+      '    UPDATE m SET version = version + v WHERE ident = 1;',
+      '  END IF;',
+      '  CASE v WHEN 1 THEN SET v = 3; ELSE SET v = 4; END CASE;',
+      '  lbl: LOOP LEAVE lbl; END LOOP lbl;',
+      'END',
+    ].join('\n');
+    const script = `CREATE TABLE m (ident INT);\n${trigger};\nINSERT INTO m VALUES (1);\n`;
+    expect(splitMysqlStatements(script)).toEqual(['CREATE TABLE m (ident INT)', trigger, 'INSERT INTO m VALUES (1)']);
+  });
+
+  it('does not treat BEGIN outside a routine as a block (a transaction start)', () => {
+    expect(splitMysqlStatements('BEGIN; UPDATE t SET x = 1; COMMIT;')).toEqual(['BEGIN', 'UPDATE t SET x = 1', 'COMMIT']);
+  });
+
+  it('reads DEFINER and OR REPLACE forms as routines too', () => {
+    const proc = 'CREATE OR REPLACE DEFINER=`root`@`%` PROCEDURE p() BEGIN SELECT 1; SELECT 2; END';
+    expect(splitMysqlStatements(`${proc};SELECT 3;`)).toEqual([proc, 'SELECT 3']);
+  });
+});

@@ -94,6 +94,40 @@ async function rejection(promise: Promise<unknown>): Promise<MigrationError> {
   return error as MigrationError;
 }
 
+/** A migration whose trigger body holds `;`s: split at those, it would not apply. */
+const TRIGGER_MIGRATIONS: Record<Provider, string> = {
+  sqlite: `CREATE TABLE "counter" ("id" INTEGER NOT NULL PRIMARY KEY, "n" INTEGER NOT NULL DEFAULT 0);
+INSERT INTO "counter" ("id", "n") VALUES (1, 0);
+CREATE TABLE "item" ("id" INTEGER NOT NULL PRIMARY KEY, "note" TEXT NOT NULL DEFAULT 'a;b');
+CREATE TRIGGER "item_counter" AFTER INSERT ON "item" BEGIN
+  UPDATE "counter" SET "n" = "n" + 1 WHERE "id" = 1;
+  UPDATE "counter" SET "n" = "n" + 0 WHERE "id" = 1 AND NEW."note" = 'x;y';
+END;
+`,
+  postgresql: `CREATE TABLE "counter" ("id" INTEGER NOT NULL PRIMARY KEY, "n" INTEGER NOT NULL DEFAULT 0);
+INSERT INTO "counter" ("id", "n") VALUES (1, 0);
+CREATE TABLE "item" ("id" INTEGER NOT NULL PRIMARY KEY, "note" TEXT NOT NULL DEFAULT 'a;b');
+CREATE FUNCTION "item_counter"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "counter" SET "n" = "n" + 1 WHERE "id" = 1;
+  IF NEW."note" = 'x;y' THEN UPDATE "counter" SET "n" = "n" + 0 WHERE "id" = 1; END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER "item_counter" AFTER INSERT ON "item" FOR EACH ROW EXECUTE FUNCTION "item_counter"();
+`,
+  mysql: `CREATE TABLE \`counter\` (\`id\` INTEGER NOT NULL, \`n\` INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (\`id\`));
+INSERT INTO \`counter\` (\`id\`, \`n\`) VALUES (1, 0);
+CREATE TABLE \`item\` (\`id\` INTEGER NOT NULL, \`note\` VARCHAR(255) NOT NULL DEFAULT 'a;b', PRIMARY KEY (\`id\`));
+CREATE TRIGGER \`item_counter\` AFTER INSERT ON \`item\` FOR EACH ROW
+BEGIN
+  DECLARE step INT DEFAULT 1;
+  UPDATE \`counter\` SET \`n\` = \`n\` + step WHERE \`id\` = 1;
+  IF NEW.\`note\` = 'x;y' THEN UPDATE \`counter\` SET \`n\` = \`n\` + 0 WHERE \`id\` = 1; END IF;
+END;
+`,
+};
+
 describeEachDatabase(
   'migrate',
   (db: TestDatabase) => {
@@ -222,6 +256,19 @@ describeEachDatabase(
       writeFileSync(join(dir, broken, 'migration.sql'), 'CREATE TABLE IF NOT EXISTS broken_first (id INTEGER);\n');
       expect(await deployMigrations(url, { migrationsDir: dir })).toEqual({ applied: [broken] });
       expect(await migrationStatus(url, { migrationsDir: dir })).toEqual({ applied: [...names, broken], pending: [], failed: [], upToDate: true });
+    });
+
+    it('applies trigger and function bodies whole, semicolons inside and all', async () => {
+      const url = await freshUrl('triggers');
+      const dir = copyOfMigrations(db.provider);
+      cleanups.push(() => rmSync(dirname(dir), { recursive: true, force: true }));
+      const name = '29991231000000_triggers';
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'migration.sql'), TRIGGER_MIGRATIONS[db.provider]);
+
+      expect(await deployMigrations(url, { migrationsDir: dir })).toEqual({ applied: [...names, name] });
+      await sql(url, "INSERT INTO item (id, note) VALUES (1, 'x;y')");
+      expect((await sql(url, 'SELECT n FROM counter WHERE id = 1')).map((r) => Number(r.n))).toEqual([1]);
     });
 
     it('refuses when an applied migration file has changed since', async () => {
