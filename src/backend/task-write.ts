@@ -59,6 +59,7 @@ export function checkId(kind: 'task' | 'group', id: unknown): string {
   const ErrorClass = kind === 'task' ? InvalidTaskIdError : InvalidArgumentError;
   if (typeof id !== 'string') throw new ErrorClass(`${kind} id must be a string, got ${describe(id)}`);
   if (id.length === 0) throw new ErrorClass(`${kind} id must not be empty`);
+  if (id.includes('\u0000')) throw new ErrorClass(`${kind} id must not contain NUL characters`);
   const length = characters(id);
   if (length > MAX_CHARS) throw new ErrorClass(`${kind} id is ${length} characters long; at most ${MAX_CHARS} fit`);
   return id;
@@ -74,11 +75,14 @@ export function checkState(state: unknown): string {
   return state;
 }
 
+// PostgreSQL's text cannot hold NUL; JSON columns escape it, plain text columns get U+FFFD.
+const withoutNul = (text: string): string => (text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text);
+
 function optionalText(field: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string, got ${describe(value)}`);
   if (characters(value) > MAX_CHARS) throw new InvalidArgumentError(`${field} is longer than ${MAX_CHARS} characters`);
-  return value;
+  return withoutNul(value);
 }
 
 function optionalRetries(value: unknown): number | null {
@@ -187,7 +191,7 @@ export function buildWrite(
       taskId: id,
       status: stored.status,
       result: stored.result,
-      traceback: traceback === null ? null : capText(traceback, settings.maxResultBytes),
+      traceback: traceback === null ? null : capText(withoutNul(traceback), settings.maxResultBytes),
       meta,
       dateDone: now,
       name,

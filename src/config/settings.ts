@@ -45,4 +45,22 @@ export const logLevel = setting({
   description: 'Least severe messages to print',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel] as const;
+export const resultExpires = setting({
+  key: 'resultExpires',
+  flag: 'expires',
+  env: 'CELERY_RESULT_EXPIRES',
+  type: types.duration(),
+  default: '1d',
+  description: 'Task results and groups done longer ago than this are expired (hidden, then deleted)',
+});
+
+export const cleanupBatchSize = setting({
+  key: 'cleanupBatchSize',
+  flag: 'batch-size',
+  env: 'PRISMA_CELERY_CLEANUP_BATCH_SIZE',
+  type: types.integer({ min: 100, max: 100_000, unit: 'rows' }),
+  default: 5000,
+  description: 'Rows hidden or deleted per statement, so no statement holds locks for long',
+});
+
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize] as const;

@@ -20,4 +20,5 @@ export const commands: readonly CommandEntry[] = [
     summary: "Apply prisma-celery's migrations to the database, or show which are pending",
     load: async () => (await import('./migrate.js')).migrate,
   },
+  { name: 'cleanup', summary: 'Expire old task results and groups: hide them, then delete them in batches', load: async () => (await import('./cleanup.js')).cleanup },
 ];

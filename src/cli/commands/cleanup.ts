@@ -1,0 +1,33 @@
+import { PrismaResultBackend } from '../../backend/backend.js';
+import { cleanupBatchSize, databaseUrl, logLevel, resultExpires } from '../../config/settings.js';
+import { defineCommand, UsageError } from '../command.js';
+
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+export const cleanup = defineCommand({
+  usage: 'cleanup [options]',
+  description:
+    'Expires task results and saved groups done longer ago than --expires, the django-celery way: marks them ' +
+    'hidden (reads stop seeing them at once), then deletes hidden rows in batches of --batch-size, so no ' +
+    'statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
+  settings: [databaseUrl, resultExpires, cleanupBatchSize, logLevel],
+
+  async run({ positionals, settings, out, err }) {
+    if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
+    await using backend = new PrismaResultBackend(settings.databaseUrl, {
+      cleanupBatchSize: settings.cleanupBatchSize,
+      onEvent: (event) => {
+        if (event.type === 'retry' && settings.logLevel === 'debug') err(`retrying after a transient error (attempt ${event.attempt})`);
+      },
+    });
+    const report = await backend.cleanup({ expires: settings.resultExpires * 1000 });
+    out(
+      `Expired ${plural(report.tasks.deleted, 'task result')} and ${plural(report.groups.deleted, 'group')} ` +
+        `done before ${report.cutoff.toISOString()}`,
+    );
+    if (settings.logLevel === 'debug') {
+      out(`${report.statements} statements, the longest ${report.longestStatementMs.toFixed(1)} ms`);
+    }
+    return 0;
+  },
+});
