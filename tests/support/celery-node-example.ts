@@ -1,0 +1,52 @@
+// The README's celery-node example, as a function the integration test runs
+// against the test broker and database (so the README's code is known to
+// work). Between the markers it is the README text, with the three
+// settings taken from the arguments instead of the environment.
+import type { PrismaResultBackend as Backend } from '../../src/backend/index.js';
+
+export interface ExampleOutcome {
+  sum: unknown;
+  failure: { message: string; exc_type: unknown; exc_message: unknown };
+  record: Awaited<ReturnType<Backend['getTask']>>;
+}
+
+export async function runReadmeExample(BROKER_URL: string, DATABASE_URL: string, QUEUE: string): Promise<ExampleOutcome> {
+  // --- README: begin ---
+  const { createClient, createWorker } = await import('celery-node');
+  const { PrismaResultBackend, attachBackend, instrumentWorker } = await import('../../src/backend/index.js'); // 'prisma-celery/backend'
+
+  // One backend per process; it opens the database on first use.
+  const backend = new PrismaResultBackend(DATABASE_URL);
+
+  // The worker: results (and STARTED, name, args, worker, queue) go to the database.
+  const worker = createWorker(BROKER_URL, 'amqp://', QUEUE); // celery-node's backend URL is never used
+  instrumentWorker(worker, backend, { hostname: 'example@localhost' });
+  worker.register('tasks.add', (a: number, b: number) => a + b);
+  worker.register('tasks.divide', (a: number, b: number) => {
+    if (b === 0) throw new RangeError('division by zero');
+    return a / b;
+  });
+  void worker.start();
+
+  // A client: AsyncResult.get() polls the same table.
+  const client = createClient(BROKER_URL, 'amqp://', QUEUE);
+  attachBackend(client, backend);
+
+  const sum = await client.sendTask('tasks.add', [2, 3], {}).get(10_000, 50); // 5
+  let failure: ExampleOutcome['failure'] = { message: '', exc_type: undefined, exc_message: undefined };
+  const divide = client.sendTask('tasks.divide', [1, 0], {});
+  try {
+    await divide.get(10_000, 50);
+  } catch (error) {
+    // celery-node rejects with Error('FAILURE') carrying Celery's exception fields.
+    const { message, exc_type, exc_message } = error as Error & { exc_type: string; exc_message: unknown[] };
+    failure = { message, exc_type, exc_message }; // 'FAILURE', 'RangeError', ['division by zero']
+  }
+  const record = await backend.getTask(divide.taskId); // name, args, worker, queue, traceback, dates…
+
+  await client.disconnect();
+  await worker.disconnect(); // waits for the worker's pending stores
+  await backend.close(); // the backend is yours to close
+  // --- README: end ---
+  return { sum, failure, record };
+}
