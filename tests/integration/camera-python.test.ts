@@ -1,0 +1,92 @@
+// A real Python Celery 5.2.6 worker started with -E runs add, fail,
+// retry_once, a terminated slow task and a revoked ETA task; the camera's
+// rows end as Celery's State ends them (see the interop README's merge
+// rules and events-state-replay.json for the same scenarios). Tasks are
+// sent by publish-python-task.py with send_task, whose args are a list:
+// the argsrepr the worker echoes in its events is `[2, 3]`, not `(2, 3)`
+// (no args at all is still `()`).
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/open.js';
+import { Camera } from '../../src/snapshot/camera/camera.js';
+import { testBrokerUrl } from '../support/broker.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { PythonWorker } from '../support/python-worker.js';
+import { missingServices } from '../support/services.js';
+
+const brokerUp = !missingServices().has('rabbitmq');
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+(brokerUp ? describe : describe.skip)('camera and a real Python worker', () => {
+  describeEachDatabase('python -E', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    it('ends each task in the state and with the fields Celery gives it', { timeout: 120_000 }, async () => {
+      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.2, workerWriteInterval: 0 });
+      await camera.start();
+      await using worker = new PythonWorker({ brokerUrl: testBrokerUrl() });
+      const task = (id: string, state?: string) => async () => {
+        const row = await db.prisma.taskState.findUnique({ where: { taskId: id }, include: { worker: true } });
+        return row !== null && (state === undefined || row.state === state) ? row : null;
+      };
+      try {
+        await worker.start();
+        const add = await worker.publish('tasks.add', [2, 3]);
+        const fail = await worker.publish('tasks.fail');
+        const retry = await worker.publish('tasks.retry_once', [42]);
+
+        const added = await waitFor('add SUCCESS', task(add, 'SUCCESS'));
+        expect(added).toMatchObject({ name: 'tasks.add', args: '[2, 3]', kwargs: '{}', result: '5', retries: 0, traceback: null, hidden: false });
+        expect(added.runtime).toBeGreaterThan(0);
+        expect(added.worker?.hostname).toBe(worker.name);
+
+        const failed = await waitFor('fail FAILURE', task(fail, 'FAILURE'));
+        expect(failed).toMatchObject({ name: 'tasks.fail', args: '()', result: "ValueError('boom')" });
+        expect(failed.traceback).toContain('ValueError: boom');
+
+        // STARTED → RETRY → STARTED → SUCCESS; the retry's exception and traceback stay, retries is 1,
+        // and the args are the retry message's, which the worker sends as a tuple.
+        const retried = await waitFor('retry_once SUCCESS', task(retry, 'SUCCESS'));
+        expect(retried).toMatchObject({ name: 'tasks.retry_once', args: '(42,)', result: '42', retries: 1 });
+        expect(retried.traceback).toContain('first attempt fails');
+        expect(retried.eta).not.toBeNull();
+
+        // A running task terminated by revoke.
+        const slow = await worker.publish('tasks.slow', [30]);
+        await waitFor('slow STARTED', task(slow, 'STARTED'));
+        await worker.revoke(slow, true);
+        const terminated = await waitFor('slow REVOKED', task(slow, 'REVOKED'));
+        expect(terminated).toMatchObject({ name: 'tasks.slow', args: '[30]' });
+
+        // An ETA task revoked before it runs: received, then revoked when due.
+        const later = await worker.publish('tasks.add', [5, 5], ['--countdown', '2']);
+        await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'));
+        await worker.revoke(later);
+        const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'));
+        expect(revoked).toMatchObject({ name: 'tasks.add', args: '[5, 5]', result: null });
+        expect(revoked.eta).not.toBeNull();
+
+        const alive = await db.prisma.workerState.findUnique({ where: { hostname: worker.name } });
+        expect(alive?.lastHeartbeat).not.toBeNull();
+        expect(camera.state.worker(worker.name)).toMatchObject({ swIdent: 'py-celery', swVer: '5.2.6' });
+      } finally {
+        await worker.stop();
+      }
+      // Warm shutdown sends worker-offline.
+      await waitFor('worker offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname: worker.name } }))?.lastHeartbeat === null);
+      await camera.close();
+      expect(camera.stats()).toMatchObject({ decodeProblems: 0, snapshotFailures: 0, rowsRejected: 0 });
+    });
+  });
+});
