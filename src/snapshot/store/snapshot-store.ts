@@ -6,8 +6,9 @@
  * by id (one lock order for every writer) in multi-row statements, several
  * statements per transaction. A failure never loses rows: what was not
  * committed comes back as `unwritten` for the caller to hand back to the
- * cluster state. When a statement fails while the database still answers,
- * the fault is in the rows (or a stale worker id), not the connection:
+ * cluster state. When a statement fails with an error that is not a
+ * transient one (busy, deadlock, lost connection) while the database still
+ * answers, the fault is in the rows (or a stale worker id):
  * the transaction's rows are retried in halves until the one row that
  * cannot be stored is found and reported as rejected, so a single bad row
  * never blocks every later snapshot.
@@ -15,6 +16,7 @@
 import type { Database } from '../../db/open.js';
 import type { TaskRow, WorkerRow } from '../state/rows.js';
 import { sanitizeTasks, sanitizeWorker } from './sanitize.js';
+import { isTransientDbError } from './transient.js';
 import {
   pushTaskParams,
   taskRowsPerStatement,
@@ -77,6 +79,11 @@ export class SnapshotStore {
     }
   }
 
+  /** A failure to wait out (busy, deadlock, connection lost) rather than rows to blame. */
+  private async unavailable(error: unknown): Promise<boolean> {
+    return isTransientDbError(error) || !(await this.ping());
+  }
+
   async write(tasks: readonly TaskRow[], workers: readonly WorkerRow[]): Promise<WriteOutcome> {
     const provider = this.db.provider;
     const { rows, rejected: refused } = sanitizeTasks(tasks, provider);
@@ -105,7 +112,7 @@ export class SnapshotStore {
         outcome.tasksWritten += slice.length;
         continue;
       } catch (error) {
-        if (!(await this.ping())) {
+        if (await this.unavailable(error)) {
           outcome.error = error;
           outcome.unwritten.tasks = sorted.slice(start);
           return outcome;
@@ -184,7 +191,7 @@ export class SnapshotStore {
         result.written += part.length;
         continue;
       } catch (error) {
-        if (!(await this.ping())) {
+        if (await this.unavailable(error)) {
           result.error = error;
           result.unwritten = [...part, ...pending.flat()];
           return result;

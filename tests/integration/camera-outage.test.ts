@@ -1,0 +1,224 @@
+// Faults while events keep coming. The database goes away (a TCP proxy in
+// front of PostgreSQL or MariaDB that drops every connection and refuses
+// new ones; for SQLite another connection holding the write lock): every
+// event received meanwhile is kept and written by the first snapshot after
+// it comes back. The broker goes away (a proxy in front of RabbitMQ): the
+// camera reconnects with backoff, consumes again, and reconciles the tasks
+// whose events it missed from celery_taskmeta.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import * as amqp from 'amqplib';
+import Sqlite from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/open.js';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import { Camera } from '../../src/snapshot/camera/camera.js';
+import type { CameraEvent } from '../../src/snapshot/camera/events.js';
+import { testBrokerUrl } from '../support/broker.js';
+import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
+import { missingServices } from '../support/services.js';
+
+const brokerUp = !missingServices().has('rabbitmq');
+
+/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
+class TcpProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async listen(): Promise<number> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.targetHost);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+    return this.port;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    await this.listen();
+  }
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** task-received, -started and -succeeded for each id, as one task.multi array per task. */
+async function publishTasks(url: string, ids: readonly string[], hostname: string): Promise<void> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    const now = Date.now() / 1000;
+    ids.forEach((uuid, i) => {
+      const common = { hostname, utcoffset: 0, pid: 1, clock: i };
+      const batch = [
+        { ...common, uuid, name: 'tasks.add', args: `(${i}, 1)`, kwargs: '{}', retries: 0, eta: null, expires: null, timestamp: now, type: 'task-received' },
+        { ...common, uuid, timestamp: now + 0.001, type: 'task-started' },
+        { ...common, uuid, result: String(i + 1), runtime: 0.001, timestamp: now + 0.002, type: 'task-succeeded' },
+      ];
+      channel.publish('celeryev', 'task.multi', Buffer.from(JSON.stringify(batch)), {
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        deliveryMode: 1,
+        headers: { hostname },
+      });
+    });
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close();
+  }
+}
+
+const countSucceeded = async (db: Database, ids: readonly string[]): Promise<number> =>
+  db.prisma.taskState.count({ where: { taskId: { in: [...ids] }, state: 'SUCCESS' } });
+
+/** Makes the database unreachable for the camera's connection, and back. */
+interface Outage {
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+}
+
+async function outageFor(testDb: TestDatabase): Promise<Outage> {
+  const target = parseDatabaseUrl(testDb.url);
+  if (target.provider === 'sqlite') {
+    // The file cannot be unplugged; a writer that keeps the lock does the same to the camera.
+    let holder: Sqlite.Database | null = null;
+    return {
+      url: testDb.url,
+      async cut() {
+        holder = new Sqlite(target.file);
+        holder.exec('BEGIN IMMEDIATE');
+      },
+      async restore() {
+        holder?.exec('ROLLBACK');
+        holder?.close();
+        holder = null;
+      },
+    };
+  }
+  const url = new URL(testDb.url);
+  const proxy = new TcpProxy(url.hostname, Number(url.port || (target.provider === 'postgresql' ? 5432 : 3306)));
+  url.port = String(await proxy.listen());
+  return { url: url.toString(), cut: () => proxy.cut(), restore: () => proxy.restore() };
+}
+
+(brokerUp ? describe : describe.skip)('camera faults', () => {
+  describeEachDatabase('database outage', (testDb) => {
+    it('keeps every event received while the database is away and writes it once it is back', { timeout: 120_000 }, async () => {
+      const outage = await outageFor(testDb);
+      // A short busy timeout, so SQLite's locked snapshots fail fast like refused connections.
+      const db = await openDatabase(outage.url, { sqliteBusyTimeoutMs: 100, poolSize: 2 });
+      const seen: CameraEvent[] = [];
+      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.1, onEvent: (e) => seen.push(e) });
+      const hostname = `outage-${randomBytes(3).toString('hex')}@test`;
+      const before = Array.from({ length: 50 }, () => randomUUID());
+      const during = Array.from({ length: 500 }, () => randomUUID());
+      const check = await testDb.open();
+      await camera.start();
+      try {
+        await waitFor('the camera to consume', () => camera.brokerConnected);
+        await publishTasks(testBrokerUrl(), before, hostname);
+        await waitFor('the first tasks stored', async () => (await countSucceeded(check, before)) === before.length);
+
+        await outage.cut();
+        try {
+          await publishTasks(testBrokerUrl(), during, hostname);
+          await waitFor('the events to arrive', () => camera.stats().events >= (before.length + during.length) * 3);
+          // MariaDB's pool gives up on a refused connection only after its acquire timeout (~20 s).
+          await waitFor('a failed snapshot', () => camera.stats().snapshotFailures >= 1, 60_000);
+          expect(camera.stats().pendingTasks).toBeGreaterThanOrEqual(during.length);
+        } finally {
+          await outage.restore();
+        }
+        await waitFor('every task stored after the outage', async () => (await countSucceeded(check, during)) === during.length);
+      } finally {
+        await camera.close();
+        await db.close();
+      }
+      const stats = camera.stats();
+      expect(stats).toMatchObject({ rowsRejected: 0, changesDropped: 0, pendingTasks: 0 });
+      expect(seen.some((e) => e.type === 'snapshot-failed')).toBe(true);
+      const stored = await check.prisma.taskState.findMany({ where: { taskId: { in: during } }, include: { worker: true } });
+      expect(stored.every((t) => t.worker?.hostname === hostname && t.name === 'tasks.add' && t.result !== null)).toBe(true);
+    });
+  });
+
+  describeEachDatabase('broker outage', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    it('reconnects with backoff, consumes again and reconciles what it missed', { timeout: 90_000 }, async () => {
+      const broker = new URL(testBrokerUrl());
+      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+      broker.port = String(await proxy.listen());
+      const seen: CameraEvent[] = [];
+      const camera = new Camera({
+        database: db,
+        brokerUrl: broker.toString(),
+        freq: 0.1,
+        reconnectInitialDelayMs: 100,
+        reconnectMaxDelayMs: 400,
+        onEvent: (e) => seen.push(e),
+      });
+      const hostname = `bo-${randomBytes(3).toString('hex')}@test`;
+      const missed = randomUUID();
+      const after = randomUUID();
+      await camera.start();
+      try {
+        await waitFor('the camera to consume', () => camera.brokerConnected);
+        // The task starts while the camera listens…
+        await publishTasks(testBrokerUrl(), [missed], hostname);
+        await waitFor('the task stored', async () => (await countSucceeded(db, [missed])) === 1);
+        await db.prisma.taskState.update({ where: { taskId: missed }, data: { state: 'STARTED', result: null } });
+        // …and finishes while it does not: only the result backend saw it.
+        await proxy.cut();
+        await waitFor('the disconnect', () => !camera.brokerConnected);
+        await db.prisma.taskMeta.create({ data: { taskId: missed, status: 'SUCCESS', result: '1', dateDone: new Date() } });
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        await proxy.restore();
+        await waitFor('the reconnection', () => seen.some((e) => e.type === 'broker-connected' && e.reconnect));
+        await publishTasks(testBrokerUrl(), [after], hostname);
+        await waitFor('events after the reconnection', async () => (await countSucceeded(db, [after])) === 1);
+        await waitFor('the reconciliation', async () => (await db.prisma.taskState.findUnique({ where: { taskId: missed } }))?.state === 'SUCCESS');
+      } finally {
+        await camera.close();
+        await proxy.cut();
+      }
+      expect(seen.filter((e) => e.type === 'broker-disconnected')).toHaveLength(1);
+      expect(seen.some((e) => e.type === 'broker-reconnect-scheduled')).toBe(true);
+      expect(seen.some((e) => e.type === 'reconciled' && e.tasks >= 1)).toBe(true);
+      expect(camera.stats().brokerDisconnects).toBe(1);
+    });
+  });
+});
