@@ -63,4 +63,60 @@ export const cleanupBatchSize = setting({
   description: 'Rows hidden or deleted per statement, so no statement holds locks for long',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize] as const;
+// The snapshot camera (prisma-celery cam). Expiry limits keep djcelery's
+// CELERYCAM_EXPIRE_* names; 0 keeps that group's rows forever.
+
+export const camFreq = setting({
+  key: 'camFreq',
+  flag: 'freq',
+  env: 'CELERYCAM_FREQ',
+  type: types.number({ min: 0.01, max: 3600, unit: 'seconds' }),
+  default: 1,
+  description: 'Seconds between snapshots of the event state into the tables (celerycam -f)',
+});
+
+export const camMaxrate = setting({
+  key: 'camMaxrate',
+  flag: 'maxrate',
+  env: 'CELERYCAM_MAXRATE',
+  type: types.text('<rate>'),
+  description: 'At most this many snapshots, e.g. 100/m, 5/s or 10/h (Celery\'s --maxrate); default no limit',
+});
+
+export const camExpireSuccess = setting({
+  key: 'camExpireSuccess',
+  flag: 'expire-success',
+  env: 'CELERYCAM_EXPIRE_SUCCESS',
+  type: types.duration(),
+  default: '1d',
+  description: 'SUCCESS task rows older than this are hidden, then deleted; 0 keeps them',
+});
+
+export const camExpireError = setting({
+  key: 'camExpireError',
+  flag: 'expire-error',
+  env: 'CELERYCAM_EXPIRE_ERROR',
+  type: types.duration(),
+  default: '3d',
+  description: 'FAILURE, REVOKED, REJECTED and RETRY task rows older than this are expired; 0 keeps them',
+});
+
+export const camExpirePending = setting({
+  key: 'camExpirePending',
+  flag: 'expire-pending',
+  env: 'CELERYCAM_EXPIRE_PENDING',
+  type: types.duration(),
+  default: '5d',
+  description: 'Task rows in any other state older than this are expired; 0 keeps them',
+});
+
+export const camCleanupInterval = setting({
+  key: 'camCleanupInterval',
+  flag: 'cleanup-interval',
+  env: 'CELERYCAM_CLEANUP_INTERVAL',
+  type: types.duration({ min: 1, max: 86_400 }),
+  default: '1h',
+  description: 'How often the camera expires old task rows',
+});
+
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval] as const;

@@ -20,5 +20,6 @@ export const commands: readonly CommandEntry[] = [
     summary: "Apply prisma-celery's migrations to the database, or show which are pending",
     load: async () => (await import('./migrate.js')).migrate,
   },
+  { name: 'cam', summary: "Snapshot camera: keep workers' and tasks' state from the Celery event stream in the tables", load: async () => (await import('./cam.js')).cam },
   { name: 'cleanup', summary: 'Expire old task results and groups: hide them, then delete them in batches', load: async () => (await import('./cleanup.js')).cleanup },
 ];

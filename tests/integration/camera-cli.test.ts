@@ -1,0 +1,79 @@
+// `prisma-celery cam` as a process: it consumes, and SIGTERM (or SIGINT)
+// writes the final snapshot before it exits 0. --freq is long, so only
+// that final snapshot can have written the rows.
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import * as amqp from 'amqplib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/open.js';
+import { testBrokerUrl } from '../support/broker.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { missingServices } from '../support/services.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const brokerUp = !missingServices().has('rabbitmq');
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+(brokerUp ? describe : describe.skip)('prisma-celery cam', () => {
+  describeEachDatabase('process', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      it(`writes a final snapshot on ${signal} and exits 0`, { timeout: 60_000 }, async () => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--freq', '600', '--maxrate', '100/m', '--database-url', testDb.url, '--broker', testBrokerUrl(), '--log-level', 'debug'],
+          { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+        try {
+          await waitFor('the camera to consume', () => output.includes('consuming events from'));
+          const hostname = `cli-${randomBytes(3).toString('hex')}@test`;
+          const uuid = randomUUID();
+          const connection = await amqp.connect(testBrokerUrl());
+          try {
+            const channel = await connection.createConfirmChannel();
+            const common = { hostname, utcoffset: 0, pid: 1, clock: 1, timestamp: Date.now() / 1000 };
+            channel.publish('celeryev', 'worker.online', Buffer.from(JSON.stringify({ ...common, freq: 2.0, type: 'worker-online' })), {
+              contentType: 'application/json',
+              contentEncoding: 'utf-8',
+            });
+            channel.publish(
+              'celeryev',
+              'task.multi',
+              Buffer.from(JSON.stringify([{ ...common, uuid, name: 'tasks.add', args: '(1, 2)', kwargs: '{}', type: 'task-received' }])),
+              { contentType: 'application/json', contentEncoding: 'utf-8' },
+            );
+            await channel.waitForConfirms();
+          } finally {
+            await connection.close();
+          }
+          // Let the camera take the deliveries off its queue.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          expect(await db.prisma.taskState.findUnique({ where: { taskId: uuid } })).toBeNull();
+          child.kill(signal);
+          expect(await exited, output).toBe(0);
+          expect(output).toContain('final snapshot');
+          expect(await db.prisma.taskState.findUnique({ where: { taskId: uuid } })).toMatchObject({ state: 'RECEIVED', name: 'tasks.add', args: '(1, 2)' });
+          expect((await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat).not.toBeNull();
+        } finally {
+          child.kill('SIGKILL');
+        }
+      });
+    }
+  });
+});
