@@ -1,6 +1,8 @@
 /** The implemented workloads; a new one is a file beside this and a line here. */
 import type { Workload, WorkloadId } from '../workload.js';
 import { w0 } from './w0.js';
+import { w1 } from './w1.js';
+import { w2 } from './w2.js';
 import { w4 } from './w4.js';
 
-export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w4 };
+export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w1, w2, w4 };

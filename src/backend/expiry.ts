@@ -1,10 +1,12 @@
 /**
  * Expiry the django-celery way: rows whose date_done is older than the
- * cutoff are marked hidden (invisible to every read at once), then hidden
- * rows are deleted with raw SQL. Both go in batches of consecutive ids, so
+ * cutoff are marked hidden (invisible to every read), then hidden rows are
+ * deleted with raw SQL. Both passes go in batches of consecutive ids, so
  * each statement touches at most `batchSize` rows through the primary key:
  * no statement holds locks for long, and no batch rescans what an earlier
  * one did (a LIMIT over the date_done index would, growing quadratically).
+ * Every expired row is hidden before the first delete, so a cleanup cut
+ * short leaves nothing expired visible; the next one deletes the rest.
  */
 import type { Dialect } from '../db/dialect.js';
 
@@ -66,23 +68,30 @@ export async function expire(
     }
   };
 
-  const expireTable = async (table: ExpiringTable): Promise<TableReport> => {
+  /** Runs `statement` over the table's ids in batches; resolves to the rows it changed. */
+  const overIds = async (table: ExpiringTable, statement: (from: number, to: number) => Promise<number>): Promise<number> => {
     const sql = expirySql(dialect, table);
-    const report: TableReport = { hidden: 0, deleted: 0 };
     const [bounds] = await timed(() => runner.query<{ low: unknown; high: unknown }>(sql.bounds, []));
     let low = asId(bounds?.low);
     // Rows written after this point have a fresh date_done: they are never expired.
     const high = asId(bounds?.high);
+    let changed = 0;
     while (low !== null && high !== null && low <= high) {
       const end = low + batchSize;
       const from = low;
-      report.hidden += await timed(() => runner.execute(sql.hide, [from, end, cutoff]));
-      report.deleted += await timed(() => runner.execute(sql.remove, [from, end]));
+      changed += await timed(() => statement(from, end));
       if (end > high) break;
       const [next] = await timed(() => runner.query<{ low: unknown }>(sql.next, [end]));
       low = asId(next?.low);
     }
-    return report;
+    return changed;
+  };
+
+  const expireTable = async (table: ExpiringTable): Promise<TableReport> => {
+    const sql = expirySql(dialect, table);
+    const hidden = await overIds(table, (from, to) => runner.execute(sql.hide, [from, to, cutoff]));
+    const deleted = await overIds(table, (from, to) => runner.execute(sql.remove, [from, to]));
+    return { hidden, deleted };
   };
 
   const tasks = await expireTable('celery_taskmeta');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dialectOf } from '../../src/db/dialect.js';
-import { expirySql } from '../../src/backend/expiry.js';
+import { expire, expirySql } from '../../src/backend/expiry.js';
 import { PARAMS_PER_ROW, upsertParams, upsertSql } from '../../src/backend/store-sql.js';
 import type { TaskWrite } from '../../src/backend/guard.js';
 
@@ -46,5 +46,26 @@ describe('the expiry statements', () => {
     );
     expect(sql.remove).toBe('DELETE FROM celery_taskmeta WHERE id >= $1 AND id < $2 AND hidden = true');
     expect(expirySql(dialectOf('mysql'), 'celery_tasksetmeta').next).toBe('SELECT MIN(id) AS low FROM celery_tasksetmeta WHERE id >= ?');
+  });
+});
+
+describe('expire()', () => {
+  it('hides every expired row in all ranges before it deletes any, jumping over gaps in ids', async () => {
+    const ids = [1, 2, 3, 10, 11, 30]; // gaps left by earlier deletes
+    const log: string[] = [];
+    const runner = {
+      query: async <T>(sql: string, params: unknown[]): Promise<T[]> => {
+        if (sql.includes('MAX(id)')) return [{ low: sql.includes('taskset') ? null : 1, high: sql.includes('taskset') ? null : 30 } as T];
+        const from = params[0] as number;
+        return [{ low: ids.find((id) => id >= from) ?? null } as T];
+      },
+      execute: async (sql: string, params: unknown[]): Promise<number> => {
+        log.push(`${sql.startsWith('UPDATE') ? 'hide' : 'delete'} ${String(params[0])}-${String(params[1])}`);
+        return ids.filter((id) => id >= (params[0] as number) && id < (params[1] as number)).length;
+      },
+    };
+    const report = await expire(runner, dialectOf('sqlite'), new Date(0), 4);
+    expect(log).toEqual(['hide 1-5', 'hide 10-14', 'hide 30-34', 'delete 1-5', 'delete 10-14', 'delete 30-34']);
+    expect(report).toMatchObject({ tasks: { hidden: 6, deleted: 6 }, groups: { hidden: 0, deleted: 0 } });
   });
 });

@@ -1,0 +1,162 @@
+/**
+ * W1, result store, through the public backend:
+ * - sequential: N stores of SUCCESS, one after another, each the call a
+ *   celery-node worker makes when a task succeeds (storeResult through the
+ *   attached backend): stores/s, p50/p99 ms;
+ * - concurrent: the same N stores with 64 in flight (a busy worker): stores/s,
+ *   and how many statements the coalescing made of them;
+ * - reads: 1000 distinct stored ids, each read once (getTaskMeta): p50/p99 ms.
+ */
+import mariadb from 'mariadb';
+import { attachBackend, PrismaResultBackend, type BackendEvent, type CeleryNodeBackend } from '../../src/backend/index.js';
+import { openDatabase, type Database } from '../../src/db/open.js';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import { migrateDeploy } from '../../src/migrate/index.js';
+import type { BenchDatabase } from '../databases.js';
+import { resultJson, uuidSource } from '../data.js';
+import { percentile, repeat } from '../stats.js';
+import type { Workload } from '../workload.js';
+
+const IN_FLIGHT = 64;
+const READS = 1000;
+const WARM_UP = 20;
+
+/**
+ * The package's tables beside the bench's own (migrations refuse a database
+ * holding W0's table): a sibling SQLite file, a schema of its own on
+ * PostgreSQL, a database of its own on MySQL. Shared by W1 and W2.
+ */
+export async function backendDatabaseUrl(bench: BenchDatabase): Promise<string> {
+  const target = bench.target;
+  switch (target.provider) {
+    case 'sqlite':
+      return `file:${target.file.replace(/(\.[^./]*)?$/, '-backend$1')}`;
+    case 'postgresql': {
+      const url = new URL(target.url);
+      url.searchParams.set('schema', 'prisma_celery_backend');
+      return url.toString();
+    }
+    case 'mysql': {
+      const { host, port, user, password } = target;
+      const name = `${target.database}_backend`;
+      const conn = await mariadb.createConnection({ host, port, user, password });
+      try {
+        await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4`);
+      } finally {
+        await conn.end();
+      }
+      const url = new URL(target.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    }
+  }
+}
+
+/** Migrated, opened, and the backend's tables emptied. */
+export async function openBackendDatabase(bench: BenchDatabase): Promise<Database> {
+  const url = parseDatabaseUrl(await backendDatabaseUrl(bench)).url;
+  await migrateDeploy(url);
+  const db = await openDatabase(url);
+  await emptyTables(db);
+  return db;
+}
+
+export async function emptyTables(db: Database): Promise<void> {
+  for (const table of ['celery_taskmeta', 'celery_tasksetmeta']) {
+    await db.prisma.$executeRawUnsafe(db.provider === 'sqlite' ? `DELETE FROM ${table}` : `TRUNCATE TABLE ${table}`);
+  }
+}
+
+export async function countRows(db: Database, where = '', ...params: unknown[]): Promise<number> {
+  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM celery_taskmeta ${where}`, ...params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** What celery-node's Worker calls: the attached backend, whose stores never reject (failures go to onEvent). */
+const workerSide = (backend: PrismaResultBackend): CeleryNodeBackend =>
+  (attachBackend({ conf: { CELERY_QUEUE: 'w1' } }, backend) as unknown as { _backend: CeleryNodeBackend })._backend;
+
+export const w1: Workload<{ n: number }> = {
+  id: 'w1',
+  params: { n: 5000 },
+  async run({ database, params: { n }, runs, log }) {
+    const nextId = uuidSource();
+    const results = Array.from({ length: n }, (_, i) => JSON.parse(resultJson(i)) as unknown);
+    const db = await openBackendDatabase(database);
+    const failures: BackendEvent[] = [];
+    const backend = new PrismaResultBackend(db, { onEvent: (event) => event.type !== 'retry' && failures.push(event) });
+    const worker = workerSide(backend);
+    try {
+      const warmIds = Array.from({ length: WARM_UP }, () => nextId());
+      for (const [i, id] of warmIds.entries()) await worker.storeResult(id, results[i], 'SUCCESS');
+      for (const id of warmIds) await backend.getTaskMeta(id);
+
+      const seqStored: number[] = [];
+      const sequential = await repeat(runs, async (index) => {
+        await emptyTables(db);
+        const ids = Array.from({ length: n }, () => nextId());
+        const latencies = new Array<number>(n);
+        const started = performance.now();
+        let previous = started;
+        for (let i = 0; i < n; i++) {
+          await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+          const now = performance.now();
+          latencies[i] = now - previous;
+          previous = now;
+        }
+        const seconds = (previous - started) / 1000;
+        seqStored.push(await countRows(db, "WHERE status = 'SUCCESS'"));
+        log(`sequential ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s`);
+        return { stores_per_s: n / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+      });
+
+      const concStored: number[] = [];
+      let lastIds: string[] = [];
+      const concurrent = await repeat(runs, async (index) => {
+        await emptyTables(db);
+        const ids = Array.from({ length: n }, () => nextId());
+        const statementsBefore = backend.writeStatements;
+        let next = 0;
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            for (let i = next++; i < n; i = next++) await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+          }),
+        );
+        const seconds = (performance.now() - started) / 1000;
+        const statements = backend.writeStatements - statementsBefore;
+        concStored.push(await countRows(db, "WHERE status = 'SUCCESS'"));
+        lastIds = ids;
+        log(`concurrent ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s in ${statements} statements`);
+        return { stores_per_s: n / seconds, statements };
+      });
+
+      // Reads of ids the last concurrent repeat stored, each once, spread over the table.
+      const readCorrect: number[] = [];
+      const reads = await repeat(runs, async (index) => {
+        const step = Math.floor(n / READS);
+        const picks = Array.from({ length: Math.min(READS, n) }, (_, k) => ({ id: lastIds[(k * step + index) % n]!, i: (k * step + index) % n }));
+        const latencies: number[] = [];
+        let correct = 0;
+        for (const { id, i } of picks) {
+          const started = performance.now();
+          const meta = await backend.getTaskMeta(id);
+          latencies.push(performance.now() - started);
+          if (meta.status === 'SUCCESS' && (meta.result as { n?: unknown }).n === i) correct++;
+        }
+        readCorrect.push(correct);
+        log(`reads ${index + 1}/${runs}: p50 ${percentile(latencies, 50).toFixed(3)} ms`);
+        return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+      });
+
+      return {
+        sequential: { ...sequential, rows_stored: Math.min(...seqStored), failures: failures.length },
+        concurrent: { ...concurrent, rows_stored: Math.min(...concStored) },
+        reads: { ...reads, reads_correct: Math.min(...readCorrect) },
+      };
+    } finally {
+      await backend.close();
+      await db.close();
+    }
+  },
+};
