@@ -1,0 +1,256 @@
+// The database side of DatabaseScheduler: a handful of statements, written
+// as plain SQL so the hot ones (the marker poll, the claim) cost one round
+// trip with nothing in between. Everything beat decides is in entry.ts and
+// database-scheduler.ts; this file only moves rows.
+import type { Database } from '../db/open.js';
+import type { PeriodicTaskRow } from './entry.js';
+
+/**
+ * last_run_at as beat read it, to compare in the claim's WHERE. PostgreSQL
+ * and MySQL compare the instant (their columns hold milliseconds, as a Date
+ * does). SQLite holds text in whatever form its writer chose, so the token
+ * is that exact text, and beat writes its own times as text too.
+ */
+export type RunToken = Date | string | null;
+
+export interface StoredRow {
+  readonly row: PeriodicTaskRow;
+  readonly lastRunToken: RunToken;
+}
+
+export interface Claim {
+  readonly id: number;
+  /** The row's change_version as beat read it: an edit since then makes the claim fail. */
+  readonly changeVersion: number;
+  readonly lastRunToken: RunToken;
+  readonly runAt: Date;
+  readonly nextRunAt: Date | null;
+}
+
+export interface Unclaim {
+  readonly id: number;
+  /** What the claim wrote (claim()'s result) and the count it left. */
+  readonly claimedToken: RunToken;
+  readonly claimedCount: number;
+  /** What to put back. */
+  readonly lastRunToken: RunToken;
+  readonly nextRunAt: Date | null;
+}
+
+type Param = string | number | Date | null;
+type RawRow = Record<string, unknown>;
+
+const TASK_COLUMNS = [
+  'id', 'name', 'task', 'args', 'kwargs', 'headers', 'queue', 'exchange', 'routing_key', 'priority', 'expires',
+  'expire_seconds', 'one_off', 'start_time', 'enabled', 'last_run_at', 'total_run_count', 'date_changed',
+  'change_version', 'interval_id', 'crontab_id', 'clocked_id',
+] as const;
+
+export class BeatStore {
+  readonly #db: Database;
+  readonly #select: string;
+
+  constructor(database: Database) {
+    this.#db = database;
+    const q = (name: string) => database.dialect.ident(name);
+    const text = database.provider === 'sqlite' ? `, CAST(t.${q('last_run_at')} AS TEXT) AS ${q('last_run_text')}` : '';
+    this.#select =
+      `SELECT ${TASK_COLUMNS.map((c) => `t.${q(c)}`).join(', ')}${text}, ` +
+      `i.${q('every')}, i.${q('period')}, ` +
+      `c.${q('minute')}, c.${q('hour')}, c.${q('day_of_week')}, c.${q('day_of_month')}, c.${q('month_of_year')}, c.${q('timezone')}, ` +
+      `k.${q('clocked_time')} ` +
+      `FROM ${q('djcelery_periodictask')} t ` +
+      `LEFT JOIN ${q('djcelery_intervalschedule')} i ON i.${q('id')} = t.${q('interval_id')} ` +
+      `LEFT JOIN ${q('djcelery_crontabschedule')} c ON c.${q('id')} = t.${q('crontab_id')} ` +
+      `LEFT JOIN ${q('djcelery_clockedschedule')} k ON k.${q('id')} = t.${q('clocked_id')} `;
+  }
+
+  /** The change marker's version; null when the marker row is missing. */
+  async readVersion(): Promise<number | null> {
+    const rows = await this.#query('SELECT version FROM djcelery_periodictasks WHERE ident = 1', []);
+    const version = rows[0]?.version;
+    return version === undefined || version === null ? null : Number(version);
+  }
+
+  /** Creates the marker row if it is missing, at the highest version any row carries. */
+  async ensureMarker(now: Date): Promise<void> {
+    const select = `SELECT 1, ${this.#p(1)}, COALESCE(MAX(change_version), 0) FROM djcelery_periodictask`;
+    const insert = 'INSERT INTO djcelery_periodictasks (ident, last_update, version)';
+    const sql =
+      this.#db.provider === 'mysql' ? `INSERT IGNORE INTO djcelery_periodictasks (ident, last_update, version) ${select}`
+      // SQLite needs the WHERE to tell the SELECT's end from the upsert clause.
+      : this.#db.provider === 'sqlite' ? `${insert} ${select} WHERE true ON CONFLICT (ident) DO NOTHING`
+      : `${insert} ${select} ON CONFLICT (ident) DO NOTHING`;
+    await this.#execute(sql, [this.#time(now)]);
+  }
+
+  loadEnabled(): Promise<StoredRow[]> {
+    return this.#rows(`${this.#select}WHERE t.enabled = ${this.#true()}`, []);
+  }
+
+  /** Rows stamped after `version`, enabled or not. */
+  loadChanged(version: number): Promise<StoredRow[]> {
+    return this.#rows(`${this.#select}WHERE t.change_version > ${this.#p(1)}`, [version]);
+  }
+
+  async loadOne(id: number): Promise<StoredRow | null> {
+    return (await this.#rows(`${this.#select}WHERE t.id = ${this.#p(1)}`, [id]))[0] ?? null;
+  }
+
+  /** Ids of periodic tasks deleted after `version`. */
+  async deletedSince(version: number): Promise<number[]> {
+    const rows = await this.#query(
+      `SELECT periodic_task_id FROM djcelery_periodictask_deleted WHERE version > ${this.#p(1)}`,
+      [version],
+    );
+    return rows.map((row) => Number(row.periodic_task_id));
+  }
+
+  /**
+   * Reserves one run: advances last_run_at and total_run_count, and sets
+   * next_run_at, only if the row still has the change_version and
+   * last_run_at beat read and is enabled. One statement, so of several
+   * beats exactly one wins, and no other column is written. Returns the new
+   * run token, or null if the row moved on (another beat's claim, an edit,
+   * a deletion).
+   */
+  async claim(claim: Claim): Promise<RunToken | null> {
+    const token = this.#time(claim.runAt);
+    const sameRun = claim.lastRunToken === null ? 'last_run_at IS NULL' : `last_run_at = ${this.#p(5)}`;
+    const params: Param[] = [token, this.#time(claim.nextRunAt), claim.id, claim.changeVersion];
+    if (claim.lastRunToken !== null) params.push(claim.lastRunToken);
+    const count = await this.#execute(
+      'UPDATE djcelery_periodictask ' +
+        `SET last_run_at = ${this.#p(1)}, total_run_count = total_run_count + 1, next_run_at = ${this.#p(2)} ` +
+        `WHERE id = ${this.#p(3)} AND change_version = ${this.#p(4)} AND enabled = ${this.#true()} AND ${sameRun}`,
+      params,
+    );
+    return count === 1 ? token : null;
+  }
+
+  /**
+   * Gives a reserved run back after its message could not be sent, so that
+   * it is due again for this beat or any other. Only if nothing else has
+   * written the run since. It changes total_run_count by −1, which the
+   * triggers count as a change: every beat re-reads the row.
+   */
+  async unclaim(unclaim: Unclaim): Promise<boolean> {
+    const restore = unclaim.lastRunToken === null ? null : this.#time(unclaim.lastRunToken);
+    const count = await this.#execute(
+      'UPDATE djcelery_periodictask ' +
+        `SET last_run_at = ${this.#p(1)}, total_run_count = total_run_count - 1, next_run_at = ${this.#p(2)} ` +
+        `WHERE id = ${this.#p(3)} AND total_run_count = ${this.#p(4)} AND last_run_at = ${this.#p(5)}`,
+      [restore, this.#time(unclaim.nextRunAt), unclaim.id, unclaim.claimedCount, unclaim.claimedToken],
+    );
+    return count === 1;
+  }
+
+  /** Disables an entry beat cannot run (bad row, one-off done, expired), unless it was edited since. */
+  async disable(id: number, changeVersion: number): Promise<boolean> {
+    const count = await this.#execute(
+      `UPDATE djcelery_periodictask SET enabled = ${this.#false()} ` +
+        `WHERE id = ${this.#p(1)} AND change_version = ${this.#p(2)} AND enabled = ${this.#true()}`,
+      [id, changeVersion],
+    );
+    return count === 1;
+  }
+
+  /** Forgets deletions logged before `before`. */
+  pruneDeletions(before: Date): Promise<number> {
+    return this.#execute(`DELETE FROM djcelery_periodictask_deleted WHERE deleted_at < ${this.#p(1)}`, [this.#time(before)]);
+  }
+
+  async #rows(sql: string, params: Param[]): Promise<StoredRow[]> {
+    const rows = await this.#query(sql, params);
+    const sqlite = this.#db.provider === 'sqlite';
+    return rows.map((raw) => ({
+      row: toRow(raw),
+      lastRunToken: sqlite ? ((raw.last_run_text as string | null) ?? null) : toDate(raw.last_run_at),
+    }));
+  }
+
+  #query(sql: string, params: Param[]): Promise<RawRow[]> {
+    return this.#db.prisma.$queryRawUnsafe<RawRow[]>(sql, ...params);
+  }
+
+  #execute(sql: string, params: Param[]): Promise<number> {
+    return this.#db.prisma.$executeRawUnsafe(sql, ...params);
+  }
+
+  #p(n: number): string {
+    return this.#db.dialect.param(n);
+  }
+
+  #true(): string {
+    return this.#db.provider === 'mysql' ? '1' : 'TRUE';
+  }
+
+  #false(): string {
+    return this.#db.provider === 'mysql' ? '0' : 'FALSE';
+  }
+
+  /** A time as this provider's tokens hold it: text on SQLite (as Prisma writes it), else a Date. */
+  #time(value: Date | string): Date | string;
+  #time(value: Date | string | null): Date | string | null;
+  #time(value: Date | string | null): Date | string | null {
+    if (value === null || typeof value === 'string' || this.#db.provider !== 'sqlite') return value;
+    return value.toISOString().replace('Z', '+00:00');
+  }
+}
+
+function toRow(raw: RawRow): PeriodicTaskRow {
+  const nullableText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+  const nullableInt = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+  return {
+    id: Number(raw.id),
+    name: String(raw.name),
+    task: String(raw.task),
+    args: String(raw.args ?? ''),
+    kwargs: String(raw.kwargs ?? ''),
+    headers: String(raw.headers ?? ''),
+    queue: nullableText(raw.queue),
+    exchange: nullableText(raw.exchange),
+    routingKey: nullableText(raw.routing_key),
+    priority: nullableInt(raw.priority),
+    expires: toDate(raw.expires),
+    expireSeconds: nullableInt(raw.expire_seconds),
+    oneOff: toBool(raw.one_off),
+    startTime: toDate(raw.start_time),
+    enabled: toBool(raw.enabled),
+    lastRunAt: toDate(raw.last_run_at),
+    totalRunCount: Number(raw.total_run_count),
+    dateChanged: toDate(raw.date_changed) ?? new Date(0),
+    changeVersion: Number(raw.change_version),
+    interval: raw.interval_id === null ? null : { every: Number(raw.every), period: String(raw.period) },
+    crontab:
+      raw.crontab_id === null
+        ? null
+        : {
+            minute: String(raw.minute),
+            hour: String(raw.hour),
+            dayOfWeek: String(raw.day_of_week),
+            dayOfMonth: String(raw.day_of_month),
+            monthOfYear: String(raw.month_of_year),
+            timezone: String(raw.timezone),
+          },
+    clocked: raw.clocked_id === null ? null : { clockedTime: toDate(raw.clocked_time) ?? new Date(NaN) },
+  };
+}
+
+function toBool(value: unknown): boolean {
+  return value === true || value === 1 || value === 1n || value === '1' || value === 'true';
+}
+
+/**
+ * A time column as a Date. Prisma gives Dates; SQLite text written by other
+ * clients ("2026-01-02 03:04:05", no zone) is UTC, as SQLite's own
+ * CURRENT_TIMESTAMP is.
+ */
+export function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  const text = String(value).trim();
+  const zoned = /(?:Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text.replace(' ', 'T')}Z`;
+  return new Date(zoned);
+}

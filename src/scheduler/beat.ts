@@ -1,0 +1,262 @@
+// Beat: runs a scheduler's ticks until closed, and keeps running through
+// database and broker outages (log, back off, try again).
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TaskPublisher } from '../amqp/task-publisher.js';
+import type { TaskMessage } from '../core/protocol/task-message.js';
+import { openDatabase, type Database } from '../db/open.js';
+import { ConfigError } from '../errors.js';
+import { defineTask, type PeriodicTaskInput } from './entry-input.js';
+import { SchedulerError } from './errors.js';
+import { safeListener, type BeatEvent, type BeatEventListener } from './events.js';
+import { DEFAULT_SCHEDULER, resolveScheduler } from './registry.js';
+import type { Scheduler, SchedulerClass } from './scheduler.js';
+import { parseStaticSchedule, withDefaultEntries, type StaticEntryConfig } from './static-schedule.js';
+
+/** Anything that sends task messages and resolves once the broker confirmed (a started TaskPublisher). */
+export interface MessageSender {
+  publish(message: TaskMessage): Promise<void>;
+}
+
+export interface BeatOptions {
+  /** Database URL; beat opens it and closes it. Give this or `database`. */
+  databaseUrl?: string;
+  /** An open database the caller keeps owning (never closed here). */
+  database?: Database;
+  /** Broker URL; beat runs a TaskPublisher on it and closes it. Give this or `publisher`. */
+  brokerUrl?: string;
+  /** A started publisher the caller keeps owning (never closed here). */
+  publisher?: MessageSender;
+  /** Scheduler name, `./module.js#Export`, or a class. Default "DatabaseScheduler". */
+  scheduler?: string | SchedulerClass;
+  /** Longest sleep between ticks, seconds. Default 5; 0.1 to 300. */
+  maxInterval?: number;
+  /** How often to look for edits made elsewhere, seconds. Default 1; 0.01 to 60 (and at most maxInterval). */
+  syncInterval?: number;
+  /** The static schedule: entries by name (the config's `beatSchedule`), or API inputs. Default none. */
+  schedule?: Readonly<Record<string, StaticEntryConfig>> | readonly PeriodicTaskInput[];
+  /** Result expiry in seconds; when above 0, Celery's `celery.backend_cleanup` entry (daily 04:00) is installed. Default none. */
+  resultExpires?: number | null;
+  /** The messages' origin header. Default "gen<pid>@<hostname>", as Celery names a producer. */
+  origin?: string;
+  /** Where a scheduler module path starts from. Default process.cwd(). */
+  cwd?: string;
+  /** Waits after a failed tick, seconds, doubling from min to max. Default 1 to 30; each 0.01 to 600. */
+  retry?: { minDelay?: number; maxDelay?: number };
+  /** Receives every BeatEvent. Default: problems to stderr. */
+  onEvent?: BeatEventListener;
+  /** Default: the system clock. */
+  clock?: () => Date;
+}
+
+interface Settings {
+  scheduler: string | SchedulerClass;
+  maxInterval: number;
+  syncInterval: number;
+  schedule: PeriodicTaskInput[];
+  origin: string;
+  cwd: string;
+  minDelay: number;
+  maxDelay: number;
+  clock: () => Date;
+}
+
+/**
+ * `prisma-celery beat` as a class. The constructor checks the options and
+ * does no I/O; start() connects, loads the schedule and starts the loop;
+ * close() (or SIGINT/SIGTERM in the CLI) stops it after the current tick.
+ */
+export class Beat implements AsyncDisposable {
+  readonly #options: BeatOptions;
+  readonly #settings: Settings;
+  readonly #emit: (event: BeatEvent) => void;
+  readonly #stop = new AbortController();
+  #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
+  #opened: { database?: Database; publisher?: TaskPublisher } = {};
+  #scheduler: Scheduler | undefined;
+  #loop: Promise<void> = Promise.resolve();
+
+  constructor(options: BeatOptions) {
+    this.#options = options;
+    this.#settings = resolveBeatOptions(options);
+    this.#emit = safeListener(options.onEvent);
+  }
+
+  /** The running scheduler (after start()). */
+  get scheduler(): Scheduler | undefined {
+    return this.#scheduler;
+  }
+
+  /** Resolves when the loop has ended (after close()). */
+  get stopped(): Promise<void> {
+    return this.#loop;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new ConfigError(`Beat.start() on a beat that is ${this.#state}`);
+    this.#state = 'starting';
+    const s = this.#settings;
+    try {
+      const Class = await resolveScheduler(s.scheduler, s.cwd);
+      const { database: lentDatabase, databaseUrl = '', publisher: lentPublisher, brokerUrl = '' } = this.#options;
+      const database = lentDatabase ?? (this.#opened.database = await openDatabase(databaseUrl));
+      let sender: MessageSender;
+      if (lentPublisher) {
+        sender = lentPublisher;
+      } else {
+        const publisher = new TaskPublisher({ url: brokerUrl, log: brokerLog(this.#emit) });
+        this.#opened.publisher = publisher;
+        await publisher.start();
+        sender = publisher;
+      }
+      const scheduler = new Class({
+        database,
+        publish: (message) => sender.publish(message),
+        origin: s.origin,
+        maxInterval: s.maxInterval,
+        syncInterval: s.syncInterval,
+        staticSchedule: s.schedule,
+        clock: s.clock,
+        emit: this.#emit,
+      });
+      await scheduler.start();
+      this.#scheduler = scheduler;
+    } catch (error) {
+      await this.#release();
+      this.#state = 'closed';
+      throw error;
+    }
+    this.#state = 'running';
+    this.#emit({ type: 'beat-started', scheduler: typeof s.scheduler === 'string' ? s.scheduler : s.scheduler.name });
+    this.#loop = this.#run(this.#scheduler);
+  }
+
+  /** Stops after the tick under way, closes the scheduler and whatever beat opened. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'new') {
+      this.#state = 'closed';
+      return;
+    }
+    this.#state = 'closed';
+    this.#stop.abort();
+    await this.#loop;
+    await this.#release();
+    this.#emit({ type: 'beat-stopped' });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #run(scheduler: Scheduler): Promise<void> {
+    const { clock, minDelay, maxDelay } = this.#settings;
+    let failures = 0;
+    let failingSince = 0;
+    while (!this.#stop.signal.aborted) {
+      let seconds: number;
+      try {
+        seconds = await scheduler.tick(clock());
+        if (failures > 0) {
+          this.#emit({ type: 'recovered', afterSeconds: (Date.now() - failingSince) / 1000 });
+          failures = 0;
+        }
+      } catch (error) {
+        if (failures === 0) failingSince = Date.now();
+        failures++;
+        seconds = Math.min(minDelay * 2 ** (failures - 1), maxDelay);
+        this.#emit({ type: 'tick-failed', error, failures, retryInSeconds: seconds });
+      }
+      if (!Number.isFinite(seconds) || seconds < 0) seconds = this.#settings.maxInterval;
+      try {
+        await sleep(seconds * 1000, undefined, { signal: this.#stop.signal });
+      } catch {
+        // aborted by close()
+      }
+    }
+  }
+
+  async #release(): Promise<void> {
+    const problems: unknown[] = [];
+    const attempt = async (step: (() => Promise<void>) | undefined) => {
+      try {
+        await step?.();
+      } catch (error) {
+        problems.push(error);
+      }
+    };
+    const { publisher, database } = this.#opened;
+    const scheduler = this.#scheduler;
+    this.#opened = {};
+    await attempt(scheduler && (() => scheduler.close()));
+    await attempt(publisher && (() => publisher.close()));
+    await attempt(database && (() => database.close()));
+    for (const error of problems) this.#emit({ type: 'close-failed', error });
+  }
+}
+
+/** Checks every option once; a ConfigError says which and what is allowed. */
+export function resolveBeatOptions(options: BeatOptions): Settings {
+  const one = (a: unknown, b: unknown, names: string) => {
+    if ((a === undefined) === (b === undefined)) throw new ConfigError(`Beat needs exactly one of ${names}`);
+  };
+  one(options.databaseUrl, options.database, 'databaseUrl or database');
+  one(options.brokerUrl, options.publisher, 'brokerUrl or publisher');
+  const maxInterval = bounded(options.maxInterval, 5, 0.1, 300, 'maxInterval');
+  const syncInterval = Math.min(bounded(options.syncInterval, 1, 0.01, 60, 'syncInterval'), maxInterval);
+  const minDelay = bounded(options.retry?.minDelay, 1, 0.01, 600, 'retry.minDelay');
+  const maxDelay = bounded(options.retry?.maxDelay, 30, 0.01, 600, 'retry.maxDelay');
+  if (maxDelay < minDelay) throw new ConfigError(`retry.maxDelay (${maxDelay}) must be at least retry.minDelay (${minDelay})`);
+  const resultExpires = options.resultExpires ?? null;
+  if (resultExpires !== null && !(Number.isFinite(resultExpires) && resultExpires >= 0)) {
+    throw new ConfigError(`resultExpires must be a number of seconds, 0 or more (got ${resultExpires})`);
+  }
+  const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
+  if (typeof scheduler !== 'function' && (typeof scheduler !== 'string' || scheduler.trim() === '')) {
+    throw new ConfigError('scheduler must be a scheduler name, ./module.js#Export, or a class');
+  }
+  let schedule: PeriodicTaskInput[];
+  try {
+    schedule = Array.isArray(options.schedule) ? parseInputs(options.schedule) : parseStaticSchedule(options.schedule ?? {});
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`schedule: ${error.message}`, { cause: error });
+  }
+  return {
+    scheduler,
+    maxInterval,
+    syncInterval,
+    schedule: withDefaultEntries(schedule, { resultExpires }),
+    origin: options.origin ?? `gen${process.pid}@${hostname()}`,
+    cwd: options.cwd ?? process.cwd(),
+    minDelay,
+    maxDelay,
+    clock: options.clock ?? (() => new Date()),
+  };
+}
+
+function parseInputs(inputs: readonly PeriodicTaskInput[]): PeriodicTaskInput[] {
+  return inputs.map((input) => {
+    try {
+      defineTask(input);
+      return input;
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+      throw new ConfigError(error.message, { cause: error });
+    }
+  });
+}
+
+function bounded(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max} seconds (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** The publisher's connection log as beat events: broker trouble shows where tick failures do. */
+function brokerLog(emit: (event: BeatEvent) => void) {
+  return (level: 'info' | 'warn' | 'error', message: string, error?: unknown): void => {
+    if (level !== 'info') emit({ type: 'broker-trouble', message, ...(error === undefined ? {} : { error }) });
+  };
+}

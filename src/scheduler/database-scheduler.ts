@@ -1,0 +1,396 @@
+// DatabaseScheduler: the djcelery_periodictask table as beat's schedule.
+//
+// Held in memory: every enabled entry, and a heap of entry ids by when each
+// is next due, so a tick looks at the top of the heap and nothing else. A
+// tick first polls the change marker (one row); only when its version moved
+// does it read the rows stamped since, and the deletions logged since.
+//
+// A run is claimed before it is sent (BeatStore.claim: one conditional
+// UPDATE), so of several beats on one database exactly one sends each run.
+//
+// Failed publish: the publisher has already retried (confirm channel, 5
+// attempts with back-off). The run is then given back (unclaim: last_run_at
+// and total_run_count restored), so the database says it is still due and
+// this beat, or another, or the next beat started, sends it; this beat tries
+// again after 1 s, 2 s, 4 s … up to 32 s. A run is dropped only if it can be
+// neither sent nor given back, and that is reported (run-lost). A claim
+// whose answer was lost with the connection is settled by reading the row
+// back: if the claim took, the message is sent then.
+//
+// Catch-up: runs missed while beat was stopped, or while the database or
+// broker was unreachable, are not replayed. An overdue entry is sent once,
+// and its next run counts from that send (Celery's rule: last_run_at is
+// the time of the send), so no entry bursts after an outage.
+import { ProtocolError } from '../core/protocol/errors.js';
+import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
+import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
+import { DueHeap } from './due-heap.js';
+import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
+import { SchedulerError } from './errors.js';
+import { PeriodicTaskStore } from './periodic-tasks.js';
+import { ScheduleCache } from './schedule-cache.js';
+import type { Scheduler, SchedulerContext } from './scheduler.js';
+
+/** Due runs handled by one tick; more make the tick return 0 (tick again at once), as Celery's beat does. */
+const RUNS_PER_TICK = 100;
+/** Deletions logged longer ago are pruned; a beat that has not synced for half of that reloads in full. */
+const DELETION_LOG_MS = 24 * 3600_000;
+const FULL_RELOAD_AFTER_MS = DELETION_LOG_MS / 2;
+const RETRY_MIN_S = 1;
+const RETRY_MAX_S = 32;
+
+interface Held {
+  readonly entry: Entry;
+  readonly token: RunToken;
+}
+
+/** A run whose fate is unknown until the database answers again. */
+type Pending =
+  /** The claim's answer was lost: it may or may not have been written. */
+  | { kind: 'claim'; id: number; name: string; token: RunToken; count: number; message: TaskMessage; previous: RunToken }
+  /** The message was not sent and the run could not be given back yet. */
+  | {
+      kind: 'unclaim';
+      id: number;
+      name: string;
+      token: RunToken;
+      count: number;
+      previous: RunToken;
+      dueAt: Date;
+      error: unknown;
+    };
+
+export class DatabaseScheduler implements Scheduler {
+  readonly #context: SchedulerContext;
+  readonly #store: BeatStore;
+  readonly #schedules = new ScheduleCache();
+  readonly #entries = new Map<number, Held>();
+  readonly #heap = new DueHeap();
+  /** Entry id → back-off after a failed publish: seconds, and not before (epoch ms). */
+  readonly #retry = new Map<number, { seconds: number; notBefore: number }>();
+  readonly #pending: Pending[] = [];
+  /** Rows found unusable, to disable in the table at the next chance. */
+  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; error?: unknown }>();
+  #seen = 0;
+  #lastSync = 0;
+  #state: 'new' | 'started' | 'closed' = 'new';
+  #ticking = false;
+
+  constructor(context: SchedulerContext) {
+    this.#context = context;
+    this.#store = new BeatStore(context.database);
+  }
+
+  /** Enabled entries held (for tests and monitors). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The entry beat holds for this id, if enabled and valid. */
+  entry(id: number): Entry | undefined {
+    return this.#entries.get(id)?.entry;
+  }
+
+  /** The entry held under this name (a scan: for tests and tools, not the tick). */
+  entryNamed(name: string): Entry | undefined {
+    for (const { entry } of this.#entries.values()) if (entry.name === name) return entry;
+    return undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new SchedulerError('E_SCHEDULER_STATE', `start() on a scheduler that is ${this.#state}`);
+    const now = this.#context.clock();
+    await this.#store.ensureMarker(now);
+    await this.#installStatic();
+    await this.#store.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+    await this.#fullLoad(now);
+    await this.#flushDisables();
+    this.#state = 'started';
+  }
+
+  async tick(now: Date): Promise<number> {
+    if (this.#state !== 'started') {
+      throw new SchedulerError('E_SCHEDULER_STATE', `tick() on a scheduler that is ${this.#state === 'new' ? 'not started' : 'closed'}`);
+    }
+    if (this.#ticking) throw new SchedulerError('E_SCHEDULER_STATE', 'tick() while another tick is running');
+    this.#ticking = true;
+    try {
+      await this.#sync(now);
+      await this.#settle(now);
+      await this.#flushDisables();
+      const due: number[] = [];
+      for (let id; due.length < RUNS_PER_TICK && (id = this.#heap.popDue(now.getTime())) !== undefined; ) due.push(id);
+      const outcomes = await Promise.allSettled(due.map((id) => this.#run(id, now)));
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
+      return this.#sleepSeconds(now);
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** Gives back runs still unsettled, if the database lets it; owns nothing else. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    for (const pending of this.#pending.splice(0)) {
+      if (pending.kind !== 'unclaim') continue;
+      try {
+        await this.#store.unclaim(unclaimOf(pending));
+      } catch (error) {
+        this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #installStatic(): Promise<void> {
+    const { staticSchedule } = this.#context;
+    if (staticSchedule.length === 0) return;
+    const tasks = new PeriodicTaskStore(this.#context.database, { clock: this.#context.clock });
+    const created: string[] = [];
+    const updated: string[] = [];
+    for (const input of staticSchedule) {
+      const outcome = await tasks.upsert(input, { keepEnabled: true });
+      if (outcome === 'created') created.push(input.name);
+      if (outcome === 'updated') updated.push(input.name);
+    }
+    this.#context.emit({ type: 'static-schedule-installed', created, updated });
+  }
+
+  async #fullLoad(now: Date): Promise<void> {
+    const started = performance.now();
+    let version = await this.#store.readVersion();
+    if (version === null) {
+      await this.#store.ensureMarker(now);
+      version = (await this.#store.readVersion()) ?? 0;
+    }
+    const rows = await this.#store.loadEnabled();
+    this.#entries.clear();
+    this.#heap.clear();
+    for (const stored of rows) this.#admit(stored, now);
+    this.#seen = version;
+    this.#lastSync = now.getTime();
+    this.#context.emit({ type: 'schedule-loaded', entries: this.#entries.size, ms: performance.now() - started });
+  }
+
+  async #sync(now: Date): Promise<void> {
+    const version = await this.#store.readVersion();
+    const stale = now.getTime() - this.#lastSync >= FULL_RELOAD_AFTER_MS;
+    if (version === null || version < this.#seen || stale) {
+      // The marker was lost or went back (a restore), or beat was cut off
+      // for longer than deletions are logged: read everything again.
+      await this.#fullLoad(now);
+      return;
+    }
+    this.#lastSync = now.getTime();
+    if (version === this.#seen) return;
+    const removed = await this.#store.deletedSince(this.#seen);
+    const changed = await this.#store.loadChanged(this.#seen);
+    for (const id of removed) this.#drop(id);
+    for (const stored of changed) this.#admit(stored, now);
+    this.#seen = version;
+    this.#context.emit({ type: 'schedule-synced', changed: changed.length, removed: removed.length, version });
+  }
+
+  /** Takes a row into the schedule (or out of it, if disabled or unusable). */
+  #admit({ row, lastRunToken }: StoredRow, now: Date): void {
+    if (!row.enabled) {
+      this.#drop(row.id);
+      return;
+    }
+    let entry: Entry;
+    try {
+      entry = entryFromRow(row, this.#schedules);
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+      this.#drop(row.id);
+      this.#toDisable.set(row.id, { name: row.name, version: row.changeVersion, reason: error.message, error });
+      return;
+    }
+    if (this.#pending.some((pending) => pending.id === row.id)) {
+      // Its last run is unsettled: hold the new version, but schedule it only once settled.
+      this.#entries.set(row.id, { entry, token: lastRunToken });
+      this.#heap.delete(row.id);
+      return;
+    }
+    this.#hold({ entry, token: lastRunToken }, now);
+  }
+
+  #hold(held: Held, now: Date): void {
+    const { entry } = held;
+    this.#entries.set(entry.id, held);
+    const state = entryDueState(entry, now);
+    if (Number.isFinite(state.nextCheckSeconds) || state.due) {
+      const at = state.due ? now.getTime() : now.getTime() + Math.ceil(state.nextCheckSeconds * 1000);
+      const retry = this.#retry.get(entry.id);
+      this.#heap.set(entry.id, retry ? Math.max(at, retry.notBefore) : at);
+      return;
+    }
+    this.#heap.delete(entry.id);
+    // django-celery-beat disables an expired entry, and a one-off entry once it has run.
+    if (state.expired) this.#disableLater(entry, `expired at ${entry.expires?.toISOString()}`);
+    else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run');
+  }
+
+  #disableLater(entry: Entry, reason: string): void {
+    this.#entries.delete(entry.id);
+    this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason });
+  }
+
+  #drop(id: number): void {
+    this.#entries.delete(id);
+    this.#heap.delete(id);
+    this.#retry.delete(id);
+  }
+
+  async #flushDisables(): Promise<void> {
+    for (const [id, { name, version, reason, error }] of this.#toDisable) {
+      // Only the row as beat saw it: if it was edited since, the edit decides.
+      const disabled = await this.#store.disable(id, version);
+      this.#toDisable.delete(id);
+      if (disabled) this.#context.emit({ type: 'entry-disabled', entry: name, reason, ...(error === undefined ? {} : { error }) });
+    }
+  }
+
+  async #reload(id: number, now: Date): Promise<void> {
+    const stored = await this.#store.loadOne(id);
+    if (stored === null) this.#drop(id);
+    else this.#admit(stored, now);
+  }
+
+  async #run(id: number, now: Date): Promise<void> {
+    const held = this.#entries.get(id);
+    if (!held) return;
+    const { entry, token } = held;
+    const state = entryDueState(entry, now);
+    if (!state.due) {
+      this.#hold(held, now);
+      return;
+    }
+    let message: TaskMessage;
+    try {
+      message = buildTaskMessage(messageOptionsFor(entry, this.#context.origin), now);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#drop(id);
+      this.#toDisable.set(id, { name: entry.name, version: entry.changeVersion, reason: error.message, error });
+      return;
+    }
+    const ran = afterRun(entry, now);
+    const claim = { id, changeVersion: entry.changeVersion, lastRunToken: token, runAt: now, nextRunAt: nextDueAt(ran, now) };
+    let claimed: RunToken | null;
+    try {
+      claimed = await this.#store.claim(claim);
+    } catch (error) {
+      // The UPDATE may have been applied with its answer lost; settle later.
+      this.#heap.delete(id);
+      this.#pending.push({
+        kind: 'claim',
+        id,
+        name: entry.name,
+        token: this.#expectedToken(claim.runAt),
+        count: ran.totalRunCount,
+        message,
+        previous: token,
+      });
+      throw error;
+    }
+    if (claimed === null) {
+      this.#context.emit({ type: 'run-taken', entry: entry.name });
+      await this.#reload(id, now);
+      return;
+    }
+    this.#hold({ entry: ran, token: claimed }, now);
+    await this.#send(ran, claimed, token, message, now);
+  }
+
+  async #send(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, now: Date): Promise<void> {
+    try {
+      await this.#context.publish(message);
+    } catch (error) {
+      await this.#giveBack(ran, claimed, previous, message.id, error, now);
+      return;
+    }
+    this.#retry.delete(ran.id);
+    this.#context.emit({ type: 'task-sent', entry: ran.name, task: ran.task, taskId: message.id, at: now });
+  }
+
+  async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, taskId: string, error: unknown, now: Date): Promise<void> {
+    const last = this.#retry.get(ran.id)?.seconds;
+    const seconds = last === undefined ? RETRY_MIN_S : Math.min(last * 2, RETRY_MAX_S);
+    this.#retry.set(ran.id, { seconds, notBefore: now.getTime() + seconds * 1000 });
+    this.#context.emit({ type: 'publish-failed', entry: ran.name, taskId, error, retryInSeconds: seconds });
+    const pending: Pending = {
+      kind: 'unclaim',
+      id: ran.id,
+      name: ran.name,
+      token: claimed,
+      count: ran.totalRunCount,
+      previous,
+      dueAt: now,
+      error,
+    };
+    let given: boolean;
+    try {
+      given = await this.#store.unclaim(unclaimOf(pending));
+    } catch (dbError) {
+      this.#heap.delete(ran.id);
+      this.#pending.push(pending);
+      throw dbError;
+    }
+    if (!given) this.#context.emit({ type: 'run-lost', entry: ran.name, error });
+    await this.#reload(ran.id, now);
+  }
+
+  /** Settles runs left open by a database failure, now that it answers (a failure here fails the tick). */
+  async #settle(now: Date): Promise<void> {
+    for (let pending = this.#pending[0]; pending !== undefined; pending = this.#pending[0]) {
+      if (pending.kind === 'unclaim') {
+        const given = await this.#store.unclaim(unclaimOf(pending));
+        this.#pending.shift();
+        if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: pending.error });
+        await this.#reload(pending.id, now);
+        continue;
+      }
+      const stored = await this.#store.loadOne(pending.id);
+      this.#pending.shift();
+      const took =
+        stored !== null && sameToken(stored.lastRunToken, pending.token) && stored.row.totalRunCount === pending.count;
+      if (stored === null) this.#drop(pending.id);
+      else this.#admit(stored, now);
+      const held = this.#entries.get(pending.id);
+      if (took && held) await this.#send(held.entry, pending.token, pending.previous, pending.message, now);
+    }
+  }
+
+  /** The token a claim at `runAt` writes (what BeatStore.claim returns on success). */
+  #expectedToken(runAt: Date): RunToken {
+    return this.#context.database.provider === 'sqlite' ? runAt.toISOString().replace('Z', '+00:00') : runAt;
+  }
+
+  #sleepSeconds(now: Date): number {
+    const { maxInterval, syncInterval } = this.#context;
+    const top = this.#heap.peek();
+    const untilDue = top === undefined ? Infinity : (top.dueAt - now.getTime()) / 1000;
+    return Math.max(0, Math.min(untilDue, maxInterval, syncInterval));
+  }
+}
+
+function unclaimOf(pending: Extract<Pending, { kind: 'unclaim' }>) {
+  return {
+    id: pending.id,
+    claimedToken: pending.token,
+    claimedCount: pending.count,
+    lastRunToken: pending.previous,
+    nextRunAt: pending.dueAt,
+  };
+}
+
+function sameToken(a: RunToken, b: RunToken): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}

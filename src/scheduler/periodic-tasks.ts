@@ -1,0 +1,372 @@
+// The public API for periodic tasks: create, change, enable, disable and
+// remove entries while beat runs. Every write is one transaction; the
+// migration's triggers advance the change marker (djcelery_periodictasks)
+// inside it, so a running beat sees the change within its poll, and never
+// sees half of one.
+import type { Database } from '../db/open.js';
+import { entryFromRow, nextDueAt } from './entry.js';
+import {
+  defineTask,
+  rowOf,
+  type PeriodicTaskInput,
+  type ScheduleDefinition,
+  type ScheduleInput,
+  type TaskDefinition,
+} from './entry-input.js';
+import { SchedulerError } from './errors.js';
+import type { IntervalPeriod } from './schedules/index.js';
+
+/** A periodic task as stored, with beat's bookkeeping. */
+export interface PeriodicTaskRecord extends TaskDefinition {
+  readonly id: number;
+  /** The schedule in words ("every 5 minutes", "at 04:00 (Europe/Berlin)"). */
+  readonly scheduleText: string;
+  readonly lastRunAt: Date | null;
+  readonly totalRunCount: number;
+  /** When beat last expected the next run (refreshed by beat's claims and by writes here). */
+  readonly nextRunAt: Date | null;
+  readonly dateChanged: Date;
+}
+
+export interface PeriodicTaskStoreOptions {
+  /** The clock for next_run_at. Default: the system clock. */
+  clock?: () => Date;
+}
+
+/** What upsert() did. */
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+const INCLUDE = { interval: true, crontab: true, clocked: true } as const;
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Reads and writes periodic tasks (djcelery_periodictask and its schedule
+ * tables). Interval rows are shared and never duplicated; crontab and
+ * clocked rows are reused when an identical one exists. Definitions are
+ * checked as beat checks them (SchedulerError E_ENTRY_INVALID with the
+ * field); unknown names are E_ENTRY_NOT_FOUND, taken ones E_ENTRY_EXISTS.
+ * It does no I/O until called and owns nothing: close the Database yourself.
+ */
+export class PeriodicTaskStore {
+  readonly #db: Database;
+  readonly #clock: () => Date;
+
+  constructor(database: Database, options: PeriodicTaskStoreOptions = {}) {
+    this.#db = database;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  async create(input: PeriodicTaskInput): Promise<PeriodicTaskRecord> {
+    const definition = defineTask(input);
+    try {
+      await this.#db.prisma.$transaction(async (tx) => {
+        await tx.periodicTask.create({ data: { ...(await this.#columns(tx, definition)), nextRunAt: this.#nextRun(definition) } });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new SchedulerError('E_ENTRY_EXISTS', `a periodic task named "${definition.name}" exists already`, {
+          cause: error,
+          entry: definition.name,
+        });
+      }
+      throw error;
+    }
+    return this.#mustGet(definition.name);
+  }
+
+  /**
+   * Changes the named entry: fields left out keep their values, and a new
+   * `schedule` replaces the old one. Last run and run count are kept.
+   */
+  async update(name: string, patch: Partial<PeriodicTaskInput>): Promise<PeriodicTaskRecord> {
+    let outcome: { name: string } | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      const current = await this.#row(name);
+      if (current === null) throw notFound(name);
+      const definition = defineTask({ ...inputOf(current), ...patch });
+      const written = await this.#writeIf(current, definition);
+      if (written) outcome = { name: definition.name };
+      else if (attempt >= MAX_ATTEMPTS) throw busy(name);
+    }
+    return this.#mustGet(outcome.name);
+  }
+
+  /**
+   * Creates the entry, or brings an existing one of that name to this
+   * definition, writing only if something differs. With `keepEnabled`, an
+   * existing entry keeps its enabled flag (the static schedule's import: an
+   * entry someone disabled stays disabled across restarts).
+   */
+  async upsert(input: PeriodicTaskInput, options: { keepEnabled?: boolean } = {}): Promise<UpsertOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#row(input.name);
+      if (current === null) {
+        try {
+          await this.create(input);
+          return 'created';
+        } catch (error) {
+          // Someone created it meanwhile: compare with theirs.
+          if (!(error instanceof SchedulerError && error.code === 'E_ENTRY_EXISTS') || attempt >= MAX_ATTEMPTS) throw error;
+          continue;
+        }
+      }
+      const wanted = defineTask(input);
+      const definition = options.keepEnabled ? { ...wanted, enabled: current.enabled } : wanted;
+      if (sameDefinition(definitionOf(current), definition)) return 'unchanged';
+      if (await this.#writeIf(current, definition)) return 'updated';
+      if (attempt >= MAX_ATTEMPTS) throw busy(input.name);
+    }
+  }
+
+  /** Enables the entry; false if it was enabled already. */
+  enable(name: string): Promise<boolean> {
+    return this.#setEnabled(name, true);
+  }
+
+  /** Disables the entry; false if it was disabled already. */
+  disable(name: string): Promise<boolean> {
+    return this.#setEnabled(name, false);
+  }
+
+  /** Deletes the entry (its schedule rows stay, as they may be shared); false if there was none. */
+  async remove(name: string): Promise<boolean> {
+    const { count } = await this.#db.prisma.periodicTask.deleteMany({ where: { name } });
+    return count > 0;
+  }
+
+  async get(name: string): Promise<PeriodicTaskRecord | null> {
+    const row = await this.#row(name);
+    return row === null ? null : recordOf(row);
+  }
+
+  /** Every entry, by name. */
+  async list(): Promise<PeriodicTaskRecord[]> {
+    const rows = await this.#db.prisma.periodicTask.findMany({ include: INCLUDE, orderBy: { name: 'asc' } });
+    return rows.map(recordOf);
+  }
+
+  async #setEnabled(name: string, enabled: boolean): Promise<boolean> {
+    const current = await this.#row(name);
+    if (current === null) throw notFound(name);
+    if (current.enabled === enabled) return false;
+    const definition = { ...definitionOf(current), enabled };
+    const { count } = await this.#db.prisma.periodicTask.updateMany({
+      where: { id: current.id, enabled: !enabled },
+      data: { enabled, nextRunAt: enabled ? this.#nextRun(definition, current) : null },
+    });
+    return count > 0;
+  }
+
+  /** Writes `definition` over `current` if the row has not changed since it was read. */
+  async #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
+    try {
+      return await this.#db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.periodicTask.updateMany({
+          where: { id: current.id, changeVersion: current.changeVersion },
+          data: { ...(await this.#columns(tx, definition)), nextRunAt: this.#nextRun(definition, current) },
+        });
+        return count === 1;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new SchedulerError('E_ENTRY_EXISTS', `cannot rename "${current.name}": a periodic task named "${definition.name}" exists already`, {
+          cause: error,
+          entry: current.name,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #columns(tx: Tx, definition: TaskDefinition) {
+    const { schedule, ...rest } = definition;
+    const ids = { intervalId: null as number | null, crontabId: null as number | null, clockedId: null as number | null };
+    if (schedule.kind === 'interval') ids.intervalId = await intervalId(tx, schedule.every, schedule.period);
+    else if (schedule.kind === 'crontab') ids.crontabId = await crontabId(tx, schedule);
+    else ids.clockedId = await clockedId(tx, schedule.clockedTime);
+    return { ...rest, ...ids };
+  }
+
+  #nextRun(definition: TaskDefinition, current?: StoredTask): Date | null {
+    const now = this.#clock();
+    const run = current ? { lastRunAt: current.lastRunAt, totalRunCount: current.totalRunCount } : {};
+    return nextDueAt(entryFromRow(rowOf(definition, { ...run, dateChanged: now })), now);
+  }
+
+  #row(name: string): Promise<StoredTask | null> {
+    return this.#db.prisma.periodicTask.findUnique({ where: { name }, include: INCLUDE });
+  }
+
+  async #mustGet(name: string): Promise<PeriodicTaskRecord> {
+    const record = await this.get(name);
+    if (record === null) throw notFound(name);
+    return record;
+  }
+}
+
+type Tx = Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0];
+interface StoredTask {
+  id: number;
+  name: string;
+  task: string;
+  args: string;
+  kwargs: string;
+  headers: string;
+  queue: string | null;
+  exchange: string | null;
+  routingKey: string | null;
+  priority: number | null;
+  expires: Date | null;
+  expireSeconds: number | null;
+  oneOff: boolean;
+  startTime: Date | null;
+  enabled: boolean;
+  lastRunAt: Date | null;
+  totalRunCount: number;
+  nextRunAt: Date | null;
+  dateChanged: Date;
+  description: string;
+  changeVersion: number;
+  interval: { every: number; period: string } | null;
+  crontab: { minute: string; hour: string; dayOfWeek: string; dayOfMonth: string; monthOfYear: string; timezone: string } | null;
+  clocked: { clockedTime: Date } | null;
+}
+
+// Interval rows are unique on (every, period); a concurrent insert of the
+// same one makes ours fail, and then it exists.
+async function intervalId(tx: Tx, every: number, period: IntervalPeriod): Promise<number> {
+  const found = await tx.intervalSchedule.findUnique({ where: { every_period: { every, period } } });
+  if (found) return found.id;
+  return (await tx.intervalSchedule.create({ data: { every, period } })).id;
+}
+
+async function crontabId(tx: Tx, spec: Extract<ScheduleDefinition, { kind: 'crontab' }>): Promise<number> {
+  const { kind: _kind, ...fields } = spec;
+  const found = await tx.crontabSchedule.findFirst({ where: fields, orderBy: { id: 'asc' } });
+  if (found) return found.id;
+  return (await tx.crontabSchedule.create({ data: fields })).id;
+}
+
+async function clockedId(tx: Tx, clockedTime: Date): Promise<number> {
+  const found = await tx.clockedSchedule.findFirst({ where: { clockedTime }, orderBy: { id: 'asc' } });
+  if (found) return found.id;
+  return (await tx.clockedSchedule.create({ data: { clockedTime } })).id;
+}
+
+function scheduleOf(row: StoredTask): ScheduleDefinition {
+  if (row.interval) return { kind: 'interval', every: row.interval.every, period: row.interval.period as IntervalPeriod };
+  if (row.crontab) {
+    const { minute, hour, dayOfWeek, dayOfMonth, monthOfYear, timezone } = row.crontab;
+    return { kind: 'crontab', minute, hour, dayOfWeek, dayOfMonth, monthOfYear, timezone };
+  }
+  if (row.clocked) return { kind: 'clocked', clockedTime: row.clocked.clockedTime };
+  // A row without a schedule (made by raw SQL): beat disables it; an update must give one.
+  return { kind: 'clocked', clockedTime: new Date(NaN) };
+}
+
+function scheduleInputOf(schedule: ScheduleDefinition): ScheduleInput {
+  switch (schedule.kind) {
+    case 'interval':
+      return { interval: { every: schedule.every, period: schedule.period } };
+    case 'crontab': {
+      const { kind: _kind, timezone, ...fields } = schedule;
+      return { crontab: fields, timezone };
+    }
+    case 'clocked':
+      return { clocked: schedule.clockedTime };
+  }
+}
+
+function definitionOf(row: StoredTask): TaskDefinition {
+  return {
+    name: row.name,
+    task: row.task,
+    schedule: scheduleOf(row),
+    args: row.args,
+    kwargs: row.kwargs,
+    headers: row.headers,
+    queue: row.queue,
+    exchange: row.exchange,
+    routingKey: row.routingKey,
+    priority: row.priority,
+    expires: row.expires,
+    expireSeconds: row.expireSeconds,
+    oneOff: row.oneOff,
+    startTime: row.startTime,
+    enabled: row.enabled,
+    description: row.description,
+  };
+}
+
+/** The stored row as API input, so a patch can be applied and checked as a whole. */
+function inputOf(row: StoredTask): PeriodicTaskInput {
+  const definition = definitionOf(row);
+  const parse = (text: string, fallback: unknown): unknown => {
+    try {
+      return text.trim() === '' ? fallback : JSON.parse(text);
+    } catch {
+      return text; // refused by defineTask unless the patch replaces it
+    }
+  };
+  return {
+    ...definition,
+    schedule: scheduleInputOf(definition.schedule),
+    args: parse(definition.args, []) as unknown[],
+    kwargs: parse(definition.kwargs, {}) as Record<string, unknown>,
+    headers: parse(definition.headers, {}) as Record<string, unknown>,
+  };
+}
+
+function recordOf(row: StoredTask): PeriodicTaskRecord {
+  const definition = definitionOf(row);
+  let scheduleText: string;
+  try {
+    scheduleText = entryFromRow(rowOf(definition)).schedule.describe();
+  } catch (error) {
+    scheduleText = `invalid: ${(error as Error).message}`;
+  }
+  return {
+    ...definition,
+    id: row.id,
+    scheduleText,
+    lastRunAt: row.lastRunAt,
+    totalRunCount: row.totalRunCount,
+    nextRunAt: row.nextRunAt,
+    dateChanged: row.dateChanged,
+  };
+}
+
+function sameDefinition(a: TaskDefinition, b: TaskDefinition): boolean {
+  const canonical = (d: TaskDefinition) =>
+    JSON.stringify({
+      ...d,
+      args: reparse(d.args),
+      kwargs: reparse(d.kwargs),
+      headers: reparse(d.headers),
+      schedule: d.schedule.kind === 'clocked' ? { kind: 'clocked', at: d.schedule.clockedTime.getTime() } : d.schedule,
+      expires: d.expires?.getTime() ?? null,
+      startTime: d.startTime?.getTime() ?? null,
+    });
+  return canonical(a) === canonical(b);
+}
+
+function reparse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// Prisma's P2002 is a unique constraint violation.
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2002';
+}
+
+const notFound = (name: string): SchedulerError =>
+  new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${name}"`, { entry: name });
+
+const busy = (name: string): SchedulerError =>
+  new SchedulerError('E_ENTRY_BUSY', `periodic task "${name}" kept changing while it was being written; try again`, {
+    entry: name,
+  });

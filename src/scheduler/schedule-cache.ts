@@ -1,0 +1,45 @@
+import type { CrontabSpec } from './schedules/crontab.js';
+import { scheduleFromRow, type AnySchedule, type ScheduleRow } from './schedules/index.js';
+import type { IntervalSpec } from './schedules/interval.js';
+
+/** Distinct schedules kept; far more than any real table has, small enough to never matter. */
+const MAX_CACHED = 10_000;
+
+/**
+ * Schedules by their definition. Thousands of entries usually share a few
+ * dozen interval and crontab rows, and a crontab costs far more to build
+ * (croner parses it) than to look up, so a table of 100,000 entries loads
+ * in the time of its distinct schedules. Schedules are immutable, so sharing
+ * them is safe. A definition that is invalid throws every time it is asked
+ * for (it is not cached).
+ */
+export class ScheduleCache {
+  readonly #schedules = new Map<string, AnySchedule>();
+
+  get(row: ScheduleRow): AnySchedule {
+    const key = keyOf(row);
+    if (key === null) return scheduleFromRow(row);
+    const cached = this.#schedules.get(key);
+    if (cached) return cached;
+    const schedule = scheduleFromRow(row);
+    if (this.#schedules.size >= MAX_CACHED) this.#schedules.clear();
+    this.#schedules.set(key, schedule);
+    return schedule;
+  }
+}
+
+// Only rows with exactly one kind are cached; the others go to
+// scheduleFromRow for its error.
+function keyOf(row: ScheduleRow): string | null {
+  const { interval, crontab, clocked } = row;
+  const kinds = [interval, crontab, clocked].filter((kind) => kind != null).length;
+  if (kinds !== 1) return null;
+  if (interval != null) return intervalKey(interval);
+  if (crontab != null) return crontabKey(crontab);
+  return clocked == null ? null : `k ${clocked.clockedTime.getTime()}`;
+}
+
+const intervalKey = (spec: IntervalSpec): string => `i ${spec.every} ${spec.period}`;
+
+const crontabKey = (spec: CrontabSpec): string =>
+  `c ${JSON.stringify([spec.minute, spec.hour, spec.dayOfMonth, spec.monthOfYear, spec.dayOfWeek, spec.timezone])}`;
