@@ -19,9 +19,12 @@ export type Fields = readonly (readonly [string, FieldValue])[];
 
 export function pythonFloat(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
-  const text = pythonNumber(n);
-  // Integral floats: Python prints 2.0 (and 1e+16 for large ones, which pythonNumber already spells).
-  return Number.isInteger(n) && Math.abs(n) < 1e16 ? `${text}.0` : text;
+  if (!Number.isInteger(n)) return pythonNumber(n);
+  // Integral floats: Python prints 2.0, and from 1e16 up the exponent form 1e+16.
+  if (Math.abs(n) < 1e16) return `${pythonNumber(n)}.0`;
+  const [mantissa = '', exponent = '0'] = n.toExponential().split('e');
+  const power = Number(exponent);
+  return `${mantissa}e${power < 0 ? '-' : '+'}${String(Math.abs(power)).padStart(2, '0')}`;
 }
 
 function dump(value: FieldValue): string {
