@@ -19,7 +19,7 @@ import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions
 import { metaFromRow, readSql, recordFromRow, type MetaRow, type RecordRow, type TaskRecord } from './reads.js';
 import { upsertParams, upsertSql } from './store-sql.js';
 import { buildWrite, checkId, type TaskDetails } from './task-write.js';
-import { isMissingSchema, isTransient, withRetry } from './transient.js';
+import { describeDatabaseError, isMissingSchema, isTransient, withRetry } from './transient.js';
 import { waitForReady, type WaitOptions } from './wait.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -273,7 +273,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     } catch (error) {
       const transient = isTransient(error);
       throw new BackendDatabaseError(
-        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${(error as Error).message ?? String(error)}`,
+        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${describeDatabaseError(error)}`,
         { cause: error, transient },
       );
     }

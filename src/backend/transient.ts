@@ -43,6 +43,7 @@ const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'
 
 interface AdapterCause {
   kind?: unknown;
+  originalMessage?: unknown;
   code?: unknown;
   originalCode?: unknown;
   state?: unknown;
@@ -85,6 +86,16 @@ export function isTransient(error: unknown): boolean {
     default:
       return false;
   }
+}
+
+/** The database's own words for a failed statement (Prisma wraps them in several lines of its own). */
+export function describeDatabaseError(error: unknown): string {
+  const cause = adapterCause(error);
+  if (typeof cause?.originalMessage === 'string') {
+    const code = typeof cause.originalCode === 'string' ? ` (${cause.originalCode})` : '';
+    return `${cause.originalMessage}${code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A missing table or column: our migrations were not applied. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMissingSchema, isTransient, withRetry } from '../../src/backend/transient.js';
+import { describeDatabaseError, isMissingSchema, isTransient, withRetry } from '../../src/backend/transient.js';
 
 // Shaped as Prisma 7 raises a failed raw query: P2010 with the adapter's
 // mapped error in meta (captured from real runs against each database).
@@ -61,5 +61,12 @@ describe('withRetry', () => {
     calls = 0;
     await expect(withRetry(() => (calls++, Promise.reject(uniqueViolation)), policy, () => {})).rejects.toBe(uniqueViolation);
     expect(calls).toBe(1);
+  });
+});
+
+describe('describeDatabaseError', () => {
+  it('gives the database\'s message and code rather than Prisma\'s wrapping', () => {
+    expect(describeDatabaseError(sqliteBusy)).toBe('database is locked (SQLITE_BUSY)');
+    expect(describeDatabaseError(new Error('plain'))).toBe('plain');
   });
 });
