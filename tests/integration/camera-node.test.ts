@@ -54,7 +54,7 @@ function nodeWorker(queue: string, hostname: string, backend?: PrismaResultBacke
   const worker = createWorker(testBrokerUrl(), 'amqp://', queue);
   if (backend) instrumentWorker(worker, backend, { hostname });
   else (worker as unknown as { _backend: object })._backend = { isReady: async () => {}, disconnect: async () => {}, storeResult: async () => {}, getTaskMeta: async () => null };
-  const events = enableCeleryEvents(worker as unknown as EventsWorker, { hostname, freq: 0.5 });
+  const events = enableCeleryEvents(worker as unknown as EventsWorker, { hostname, freq: 1 });
   worker.register('node.add', (a: number, b: number) => a + b);
   worker.register('node.fail', () => {
     throw new TypeError('bad input');
@@ -95,14 +95,14 @@ function nodeWorker(queue: string, hostname: string, backend?: PrismaResultBacke
         expect(failed.traceback).toContain('TypeError: bad input');
         // The backend instrumentation stored the same outcome.
         expect((await db.prisma.taskMeta.findUnique({ where: { taskId: add } }))?.status).toBe('SUCCESS');
-        // Heartbeats every 0.5 s keep the worker row fresh.
+        // Heartbeats every second keep the worker row fresh.
         const first = await waitFor('a heartbeat', async () => (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat);
         await waitFor('a later heartbeat', async () => {
           const beat = (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat;
           return beat !== undefined && beat !== null && beat.getTime() > first.getTime() + 400;
         });
         expect(camera.state.isAlive(hostname)).toBe(true);
-        expect(camera.state.worker(hostname)).toMatchObject({ swIdent: 'celery-node', freq: 0.5, swSys: expect.any(String) });
+        expect(camera.state.worker(hostname)).toMatchObject({ swIdent: 'celery-node', freq: 1, swSys: expect.any(String) });
       } finally {
         await worker.disconnect();
       }
