@@ -1,5 +1,6 @@
+import { ConfigError } from '../errors.js';
 import { setting } from './setting.js';
-import { types } from './types.js';
+import { types, type SettingType } from './types.js';
 
 /*
  * The settings table: every setting any command reads, in one place. Help,
@@ -119,4 +120,160 @@ export const camCleanupInterval = setting({
   description: 'How often the camera expires old task rows',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval] as const;
+// Beat (prisma-celery beat). It also reads resultExpires: when above 0,
+// Celery's celery.backend_cleanup entry (daily at 04:00) is installed.
+
+/** An object, from a config file as is or from a flag or variable as JSON text; checked by the command that reads it. */
+const jsonObject = (example: string): SettingType<Record<string, unknown>> => ({
+  flagType: 'string',
+  placeholder: '<json>',
+  parse(raw) {
+    let value = raw;
+    if (typeof raw === 'string') {
+      try {
+        value = JSON.parse(raw);
+      } catch (error) {
+        throw new ConfigError(`not valid JSON (${(error as Error).message})`, { cause: error });
+      }
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigError(`must be an object, e.g. ${example}`);
+    }
+    return value as Record<string, unknown>;
+  },
+});
+
+export const beatScheduler = setting({
+  key: 'beatScheduler',
+  flag: 'scheduler',
+  env: 'CELERY_BEAT_SCHEDULER',
+  type: types.text('<name>'),
+  default: 'DatabaseScheduler',
+  description: 'Scheduler class: DatabaseScheduler, or your own as ./path/to/module.js#ExportName',
+});
+
+export const beatMaxInterval = setting({
+  key: 'beatMaxInterval',
+  flag: 'max-interval',
+  env: 'CELERY_BEAT_MAX_LOOP_INTERVAL',
+  type: types.duration({ min: 0.1, max: 300 }),
+  default: '5s',
+  description: 'Longest sleep between ticks; beat also wakes for the next due run and polls for edits every second',
+});
+
+export const beatSchedule = setting({
+  key: 'beatSchedule',
+  flag: 'beat-schedule',
+  env: 'CELERY_BEAT_SCHEDULE',
+  type: jsonObject('{"add-every-30s": {"task": "tasks.add", "schedule": "30s", "args": [16, 16]}}'),
+  description:
+    'Static schedule written to the tables at start (CELERYBEAT_SCHEDULE): entries by name, each with task, ' +
+    'schedule (seconds, "5m", or a crontab object), args, kwargs, options {queue, exchange, routing_key, priority, expires}',
+});
+
+// prisma-celery schedule: per-invocation options, so not read from the config file.
+
+const scheduleOption = <const K extends string, V>(key: K, flag: string, type: SettingType<V>, description: string) =>
+  setting({ key, flag, env: `PRISMA_CELERY_SCHEDULE_${flag.toUpperCase().replace(/-/g, '_')}`, type, description, inFile: false });
+
+export const scheduleCrontab = scheduleOption('scheduleCrontab', 'crontab', types.text('<"m h dom mon dow">'),
+  'Crontab in Celery\'s field order: minute hour day_of_month month_of_year day_of_week, e.g. "30 2 * * mon-fri"');
+export const scheduleTimezone = scheduleOption('scheduleTimezone', 'tz', types.text('<zone>'),
+  'IANA time zone of --crontab, e.g. Europe/Berlin (default UTC)');
+export const scheduleEvery = scheduleOption('scheduleEvery', 'every', types.text('<duration>'),
+  'Interval schedule: seconds or a duration such as 90s, 5m, 2h, 1d');
+export const scheduleAt = scheduleOption('scheduleAt', 'at', types.text('<iso>'),
+  'Clocked schedule: run once at this instant (ISO 8601; no offset means UTC)');
+export const scheduleName = scheduleOption('scheduleName', 'name', types.text('<entry>'),
+  'A periodic task in the database, by name (schedule next)');
+export const scheduleFrom = scheduleOption('scheduleFrom', 'from', types.text('<iso>'),
+  'List runs after this instant (ISO 8601; default now)');
+export const scheduleCount = setting({
+  key: 'scheduleCount',
+  flag: 'count',
+  env: 'PRISMA_CELERY_SCHEDULE_COUNT',
+  type: types.integer({ min: 1, max: 10_000 }),
+  default: 10,
+  description: 'How many runs to list',
+  inFile: false,
+});
+export const scheduleJson = setting({
+  key: 'scheduleJson',
+  flag: 'json',
+  env: 'PRISMA_CELERY_SCHEDULE_JSON',
+  type: types.boolean(),
+  default: false,
+  description: 'Print JSON instead of text',
+  inFile: false,
+});
+export const scheduleArgs = scheduleOption('scheduleArgs', 'args', types.text('<json>'), 'Positional arguments as a JSON list, e.g. [2, 3]');
+export const scheduleKwargs = scheduleOption('scheduleKwargs', 'kwargs', types.text('<json>'), 'Keyword arguments as a JSON object, e.g. {"n": 1}');
+export const scheduleQueue = scheduleOption('scheduleQueue', 'queue', types.text('<queue>'), 'Queue to send to (default celery)');
+export const scheduleExchange = scheduleOption('scheduleExchange', 'exchange', types.text('<exchange>'), 'Exchange to send through, with --routing-key (instead of --queue)');
+export const scheduleRoutingKey = scheduleOption('scheduleRoutingKey', 'routing-key', types.text('<key>'), 'Routing key, with --exchange');
+export const schedulePriority = scheduleOption('schedulePriority', 'priority', types.integer({ min: 0, max: 255 }), 'Message priority, 0 to 255');
+export const scheduleHeaders = scheduleOption('scheduleHeaders', 'headers', types.text('<json>'), 'Extra message headers as a JSON object');
+export const scheduleExpiry = scheduleOption('scheduleExpiry', 'expiry', types.text('<iso|duration>'),
+  'Messages expire: at an instant (ISO 8601, which also ends the entry) or a duration after each send (e.g. 10m)');
+export const scheduleOneOff = scheduleOption('scheduleOneOff', 'one-off', types.boolean(), 'Run once, then disable the entry');
+export const scheduleStartTime = scheduleOption('scheduleStartTime', 'start-time', types.text('<iso>'), 'Not before this instant (ISO 8601)');
+export const scheduleDescription = scheduleOption('scheduleDescription', 'description', types.text('<text>'), 'Free text shown in listings');
+export const scheduleDisabled = scheduleOption('scheduleDisabled', 'disabled', types.boolean(), 'Create the entry disabled');
+
+// The monitor (prisma-celery serve). It also reads databaseUrl and brokerUrl.
+
+export const servePort = setting({
+  key: 'servePort',
+  flag: 'port',
+  env: 'PRISMA_CELERY_PORT',
+  type: types.integer({ min: 0, max: 65_535 }),
+  default: 8080,
+  description: 'Port the monitor listens on (0 picks a free one)',
+});
+
+export const serveHost = setting({
+  key: 'serveHost',
+  flag: 'host',
+  env: 'PRISMA_CELERY_HOST',
+  type: types.text('<host>'),
+  default: '127.0.0.1',
+  description: 'Address the monitor listens on; the default lets only this machine in',
+});
+
+export const serveToken = setting({
+  key: 'serveToken',
+  flag: 'token',
+  env: 'PRISMA_CELERY_TOKEN',
+  type: types.text('<token>'),
+  description: 'Bearer token that allows changes (periodic tasks, apply); without one the monitor is read-only',
+});
+
+// A list in a flag or variable is comma separated; a config file may give an array.
+const taskNames: SettingType<string[]> = {
+  flagType: 'string',
+  placeholder: '<name,...>',
+  parse(raw) {
+    const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+    if (items === null || !items.every((item) => typeof item === 'string')) {
+      throw new ConfigError(`expected task names separated by commas, got ${JSON.stringify(raw)}`);
+    }
+    const names = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+    if (names.length === 0) throw new ConfigError('names no task');
+    return names;
+  },
+};
+
+export const allowApply = setting({
+  key: 'allowApply',
+  flag: 'allow-apply',
+  env: 'PRISMA_CELERY_ALLOW_APPLY',
+  type: taskNames,
+  description: 'Task names the /apply/<name> route may send (needs --token); without it apply is off',
+});
+
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
+  beatScheduler, beatMaxInterval, beatSchedule,
+  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
+  scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
+  scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
+  servePort, serveHost, serveToken, allowApply] as const;

@@ -75,6 +75,8 @@ export class Beat implements AsyncDisposable {
   #opened: { database?: Database; publisher?: TaskPublisher } = {};
   #scheduler: Scheduler | undefined;
   #loop: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+  #startup: Promise<void> = Promise.resolve();
 
   constructor(options: BeatOptions) {
     this.#options = options;
@@ -92,10 +94,17 @@ export class Beat implements AsyncDisposable {
     return this.#loop;
   }
 
-  async start(): Promise<void> {
-    if (this.#state !== 'new') throw new ConfigError(`Beat.start() on a beat that is ${this.#state}`);
+  /** Connects, loads the schedule and starts the loop; rejects (having closed what it opened) if any of that fails. */
+  start(): Promise<void> {
+    if (this.#state !== 'new') return Promise.reject(new ConfigError(`Beat.start() on a beat that is ${this.#state}`));
     this.#state = 'starting';
+    this.#startup = this.#start();
+    return this.#startup;
+  }
+
+  async #start(): Promise<void> {
     const s = this.#settings;
+    let scheduler: Scheduler;
     try {
       const Class = await resolveScheduler(s.scheduler, s.cwd);
       const { database: lentDatabase, databaseUrl = '', publisher: lentPublisher, brokerUrl = '' } = this.#options;
@@ -109,7 +118,7 @@ export class Beat implements AsyncDisposable {
         await publisher.start();
         sender = publisher;
       }
-      const scheduler = new Class({
+      scheduler = new Class({
         database,
         publish: (message) => sender.publish(message),
         origin: s.origin,
@@ -119,26 +128,35 @@ export class Beat implements AsyncDisposable {
         clock: s.clock,
         emit: this.#emit,
       });
-      await scheduler.start();
       this.#scheduler = scheduler;
+      await scheduler.start();
     } catch (error) {
       await this.#release();
       this.#state = 'closed';
       throw error;
     }
+    if (this.#state === 'closed') return; // close() was called meanwhile; it releases
     this.#state = 'running';
     this.#emit({ type: 'beat-started', scheduler: typeof s.scheduler === 'string' ? s.scheduler : s.scheduler.name });
-    this.#loop = this.#run(this.#scheduler);
+    this.#loop = this.#run(scheduler);
   }
 
-  /** Stops after the tick under way, closes the scheduler and whatever beat opened. */
-  async close(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'new') {
-      this.#state = 'closed';
-      return;
-    }
+  /** Stops after the tick under way, closes the scheduler and whatever beat opened. Calling it again waits for the same close. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const state = this.#state;
     this.#state = 'closed';
     this.#stop.abort();
+    if (state === 'new') return;
+    try {
+      await this.#startup;
+    } catch {
+      return; // a failed start released everything already
+    }
     await this.#loop;
     await this.#release();
     this.#emit({ type: 'beat-stopped' });
