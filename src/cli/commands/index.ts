@@ -23,5 +23,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'cam', summary: "Snapshot camera: keep workers' and tasks' state from the Celery event stream in the tables", load: async () => (await import('./cam.js')).cam },
   { name: 'beat', summary: 'Send the periodic tasks in the database to the broker when they are due (Celery beat)', load: async () => (await import('./beat.js')).beat },
   { name: 'schedule', summary: 'Periodic tasks from the shell: next runs of a crontab or interval; add, list, enable, disable, remove', load: async () => (await import('./schedule.js')).schedule },
+  { name: 'serve', summary: 'Serve the monitor page and the JSON views (task status, apply) over HTTP', load: async () => (await import('./serve.js')).serve },
   { name: 'cleanup', summary: 'Expire old task results and groups: hide them, then delete them in batches', load: async () => (await import('./cleanup.js')).cleanup },
 ];

@@ -1,0 +1,139 @@
+// The monitor page: reads the server's config, draws the view the address
+// names (#/workers, #/tasks?state=FAILURE, #/periodic, …), refreshes it
+// every few seconds while the tab is visible, and unlocks the buttons that
+// change things once the token is entered.
+import { ApiError, get, post, token } from './api.js';
+import { h, replace } from './dom.js';
+import * as periodic from './view-periodic.js';
+import * as results from './view-results.js';
+import * as tasks from './view-tasks.js';
+import * as workers from './view-workers.js';
+import { message, refreshTimes, syncClock } from './widgets.js';
+
+const VIEWS = { workers, tasks, results, periodic };
+const REFRESH_MS = 5000;
+
+const main = document.getElementById('main');
+const lock = document.getElementById('lock');
+const context = {
+  config: null,
+  unlocked: false,
+  /** Whether the buttons that change things are shown. */
+  canChange: () => !context.config.readOnly && context.unlocked,
+  flashed: null,
+  flash: (text) => {
+    context.flashed = text;
+  },
+};
+
+let current = null;
+// Bumped on each navigation, so a slow answer for a view left meanwhile is dropped.
+let generation = 0;
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = hash.split('?');
+  const segments = path === '' ? [] : path.split('/').map(decodeURIComponent);
+  return { path: segments.length === 0 ? ['workers'] : segments, query: new URLSearchParams(query) };
+}
+
+async function render() {
+  const mine = ++generation;
+  const where = route();
+  const view = VIEWS[where.path[0]] ?? workers;
+  for (const link of document.querySelectorAll('nav.tabs a')) {
+    link.toggleAttribute('aria-current', link.dataset.view === (VIEWS[where.path[0]] ? where.path[0] : 'workers'));
+  }
+  const target = h('div');
+  replace(main, target);
+  try {
+    const shown = await view.show(target, where, context);
+    if (mine !== generation) return;
+    current = shown;
+    if (context.flashed !== null) {
+      target.prepend(message('ok', context.flashed));
+      context.flashed = null;
+    }
+  } catch (error) {
+    if (mine === generation) replace(target, message('error', `Could not load this view: ${error.message}`));
+  }
+}
+
+async function refresh() {
+  if (document.hidden || current?.refresh === undefined) return;
+  // Not while someone types: a redraw would throw their input away.
+  if (main.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
+  const mine = generation;
+  try {
+    await current.refresh();
+  } catch (error) {
+    if (mine === generation) main.prepend(message('error', `Refresh failed: ${error.message}`));
+  }
+  refreshTimes(main);
+}
+
+function drawLock() {
+  if (context.config.readOnly) {
+    replace(lock, h('span', { class: 'badge read-only', title: 'Start prisma-celery serve with --token to allow changes' }, 'read-only'));
+    return;
+  }
+  if (context.unlocked) {
+    replace(
+      lock,
+      h('span', { class: 'badge unlocked' }, 'unlocked'),
+      h('button', { type: 'button', class: 'secondary', onclick: () => setUnlocked(false) }, 'Lock'),
+    );
+    return;
+  }
+  const field = h('input', { type: 'password', id: 'token', name: 'token', placeholder: 'token', autocomplete: 'current-password', 'aria-label': 'token' });
+  const problem = h('span', { class: 'lock-error', role: 'alert' });
+  replace(
+    lock,
+    h(
+      'form',
+      {
+        class: 'unlock',
+        onsubmit: async (event) => {
+          event.preventDefault();
+          token.set(field.value.trim());
+          try {
+            await post(['token']);
+            setUnlocked(true);
+          } catch (error) {
+            token.clear();
+            problem.textContent = error instanceof ApiError && error.status === 401 ? 'wrong token' : error.message;
+          }
+        },
+      },
+      field,
+      h('button', { type: 'submit' }, 'Unlock'),
+      problem,
+    ),
+  );
+}
+
+function setUnlocked(unlocked) {
+  context.unlocked = unlocked;
+  if (!unlocked) token.clear();
+  drawLock();
+  void render();
+}
+
+async function start() {
+  context.config = await get(['config']);
+  syncClock(context.config.now);
+  if (!context.config.readOnly && token.get()) {
+    try {
+      await post(['token']);
+      context.unlocked = true;
+    } catch {
+      token.clear();
+    }
+  }
+  drawLock();
+  addEventListener('hashchange', render);
+  setInterval(refresh, REFRESH_MS);
+  await render();
+}
+
+start().catch((error) => replace(main, message('error', `The monitor could not start: ${error.message}`)));

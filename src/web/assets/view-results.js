@@ -1,0 +1,69 @@
+// Task results as the result backend stored them (celery_taskmeta).
+import { ApiError, get } from './api.js';
+import { h, hashLink, replace } from './dom.js';
+import { showPagedList } from './paged-list.js';
+import { ago, at, badge, duration, fields, jsonText, message, pre, STATES } from './widgets.js';
+
+export function show(main, route) {
+  const id = route.path[1];
+  if (id !== undefined) return showResult(main, id);
+  return showPagedList(main, {
+    title: 'Task results',
+    path: 'results',
+    query: route.query,
+    filters: [
+      { name: 'status', label: 'Status', choices: STATES },
+      { name: 'name', label: 'Name', placeholder: 'tasks.add' },
+      { name: 'worker', label: 'Worker', placeholder: 'celery@host' },
+    ],
+    rowKey: (result) => result.taskId,
+    empty: 'No stored result matches.',
+    columns: [
+      { label: 'Status', cell: (result) => badge(result.status) },
+      { label: 'Name', cell: (result) => result.name ?? h('span', { class: 'muted' }, 'unknown') },
+      { label: 'Task id', class: 'mono', cell: (result) => h('a', { href: hashLink(['results', result.taskId]) }, result.taskId) },
+      { label: 'Worker', class: 'mono', cell: (result) => result.worker ?? '' },
+      { label: 'Done', cell: (result) => ago(result.dateDone) },
+    ],
+  });
+}
+
+async function showResult(main, id) {
+  replace(main, h('p', { class: 'back' }, h('a', { href: '#/results' }, '← Task results')), h('h1', {}, 'Task result'), message('info', 'Loading…'));
+  let result;
+  try {
+    result = await get(['results', id]);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    main.lastChild.replaceWith(message('error', `No result is stored for task ${id} (it may be pending, expired or forgotten).`));
+    return {};
+  }
+  main.lastChild.replaceWith(
+    h(
+      'section',
+      { class: 'detail', id: 'result-detail' },
+      fields([
+        ['Task id', h('span', { class: 'mono' }, result.taskId)],
+        ['Status', badge(result.status)],
+        ['Name', result.name],
+        ['Worker', result.worker],
+        ['Queue', result.queue],
+        ['Retries', result.retries === null ? null : String(result.retries)],
+        ['Created', at(result.dateCreated)],
+        ['Started', result.dateStarted === null ? null : at(result.dateStarted)],
+        ['Done', h('span', {}, ago(result.dateDone), ' · ', at(result.dateDone))],
+        ['Runtime', duration(result.runtime)],
+        ['Seen by the camera', h('a', { href: hashLink(['tasks', result.taskId]) }, 'task events, if any')],
+      ]),
+      h('h2', {}, 'Arguments'),
+      pre(result.args === null ? null : jsonText(result.args)),
+      h('h2', {}, 'Keyword arguments'),
+      pre(result.kwargs === null ? null : jsonText(result.kwargs)),
+      h('h2', {}, 'Result'),
+      pre(jsonText(result.result)),
+      result.children.length > 0 ? [h('h2', {}, 'Children'), pre(jsonText(result.children))] : null,
+      result.traceback ? [h('h2', {}, 'Traceback'), pre(result.traceback, 'traceback')] : null,
+    ),
+  );
+  return {};
+}

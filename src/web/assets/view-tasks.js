@@ -1,0 +1,71 @@
+// Tasks as the camera saw them: filtered by state, name and worker, and one
+// task in full (arguments, result, traceback, runtime).
+import { ApiError, get } from './api.js';
+import { h, hashLink, replace } from './dom.js';
+import { showPagedList } from './paged-list.js';
+import { ago, at, badge, duration, fields, message, pre, STATES } from './widgets.js';
+
+const workerNames = async () => (await get(['workers'])).items.map((worker) => worker.hostname);
+
+export function show(main, route) {
+  const id = route.path[1];
+  if (id !== undefined) return showTask(main, id);
+  return showPagedList(main, {
+    title: 'Tasks',
+    path: 'tasks',
+    query: route.query,
+    filters: [
+      { name: 'state', label: 'State', choices: STATES },
+      { name: 'name', label: 'Name', placeholder: 'tasks.add' },
+      { name: 'worker', label: 'Worker', choices: workerNames },
+    ],
+    rowKey: (task) => task.taskId,
+    empty: 'No task matches. Tasks appear once the camera (prisma-celery cam) has seen their events.',
+    columns: [
+      { label: 'State', cell: (task) => badge(task.state) },
+      { label: 'Name', cell: (task) => task.name ?? h('span', { class: 'muted' }, 'unknown') },
+      { label: 'Task id', class: 'mono', cell: (task) => h('a', { href: hashLink(['tasks', task.taskId]) }, task.taskId) },
+      { label: 'Worker', class: 'mono', cell: (task) => task.worker ?? '' },
+      { label: 'When', cell: (task) => ago(task.tstamp) },
+      { label: 'Runtime', cell: (task) => duration(task.runtime) },
+    ],
+  });
+}
+
+async function showTask(main, id) {
+  replace(main, h('p', { class: 'back' }, h('a', { href: '#/tasks' }, '← Tasks')), h('h1', {}, 'Task'), message('info', 'Loading…'));
+  let task;
+  try {
+    task = await get(['tasks', id]);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    main.lastChild.replaceWith(message('error', `The camera has no task ${id} (it may have expired).`));
+    return {};
+  }
+  main.lastChild.replaceWith(
+    h(
+      'section',
+      { class: 'detail', id: 'task-detail' },
+      fields([
+        ['Task id', h('span', { class: 'mono' }, task.taskId)],
+        ['State', badge(task.state)],
+        ['Name', task.name],
+        ['Worker', task.worker === null ? null : h('a', { href: hashLink(['tasks'], { worker: task.worker }) }, task.worker)],
+        ['When', h('span', {}, ago(task.tstamp), ' · ', at(task.tstamp))],
+        ['Runtime', duration(task.runtime)],
+        ['Retries', String(task.retries)],
+        ['ETA', task.eta === null ? null : at(task.eta)],
+        ['Expires', task.expires === null ? null : at(task.expires)],
+        ['Result', h('a', { href: hashLink(['results', task.taskId]) }, 'stored result, if any')],
+      ]),
+      h('h2', {}, 'Arguments'),
+      pre(task.args),
+      h('h2', {}, 'Keyword arguments'),
+      pre(task.kwargs),
+      h('h2', {}, task.state === 'FAILURE' || task.state === 'RETRY' ? 'Exception' : 'Result'),
+      pre(task.result),
+      task.traceback ? [h('h2', {}, 'Traceback'), pre(task.traceback, 'traceback')] : null,
+    ),
+  );
+  return {};
+}

@@ -1,0 +1,71 @@
+/**
+ * The monitor: its page and files, and the JSON API the page reads.
+ *
+ *   GET  /                          the page
+ *   GET  /assets/:file              its script, helpers and styles
+ *   GET  /api/config                what this server allows (read-only or not, run now, apply)
+ *   POST /api/token                 204 when the bearer token is right (the page's unlock)
+ *   GET  /api/workers               workers, online or not
+ *   GET  /api/tasks[?state&name&worker&limit&cursor]    tasks the camera saw, newest first
+ *   GET  /api/tasks/:id
+ *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
+ *   GET  /api/results/:id
+ *   and the periodic tasks' routes (periodic-routes.ts).
+ */
+import type { PrismaResultBackend } from '../../backend/index.js';
+import type { TokenGuard } from '../http/auth.js';
+import { HttpError, json } from '../http/responses.js';
+import type { Router } from '../http/router.js';
+import type { ResolvedWebOptions } from '../options.js';
+import { StaticFiles } from '../static-files.js';
+import { addPeriodicRoutes } from './periodic-routes.js';
+import { getResult, listResults } from './results.js';
+import { getTask, listTasks } from './tasks.js';
+import { listWorkers, type Liveness } from './workers.js';
+
+export interface MonitorContext extends ResolvedWebOptions {
+  readonly liveness: Liveness;
+  readonly backend: PrismaResultBackend;
+  readonly guard: TokenGuard;
+}
+
+function found<T>(value: T | null, what: string, id: string): T {
+  if (value === null) throw new HttpError(404, `no ${what} ${JSON.stringify(id)}`);
+  return value;
+}
+
+export function addMonitorRoutes(router: Router, context: MonitorContext): void {
+  const { database, liveness, guard } = context;
+  const files = new StaticFiles();
+  const asset = async (request: Request, name: string): Promise<Response> => found(await files.serve(request, name), 'asset', name);
+  const query = (request: Request): URLSearchParams => new URL(request.url).searchParams;
+
+  router
+    .add('GET', '/', (request) => asset(request, 'index.html'))
+    .add('GET', '/assets/:file', (request, { file = '' }) => asset(request, file))
+    .add('GET', '/api/config', () =>
+      json({
+        readOnly: !guard.configured,
+        canRun: context.publisher !== undefined,
+        apply: [...context.allowed].sort(),
+        heartbeatFreq: liveness.heartbeatFreq,
+        cameraFreq: liveness.cameraFreq,
+        now: context.now().toISOString(),
+      }),
+    )
+    .add('POST', '/api/token', (request) => {
+      guard.check(request);
+      return new Response(null, { status: 204 });
+    })
+    .add('GET', '/api/workers', async () => {
+      const now = context.now();
+      return json({ ...(await listWorkers(database, now, liveness)), now: now.toISOString() });
+    })
+    .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
+    .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json(found(await getTask(database, id), 'task', id)))
+    .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request))), now: context.now().toISOString() }))
+    .add('GET', '/api/results/:id', async (_, { id = '' }) =>
+      json(found(await getResult(context.backend, id), 'result for task', id)),
+    );
+  addPeriodicRoutes(router, context);
+}

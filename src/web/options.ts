@@ -1,0 +1,116 @@
+/**
+ * createHandler's one options object: every field with its default,
+ * resolved and checked once, with bounded, human messages.
+ */
+import type { Database } from '../db/open.js';
+import { ConfigError } from '../errors.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
+import type { ErrorLog } from './http/errors.js';
+import type { Liveness } from './monitor/workers.js';
+import type { ApplyOptions, Publisher } from './views/apply.js';
+import type { DeclaredTasks } from './views/registered.js';
+
+export interface MonitorOptions {
+  /** Seconds between the workers' heartbeats (Celery's worker_heartbeat). Default 2; 0.1–3600. */
+  heartbeatFreq?: number;
+  /**
+   * Seconds the camera may take to write a heartbeat it received: its
+   * `--freq`, plus up to a second for its throttle of heartbeat writes.
+   * Default 2 (the camera's default freq of 1, plus 1); 0.01–3600.
+   */
+  cameraFreq?: number;
+}
+
+export interface WebHandlerOptions {
+  /** The tables' database (openDatabase or useDatabase). The handler reads through it and never closes it. */
+  database: Database;
+  /** Where the handler is mounted: with '/celery' it answers '/celery/tasks/…'. Default '' (the root). */
+  basePath?: string;
+  /** Your app's task names, for the registered-tasks view. Default: only the names periodic tasks send. */
+  tasks?: DeclaredTasks;
+  /** Turns the apply view on for the names listed. Default off: every name answers 404. */
+  apply?: ApplyOptions;
+  /** Sends tasks for apply and the monitor's "run now": a started TaskPublisher, which you keep owning. */
+  publisher?: Publisher;
+  /**
+   * Bearer token that every route that changes something requires (apply,
+   * and the monitor's periodic-task actions). Without it apply is open to
+   * whoever reaches it, as djcelery's was, and the monitor is read-only.
+   */
+  token?: string;
+  /** Serves the monitor page and its JSON API under `/` and `/api/`. Default false. */
+  monitor?: boolean | MonitorOptions;
+  /** Largest request body in bytes; larger ones get 413. Default 65536; 1 to 10485760. */
+  maxBodyBytes?: number;
+  /** Where unexpected errors go. Default console.error. */
+  onError?: ErrorLog;
+  /** The clock. Default: the system's. */
+  now?: () => Date;
+}
+
+export interface ResolvedWebOptions {
+  readonly database: Database;
+  readonly basePath: string;
+  readonly tasks: DeclaredTasks | undefined;
+  readonly allowed: ReadonlySet<string>;
+  readonly queue: string | undefined;
+  readonly publisher: Publisher | undefined;
+  readonly token: string | undefined;
+  readonly monitor: Liveness | null;
+  readonly maxBodyBytes: number;
+  readonly onError: ErrorLog;
+  readonly now: () => Date;
+}
+
+function within(name: string, value: number, min: number, max: number, unit: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be between ${min} and ${max} ${unit}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function basePathOf(path: string | undefined): string {
+  if (path === undefined || path === '' || path === '/') return '';
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw new ConfigError(`basePath must be a path such as "/celery", got ${JSON.stringify(path)}`);
+  }
+  return path.replace(/\/+$/, '');
+}
+
+function allowList(apply: ApplyOptions | undefined): ReadonlySet<string> {
+  if (apply === undefined) return new Set();
+  if (!Array.isArray(apply.allow) || !apply.allow.every((name) => typeof name === 'string' && name !== '')) {
+    throw new ConfigError('apply.allow must be a list of task names');
+  }
+  return new Set(apply.allow);
+}
+
+export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOptions {
+  const { database } = options;
+  if (typeof database !== 'object' || database === null || !('prisma' in database)) {
+    throw new ConfigError('createHandler needs { database } from openDatabase() or useDatabase()');
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
+    throw new ConfigError('token must be at least 16 characters (e.g. openssl rand -hex 32)');
+  }
+  const monitor = options.monitor === true ? {} : options.monitor === false || options.monitor === undefined ? null : options.monitor;
+  return {
+    database,
+    basePath: basePathOf(options.basePath),
+    tasks: options.tasks,
+    allowed: allowList(options.apply),
+    queue: options.apply?.queue,
+    publisher: options.publisher,
+    token: options.token,
+    monitor:
+      monitor === null
+        ? null
+        : {
+            heartbeatFreq: within('monitor.heartbeatFreq', monitor.heartbeatFreq ?? 2, 0.1, 3600, 'seconds'),
+            cameraFreq: within('monitor.cameraFreq', monitor.cameraFreq ?? 2, 0.01, 3600, 'seconds'),
+          },
+    maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
+    onError: options.onError ?? ((message, error) => console.error(`[prisma-celery] web: ${message}:`, error)),
+    now: options.now ?? (() => new Date()),
+  };
+}
