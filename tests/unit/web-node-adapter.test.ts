@@ -1,0 +1,104 @@
+// The Node and Express-style adapters, through a real http server on a
+// loopback port: headers, streamed bodies, bodies a parser already read,
+// and failures.
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toExpressMiddleware, toNodeListener, type WebHandler } from '../../src/web/index.js';
+
+const servers: { close(): void }[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+async function serve(listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+// Echoes what the handler saw.
+const echo: WebHandler = async (request) =>
+  Response.json(
+    {
+      method: request.method,
+      url: request.url,
+      type: request.headers.get('content-type'),
+      custom: request.headers.get('x-custom'),
+      body: request.body === null ? null : await request.text(),
+    },
+    { status: 201, headers: { 'x-answer': 'yes' } },
+  );
+
+describe('toNodeListener', () => {
+  it("hands the handler the request's path, query, headers and streamed body, and writes back status, headers and body", async () => {
+    const base = await serve(toNodeListener(echo));
+    const response = await fetch(`${base}/a/b?c=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-custom': 'v' },
+      body: '{"x": 1}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-answer')).toBe('yes');
+    expect(await response.json()).toEqual({
+      method: 'POST',
+      url: 'http://localhost/a/b?c=1',
+      type: 'application/json',
+      custom: 'v',
+      body: '{"x": 1}',
+    });
+  });
+
+  it('answers 500 when the handler fails', async () => {
+    const base = await serve(toNodeListener(() => Promise.reject(new Error('boom'))));
+    const original = console.error;
+    console.error = () => {};
+    try {
+      expect((await fetch(base)).status).toBe(500);
+    } finally {
+      console.error = original;
+    }
+  });
+});
+
+describe('toExpressMiddleware', () => {
+  // What Express does before the middleware runs: strip the mount path, keep originalUrl, maybe parse the body.
+  const expressLike =
+    (mount: string, parse: boolean, middleware: ReturnType<typeof toExpressMiddleware>, errors: unknown[]): RequestListener =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      const raw = req as IncomingMessage & { originalUrl?: string; body?: unknown };
+      raw.originalUrl = req.url;
+      req.url = (req.url ?? '/').slice(mount.length) || '/';
+      const run = () =>
+        middleware(req, res, (error) => {
+          errors.push(error);
+          res.statusCode = 599;
+          res.end();
+        });
+      if (!parse) return run();
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (text += chunk));
+      req.on('end', () => {
+        raw.body = JSON.parse(text) as unknown;
+        run();
+      });
+    };
+
+  it('sees the full path (basePath works under a mount) and a body a parser already read', async () => {
+    const errors: unknown[] = [];
+    const base = await serve(expressLike('/celery', true, toExpressMiddleware(echo), errors));
+    const response = await fetch(`${base}/celery/apply/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"k": [1]}' });
+    expect(await response.json()).toMatchObject({ url: 'http://localhost/celery/apply/x', type: 'application/json', body: '{"k":[1]}' });
+    expect(errors).toEqual([]);
+  });
+
+  it("passes a failure to Express's next(error)", async () => {
+    const errors: unknown[] = [];
+    const failure = new Error('boom');
+    const base = await serve(expressLike('', false, toExpressMiddleware(() => Promise.reject(failure)), errors));
+    expect((await fetch(`${base}/x`)).status).toBe(599);
+    expect(errors).toEqual([failure]);
+  });
+});
