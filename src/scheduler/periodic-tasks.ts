@@ -1,8 +1,8 @@
 // The public API for periodic tasks: create, change, enable, disable and
-// remove entries while beat runs. Every write is one transaction; the
-// migration's triggers advance the change marker (djcelery_periodictasks)
-// inside it, so a running beat sees the change within its poll, and never
-// sees half of one.
+// remove entries while beat runs. Every write of a task row is one
+// statement; the migration's triggers advance the change marker
+// (djcelery_periodictasks) in its transaction, so a running beat sees the
+// change within its poll, and never half of one.
 import type { Database } from '../db/open.js';
 import { entryFromRow, nextDueAt } from './entry.js';
 import {
@@ -58,10 +58,9 @@ export class PeriodicTaskStore {
 
   async create(input: PeriodicTaskInput): Promise<PeriodicTaskRecord> {
     const definition = defineTask(input);
+    const columns = await this.#columns(definition);
     try {
-      await this.#db.prisma.$transaction(async (tx) => {
-        await tx.periodicTask.create({ data: { ...(await this.#columns(tx, definition)), nextRunAt: this.#nextRun(definition) } });
-      });
+      await this.#db.prisma.periodicTask.create({ data: { ...columns, nextRunAt: this.#nextRun(definition) } });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new SchedulerError('E_ENTRY_EXISTS', `a periodic task named "${definition.name}" exists already`, {
@@ -159,14 +158,13 @@ export class PeriodicTaskStore {
 
   /** Writes `definition` over `current` if the row has not changed since it was read. */
   async #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
+    const columns = await this.#columns(definition);
     try {
-      return await this.#db.prisma.$transaction(async (tx) => {
-        const { count } = await tx.periodicTask.updateMany({
-          where: { id: current.id, changeVersion: current.changeVersion },
-          data: { ...(await this.#columns(tx, definition)), nextRunAt: this.#nextRun(definition, current) },
-        });
-        return count === 1;
+      const { count } = await this.#db.prisma.periodicTask.updateMany({
+        where: { id: current.id, changeVersion: current.changeVersion },
+        data: { ...columns, nextRunAt: this.#nextRun(definition, current) },
       });
+      return count === 1;
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new SchedulerError('E_ENTRY_EXISTS', `cannot rename "${current.name}": a periodic task named "${definition.name}" exists already`, {
@@ -178,12 +176,19 @@ export class PeriodicTaskStore {
     }
   }
 
-  async #columns(tx: Tx, definition: TaskDefinition) {
+  /**
+   * The row's columns, with its schedule row found or made first. Schedule
+   * rows are shared and harmless when unused, so they are written on their
+   * own; the task row is then one statement, atomic with the trigger's
+   * marker bump.
+   */
+  async #columns(definition: TaskDefinition) {
     const { schedule, ...rest } = definition;
+    const prisma = this.#db.prisma;
     const ids = { intervalId: null as number | null, crontabId: null as number | null, clockedId: null as number | null };
-    if (schedule.kind === 'interval') ids.intervalId = await intervalId(tx, schedule.every, schedule.period);
-    else if (schedule.kind === 'crontab') ids.crontabId = await crontabId(tx, schedule);
-    else ids.clockedId = await clockedId(tx, schedule.clockedTime);
+    if (schedule.kind === 'interval') ids.intervalId = await intervalId(prisma, schedule.every, schedule.period);
+    else if (schedule.kind === 'crontab') ids.crontabId = await crontabId(prisma, schedule);
+    else ids.clockedId = await clockedId(prisma, schedule.clockedTime);
     return { ...rest, ...ids };
   }
 
@@ -204,7 +209,7 @@ export class PeriodicTaskStore {
   }
 }
 
-type Tx = Parameters<Parameters<Database['prisma']['$transaction']>[0]>[0];
+type Prisma = Database['prisma'];
 interface StoredTask {
   id: number;
   name: string;
@@ -232,22 +237,28 @@ interface StoredTask {
   clocked: { clockedTime: Date } | null;
 }
 
-// Interval rows are unique on (every, period); a concurrent insert of the
-// same one makes ours fail, and then it exists.
-async function intervalId(tx: Tx, every: number, period: IntervalPeriod): Promise<number> {
-  const found = await tx.intervalSchedule.findUnique({ where: { every_period: { every, period } } });
-  if (found) return found.id;
-  return (await tx.intervalSchedule.create({ data: { every, period } })).id;
+// Interval rows are unique on (every, period); when a concurrent writer
+// inserts the same one first, ours fails and theirs is found next time.
+async function intervalId(prisma: Prisma, every: number, period: IntervalPeriod): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const found = await prisma.intervalSchedule.findUnique({ where: { every_period: { every, period } } });
+    if (found) return found.id;
+    try {
+      return (await prisma.intervalSchedule.create({ data: { every, period } })).id;
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
 }
 
-async function crontabId(tx: Tx, spec: Extract<ScheduleDefinition, { kind: 'crontab' }>): Promise<number> {
+async function crontabId(tx: Prisma, spec: Extract<ScheduleDefinition, { kind: 'crontab' }>): Promise<number> {
   const { kind: _kind, ...fields } = spec;
   const found = await tx.crontabSchedule.findFirst({ where: fields, orderBy: { id: 'asc' } });
   if (found) return found.id;
   return (await tx.crontabSchedule.create({ data: fields })).id;
 }
 
-async function clockedId(tx: Tx, clockedTime: Date): Promise<number> {
+async function clockedId(tx: Prisma, clockedTime: Date): Promise<number> {
   const found = await tx.clockedSchedule.findFirst({ where: { clockedTime }, orderBy: { id: 'asc' } });
   if (found) return found.id;
   return (await tx.clockedSchedule.create({ data: { clockedTime } })).id;
