@@ -31,7 +31,8 @@ export async function show(main) {
               { 'data-worker': worker.hostname },
               h('td', {}, h('span', { class: `liveness ${worker.online ? 'online' : 'offline'}` }, worker.online ? 'online' : 'offline')),
               h('td', { class: 'mono' }, worker.hostname),
-              h('td', {}, ago(worker.lastHeartbeat)),
+              // No heartbeat kept means the worker said goodbye (worker-offline).
+              h('td', {}, worker.lastHeartbeat === null ? h('span', { class: 'muted' }, 'signed off') : ago(worker.lastHeartbeat)),
               h('td', {}, h('a', { href: hashLink(['tasks'], { worker: worker.hostname }) }, 'tasks')),
             ),
           ),

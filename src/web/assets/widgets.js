@@ -21,11 +21,13 @@ export function ago(iso, { includeSeconds = true } = {}) {
   return h('time', { datetime: iso, title: exactTime(date), 'data-ago': includeSeconds ? 'seconds' : 'minutes' }, naturalDate(date, now(), { includeSeconds }));
 }
 
-/** An instant written out in this browser's zone, e.g. for a next run. */
+const compact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** An instant on this browser's wall clock, short ("30 Nov 2026, 04:30"), exact with its zone on hover. */
 export function at(iso) {
   if (iso === null || iso === undefined) return h('span', { class: 'muted' }, '—');
   const date = new Date(iso);
-  return h('time', { datetime: iso, title: naturalDate(date, now()) }, exactTime(date));
+  return h('time', { datetime: iso, title: exactTime(date) }, compact.format(date));
 }
 
 /** Re-words every "ago" on the page as time passes, without refetching. */

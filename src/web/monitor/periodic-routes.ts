@@ -26,7 +26,9 @@ function refusal(error: unknown): never {
   switch (error.code) {
     case 'E_ENTRY_INVALID': {
       const field = error.field === undefined ? 'schedule' : error.field === 'clocked' ? 'schedule.clocked' : error.field;
-      throw invalid(field, error.message);
+      // Shown next to the field of that entry's form, the entry's name would only repeat itself.
+      const prefix = error.entry === undefined ? '' : `periodic task ${JSON.stringify(error.entry)}: `;
+      throw invalid(field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
     }
     case 'E_ENTRY_EXISTS':
       throw new HttpError(409, error.message, { field: 'name' });

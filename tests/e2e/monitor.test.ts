@@ -1,0 +1,273 @@
+// The monitor page end to end, in headless Debian Chromium: a worker fed by
+// a real event stream (Celery events on the vhost's celeryev exchange,
+// turned into rows by the real camera), task filters, a failure's
+// traceback, and disabling a periodic task from the page stopping the real
+// beat from sending it. Screenshots of the main views go to
+// .test-output/screenshots/.
+import { existsSync } from 'node:fs';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBroker } from '../../src/amqp/index.js';
+import { PrismaResultBackend } from '../../src/backend/index.js';
+import type { Database } from '../../src/db/open.js';
+import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { Camera } from '../../src/snapshot/index.js';
+import { startMonitorServer, type MonitorServer } from '../../src/web/server.js';
+import { describeWithBroker } from '../support/broker.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
+import { EventStream } from './support/events.js';
+import { privateVhost, type PrivateVhost } from './support/vhost.js';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+const ZONE = 'Europe/Berlin';
+const TICKS_QUEUE = 'e2e.ticks';
+// Markup in worker data must show as text, never run.
+const XSS = '<img src=x onerror="window.__xss=1">';
+const TRACEBACK = `Traceback (most recent call last):\n  File "tasks.py", line 12, in divide\n    return a / b\nZeroDivisionError: division by zero ${XSS}\n`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const describeWithChromium = existsSync(CHROMIUM) || process.env.CI === 'true' ? describeWithBroker : describe.skip;
+
+describeWithChromium('monitor page in Chromium', () => {
+  describeEachDatabase('monitor', (testDb) => {
+    let vhost: PrivateVhost;
+    let broker: ChannelModel;
+    let events: EventStream;
+    let heartbeats: NodeJS.Timeout;
+    let database: Database;
+    let camera: Camera;
+    let beat: Beat;
+    const beatEvents: BeatEvent[] = [];
+    let ticks = 0;
+    let counter: Channel;
+    let server: MonitorServer;
+    let browser: Browser;
+    let page: Page;
+    let failedTaskId: string;
+
+    beforeAll(async () => {
+      vhost = privateVhost('e2e');
+      database = await testDb.open();
+      camera = new Camera({ database, brokerUrl: vhost.url, freq: 0.2, workerWriteInterval: 0, wakeUpWorkers: false });
+      await camera.start();
+
+      broker = await connectBroker(vhost.url, { log: () => {} });
+      events = await EventStream.open(broker);
+      await events.worker('online', 'celery@alpha');
+      await events.worker('online', 'celery@beta');
+      await events.worker('offline', 'celery@beta');
+      heartbeats = setInterval(() => void events.worker('heartbeat', 'celery@alpha').catch(() => {}), 1000);
+      await events.task('celery@alpha', 'tasks.add', '(2, 3)', { result: '5' });
+      await events.task('celery@alpha', 'tasks.add', '(40, 2)', { result: '42' });
+      await events.task('celery@alpha', 'tasks.mul', `('${XSS}',)`, { result: `'${XSS}'` });
+      failedTaskId = await events.task('celery@alpha', 'tasks.divide', '(1, 0)', {
+        exception: "ZeroDivisionError('division by zero')",
+        traceback: TRACEBACK,
+      });
+      await until('the camera to write the failure', () => database.prisma.taskState.findFirst({ where: { taskId: failedTaskId, state: 'FAILURE' } }));
+      await until('the camera to write the workers', async () => (await database.prisma.workerState.count()) === 2);
+
+      // Stored results, for the results view.
+      const backend = new PrismaResultBackend(database);
+      await backend.markSucceeded('11111111-2222-4333-8444-555555555555', { total: 42 }, { name: 'tasks.add', worker: 'celery@alpha', args: [40, 2] });
+      await backend.markFailed('66666666-7777-4888-9999-aaaaaaaaaaaa', new RangeError('too big'), { name: 'tasks.mul', worker: 'celery@alpha' });
+      await backend.close();
+
+      const periodic = new PeriodicTaskStore(database);
+      await periodic.create({ name: 'tick every second', task: 'e2e.tick', schedule: { every: 1 }, queue: TICKS_QUEUE, description: 'stopped from the page' });
+      await periodic.create({ name: 'nightly report', task: 'tasks.report', schedule: { crontab: '30 4 * * *', timezone: ZONE } });
+      await periodic.create({ name: 'weekday digest', task: 'tasks.digest', schedule: { crontab: '0 9 * * mon-fri', timezone: 'America/New_York' }, enabled: false });
+
+      counter = await broker.createChannel();
+      await counter.assertQueue(TICKS_QUEUE, { durable: true, exclusive: false, autoDelete: false, arguments: {} });
+      await counter.consume(TICKS_QUEUE, () => void ticks++, { noAck: true });
+      beat = new Beat({ database, brokerUrl: vhost.url, maxInterval: 0.2, syncInterval: 0.1, onEvent: (event) => beatEvents.push(event) });
+      await beat.start();
+
+      server = await startMonitorServer({ database, port: 0, token: TOKEN, brokerUrl: vhost.url, monitor: { heartbeatFreq: 2, cameraFreq: 1 }, brokerLog: () => {} });
+      browser = await launchBrowser({ timezoneId: ZONE });
+      page = await browser.newPage();
+      page.on('pageerror', (error) => {
+        throw error;
+      });
+    }, 90_000);
+
+    afterAll(async () => {
+      clearInterval(heartbeats);
+      await browser?.[Symbol.asyncDispose]();
+      await server?.close();
+      await beat?.close();
+      await camera?.close();
+      await events?.close().catch(() => {});
+      await broker?.close().catch(() => {});
+      vhost?.drop();
+    });
+
+    const open = async (hash: string) => {
+      await page.goto(new URL(hash, server.url).href);
+      await page.waitForSelector('#main table, #main .detail, #main form.periodic-form, #main .message');
+    };
+
+    it('lists the worker the event stream feeds as online, with its last heartbeat humanized and exact on hover', async () => {
+      await open('#/workers');
+      const alpha = page.locator('tr[data-worker="celery@alpha"]');
+      await expect.poll(() => alpha.locator('.liveness').textContent()).toBe('online');
+      const heartbeat = alpha.locator('time');
+      expect(await heartbeat.textContent()).toMatch(/^(just now|\d+ seconds? ago)$/);
+      // The exact time, in the browser's zone (Berlin is UTC+1 in winter, +2 in summer).
+      expect(await heartbeat.getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CES?T|GMT\+[12])$/);
+      await expect.poll(() => page.locator('tr[data-worker="celery@beta"] .liveness').textContent()).toBe('offline');
+      await screenshot(page, `workers-${testDb.provider}`);
+    });
+
+    it('filters tasks by state, and shows a failure with its traceback as text', async () => {
+      await open('#/tasks');
+      await expect.poll(() => page.locator('#tasks-list tbody tr').count()).toBe(4);
+      await page.selectOption('#filter-state', 'FAILURE');
+      await page.waitForURL((url) => url.hash === '#/tasks?state=FAILURE');
+      await expect.poll(() => page.locator('#tasks-list tbody tr').count()).toBe(1);
+      expect(await page.locator('#tasks-list tbody tr').getAttribute('data-id')).toBe(failedTaskId);
+      await screenshot(page, `tasks-failures-${testDb.provider}`);
+
+      await page.selectOption('#filter-state', '');
+      await page.fill('#filter-name', 'tasks.add');
+      await page.press('#filter-name', 'Enter');
+      await expect.poll(() => page.locator('#tasks-list tbody tr').count()).toBe(2);
+      await page.selectOption('#filter-worker', 'celery@alpha');
+      await page.waitForURL((url) => url.hash === '#/tasks?name=tasks.add&worker=celery%40alpha');
+      await expect.poll(() => page.locator('#tasks-list tbody tr').count()).toBe(2);
+
+      await open('#/tasks?state=FAILURE');
+      await page.click(`a[href="#/tasks/${failedTaskId}"]`);
+      const detail = page.locator('#task-detail');
+      await detail.waitFor();
+      expect(await detail.locator('pre.traceback').textContent()).toBe(TRACEBACK);
+      expect(await detail.textContent()).toContain("ZeroDivisionError('division by zero')");
+      expect(await detail.textContent()).toContain('tasks.divide');
+      await screenshot(page, `task-failure-${testDb.provider}`);
+    });
+
+    it('shows task arguments and results from workers as text, never as markup', async () => {
+      await open('#/tasks?name=tasks.mul');
+      await page.locator('#tasks-list a').first().click();
+      await page.locator('#task-detail').waitFor();
+      expect(await page.locator('#task-detail').textContent()).toContain(XSS);
+      expect(await page.locator('#task-detail img').count()).toBe(0);
+      expect(await page.evaluate('window.__xss')).toBeUndefined();
+    });
+
+    it('lists stored task results, and one in full', async () => {
+      await open('#/results');
+      await expect.poll(() => page.locator('#results-list tbody tr').count()).toBe(2);
+      await screenshot(page, `results-${testDb.provider}`);
+      await page.click('a[href="#/results/66666666-7777-4888-9999-aaaaaaaaaaaa"]');
+      await page.locator('#result-detail pre.traceback').waitFor();
+      expect(await page.locator('#result-detail').textContent()).toContain('RangeError');
+    });
+
+    it('disabling a periodic task on the page stops beat from sending it', async () => {
+      await until('beat to send the every-second task twice', async () => ticks >= 2, 20_000);
+      await open('#/periodic');
+      const row = page.locator('tr[data-name="tick every second"]');
+      expect(await row.textContent()).toContain('every second');
+      expect(await page.locator('tr[data-name="nightly report"]').textContent()).toContain('30 4 * * *');
+      // Locked: no buttons until the token is given.
+      expect(await row.locator('button').count()).toBe(0);
+      await page.fill('#token', 'not-the-token-at-all');
+      await page.click('#lock button[type=submit]');
+      await expect.poll(() => page.locator('.lock-error').textContent()).toBe('wrong token');
+      await page.fill('#token', TOKEN);
+      await page.click('#lock button[type=submit]');
+      await page.locator('#lock .badge.unlocked').waitFor();
+      await row.locator('button[data-action="disable"]').click();
+      await expect.poll(() => page.locator('.message.ok').textContent()).toContain('Disabled "tick every second"');
+      await expect.poll(() => row.locator('.liveness').textContent()).toBe('no');
+
+      // Beat reads edits every 0.1 s; one send may have been under way.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const afterDisable = ticks;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(ticks).toBe(afterDisable);
+      expect(beatEvents.filter((event) => event.type === 'tick-failed')).toEqual([]);
+      await screenshot(page, `periodic-${testDb.provider}`);
+
+      await row.locator('button[data-action="enable"]').click();
+      await expect.poll(() => row.locator('.liveness').textContent()).toBe('yes');
+      await until('beat to send it again', async () => ticks > afterDisable, 10_000);
+      await row.locator('button[data-action="disable"]').click();
+      await expect.poll(() => row.locator('.liveness').textContent()).toBe('no');
+    });
+
+    it('"run now" sends the task at once', async () => {
+      const before = ticks;
+      await page.locator('tr[data-name="tick every second"] button[data-action="run"]').click();
+      await expect.poll(() => page.locator('.message.ok').textContent()).toMatch(/^Sent "e2e.tick" now \(task id [0-9a-f-]{36}\)\.$/);
+      await until('the message on the queue', async () => ticks === before + 1);
+    });
+
+    it('adds a periodic task through the form, showing what is wrong next to the field', async () => {
+      await page.click('a[href="#/periodic/new"]');
+      await page.locator('#periodic-form').waitFor();
+      await page.fill('#field-name', 'morning mail');
+      await page.fill('#field-task', 'tasks.mail');
+      await page.check('input[name=kind][value=crontab]');
+      await page.fill('#field-schedule-minute', '15');
+      await page.fill('#field-schedule-hour', '25');
+      await page.fill('#field-kwargs', '{"to": ');
+      await page.click('#periodic-form button[type=submit]');
+      const kwargsError = page.locator('[data-field="kwargs"] .field-error');
+      await expect.poll(() => kwargsError.textContent()).toMatch(/^kwargs is not valid JSON/);
+      await page.fill('#field-kwargs', '{"to": "ops"}');
+      await page.click('#periodic-form button[type=submit]');
+      const hourError = page.locator('[data-field="schedule.hour"] .field-error');
+      await expect.poll(() => hourError.textContent()).toMatch(/hour "25": must be 0-23/);
+      expect(await page.locator('#field-schedule-hour').getAttribute('aria-invalid')).toBe('true');
+      expect(await kwargsError.textContent()).toBe('');
+      await screenshot(page, `periodic-form-${testDb.provider}`);
+
+      await page.fill('#field-schedule-hour', '7');
+      await page.click('#periodic-form button[type=submit]');
+      await page.waitForURL((url) => url.hash === '#/periodic');
+      await expect.poll(() => page.locator('.message.ok').first().textContent()).toBe(`Saved "morning mail": at 07:15 every day (${ZONE}).`);
+      const added = page.locator('tr[data-name="morning mail"]');
+      expect(await added.locator('td.mono').allTextContents()).toEqual(['tasks.mail', '15 7 * * *']);
+      // In the table, as beat will read it.
+      const stored = await new PeriodicTaskStore(database).get('morning mail');
+      expect(stored).toMatchObject({ kwargs: '{"to":"ops"}', schedule: { kind: 'crontab', hour: '7', minute: '15', timezone: ZONE } });
+
+      await added.locator('a', { hasText: 'Edit' }).click();
+      await page.locator('#periodic-form').waitFor();
+      expect(await page.inputValue('#field-schedule-hour')).toBe('7');
+      await page.check('input[name=kind][value=interval]');
+      await page.fill('#field-schedule-every', '90');
+      await page.selectOption('#field-schedule-period', 'minutes');
+      await page.click('#periodic-form button[type=submit]');
+      await page.waitForURL((url) => url.hash === '#/periodic');
+      await expect.poll(() => added.locator('td').nth(3).textContent()).toBe('every 90 minutes');
+    });
+
+    it('without a token, the page is read-only: no buttons, and the API refuses changes', async () => {
+      await using readOnly = await startMonitorServer({ database, port: 0 });
+      await page.goto(new URL('#/periodic', readOnly.url).href);
+      await page.locator('#periodic-list').waitFor();
+      expect(await page.locator('#lock .badge.read-only').textContent()).toBe('read-only');
+      expect(await page.locator('#periodic-list button, a[href="#/periodic/new"]').count()).toBe(0);
+      const refused = await fetch(new URL('api/periodic-tasks/nightly%20report/disable', readOnly.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(refused.status).toBe(403);
+    });
+  });
+});
