@@ -6,7 +6,7 @@
 const secondsPer = { ms: 0.001, s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 type Unit = keyof typeof secondsPer;
 
-const pattern = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d)?$/;
+const pattern = /^(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?$/;
 
 /** Seconds, or undefined when `text` is not a duration. */
 export function parseDuration(text: string): number | undefined {

@@ -1,13 +1,10 @@
+import { parseDuration as parseDurationText } from '../../config/duration.js';
 import { ScheduleError } from './errors.js';
 
 /** Shortest duration a schedule may use: beat cannot act on anything finer. */
 export const MIN_DURATION_SECONDS = 0.001;
 /** Longest: 100 years, far beyond any real schedule, and safe for Date arithmetic. */
 export const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
-
-type Unit = 'ms' | 's' | 'm' | 'h' | 'd';
-const UNIT_SECONDS: Readonly<Record<Unit, number>> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 
 /**
  * Seconds in a duration given as `500ms`, `90s`, `5m`, `2h`, `1d`, or plain
@@ -20,13 +17,13 @@ export function parseDuration(input: string | number): number {
   if (typeof input === 'number') {
     seconds = input;
   } else {
-    const match = DURATION.exec(input.trim());
-    if (!match) {
+    const parsed = parseDurationText(input);
+    if (parsed === undefined) {
       throw new ScheduleError(
         `duration ${shown}: expected seconds, or a number with a unit ms, s, m, h or d (e.g. "90s", "5m", "500ms")`,
       );
     }
-    seconds = Number(match[1]) * UNIT_SECONDS[(match[2] ?? 's') as Unit];
+    seconds = parsed;
   }
   if (!Number.isFinite(seconds) || seconds < MIN_DURATION_SECONDS || seconds > MAX_DURATION_SECONDS) {
     throw new ScheduleError(`duration ${shown}: must be between 1ms and 100 years`);
