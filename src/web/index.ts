@@ -9,3 +9,4 @@ export type { ApplyOptions, Publisher } from './views/apply.js';
 export type { DeclaredTasks } from './views/registered.js';
 export { taskWebhook, type WebhookFunction } from './webhook.js';
 export { toExpressMiddleware, toNodeListener, toRequest, writeResponse } from './adapters/node.js';
+export { startMonitorServer, type MonitorServer, type MonitorServerOptions } from './server.js';

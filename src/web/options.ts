@@ -82,6 +82,9 @@ function allowList(apply: ApplyOptions | undefined): ReadonlySet<string> {
   if (!Array.isArray(apply.allow) || !apply.allow.every((name) => typeof name === 'string' && name !== '')) {
     throw new ConfigError('apply.allow must be a list of task names');
   }
+  if (apply.queue !== undefined && (typeof apply.queue !== 'string' || apply.queue === '')) {
+    throw new ConfigError(`apply.queue must be a queue name, got ${JSON.stringify(apply.queue)}`);
+  }
   return new Set(apply.allow);
 }
 

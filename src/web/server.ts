@@ -3,8 +3,8 @@
  * It opens nothing it is not given, except the broker connection for
  * apply and "run now", made on the first task sent.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { isIP, type AddressInfo } from 'node:net';
 import type { BrokerLog } from '../amqp/index.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
@@ -54,15 +54,16 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     publisher,
     monitor: options.monitor ?? true,
   });
-  const server = createServer(toNodeListener(handler));
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(guardHost(host, toNodeListener(handler)));
   try {
-    await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
+    await listen(server, options.port ?? 8080, host);
   } catch (error) {
     await publisher?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
@@ -71,13 +72,36 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       await stopped;
       await publisher?.close();
     })());
-  return { url: `http://${host}:${address.port}/`, close, [Symbol.asyncDispose]: close };
+  return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const isLoopback = (host: string): boolean => LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+
+/**
+ * On a loopback address, answers only requests addressed to a loopback
+ * name. A web page elsewhere could otherwise point its own host name at
+ * 127.0.0.1 (DNS rebinding) and read the monitor, task arguments and
+ * results included, from the user's browser. Listening on another address
+ * is a deliberate choice to be reached by name, so any Host goes.
+ */
+function guardHost(host: string, listener: RequestListener): RequestListener {
+  if (!isLoopback(host)) return listener;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const name = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (isLoopback(name)) {
+      listener(req, res);
+      return;
+    }
+    res.writeHead(421, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: 'this monitor answers on localhost only (it listens on a loopback address)' }));
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException): void => {
-      const why = error.code === 'EADDRINUSE' ? `${host}:${port} is in use` : error.message;
+      const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
       reject(new ConfigError(`cannot listen on ${host}:${port}: ${why}`, { cause: error }));
     };
     server.once('error', failed);

@@ -1,10 +1,12 @@
 // The Node and Express-style adapters, through a real http server on a
 // loopback port: headers, streamed bodies, bodies a parser already read,
 // and failures.
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toExpressMiddleware, toNodeListener, type WebHandler } from '../../src/web/index.js';
+import { dialectOf } from '../../src/db/dialect.js';
+import type { Database } from '../../src/db/open.js';
+import { startMonitorServer, toExpressMiddleware, toNodeListener, type WebHandler } from '../../src/web/index.js';
 
 const servers: { close(): void }[] = [];
 afterEach(() => {
@@ -100,5 +102,37 @@ describe('toExpressMiddleware', () => {
     const base = await serve(expressLike('', false, toExpressMiddleware(() => Promise.reject(failure)), errors));
     expect((await fetch(`${base}/x`)).status).toBe(599);
     expect(errors).toEqual([failure]);
+  });
+});
+
+describe('startMonitorServer', () => {
+  // Only the page's files are asked for: no database is reached.
+  const database = { provider: 'sqlite', prisma: {}, dialect: dialectOf('sqlite') } as unknown as Database;
+
+  const statusFor = (url: string, host: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const call = request(new URL('assets/style.css', url), { headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      call.on('error', reject);
+      call.end();
+    });
+
+  it('on a loopback address, answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
+    await using server = await startMonitorServer({ database, port: 0 });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const port = new URL(server.url).port;
+    expect(await statusFor(server.url, `127.0.0.1:${port}`)).toBe(200);
+    expect(await statusFor(server.url, `localhost:${port}`)).toBe(200);
+    expect(await statusFor(server.url, `[::1]:${port}`)).toBe(200);
+    expect(await statusFor(server.url, `attacker.example:${port}`)).toBe(421);
+    expect(await statusFor(server.url, 'localhost.attacker.example')).toBe(421);
+  });
+
+  it('refuses a port in use with a message naming it', async () => {
+    await using first = await startMonitorServer({ database, port: 0 });
+    const port = Number(new URL(first.url).port);
+    await expect(startMonitorServer({ database, port })).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: the port is in use`);
   });
 });

@@ -37,7 +37,7 @@ export const serve = defineCommand({
         brokerUrl: settings.brokerUrl,
         monitor: { cameraFreq: settings.camFreq + 1 },
       });
-      const mode = settings.serveToken === undefined ? 'read-only (no --token)' : 'changes allowed with the token';
+      const mode = settings.serveToken === undefined ? 'read-only: no --token' : 'changes allowed with the token';
       out(`Monitor on ${server.url} (${mode}${settings.allowApply ? `; apply: ${settings.allowApply.join(', ')}` : ''})`);
       const signal = await stop;
       out(`${signal}: stopping`);
