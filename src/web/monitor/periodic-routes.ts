@@ -11,6 +11,7 @@
  *   POST /api/periodic-tasks/:name/run            send its task now, as beat would
  */
 import { buildTaskMessage } from '../../core/protocol/index.js';
+import { entryFromRow, messageOptionsFor, PeriodicTaskStore, SchedulerError, type PeriodicTaskRecord } from '../../scheduler/index.js';
 import { readJson } from '../http/body.js';
 import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
@@ -18,7 +19,6 @@ import { defaultOrigin, sendOrFail } from '../views/apply.js';
 import { formToInput, invalid } from './periodic-form.js';
 import { describeSchedule, listPeriodicTasks } from './periodic-list.js';
 import type { MonitorContext } from './routes.js';
-import { entryFromRow, messageOptionsFor, PeriodicTaskStore, SchedulerError, type PeriodicTaskRecord } from '../../scheduler/index.js';
 
 /** The scheduler's refusals as answers: the page shows the message next to the field. */
 function refusal(error: unknown): never {
