@@ -17,7 +17,7 @@ import { openMigrationConnection } from '../../src/migrate/connection.js';
 import { packageMigrationsDir } from '../../src/migrate/migrations-dir.js';
 import { EngineFailure, startSchemaEngine } from '../../src/migrate/wasm-engine.js';
 import { variantPath } from '../../scripts/schema-variants.js';
-import { describeEachDatabase, mysqlAdmin, postgresAdmin, type TestDatabase } from '../support/databases.js';
+import { describeEachDatabase, mysqlAdmin, postgresAdmin, type TestDatabase, itWhen } from '../support/databases.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -286,13 +286,13 @@ describeEachDatabase(
       }
     });
 
-    it.runIf(db.provider === 'sqlite')('status leaves a missing SQLite file uncreated', async () => {
+    itWhen(db.provider === 'sqlite')('status leaves a missing SQLite file uncreated', async () => {
       const url = await freshUrl('missing');
       expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
       expect(existsSync(url.slice('file:'.length))).toBe(false);
     });
 
-    it.runIf(db.provider === 'sqlite')('recovers from an engine panic: the next deploy gets a fresh engine', async () => {
+    itWhen(db.provider === 'sqlite')('recovers from an engine panic: the next deploy gets a fresh engine', async () => {
       const url = await freshUrl('panic');
       const connection = await openMigrationConnection(parseDatabaseUrl(url));
       try {
@@ -320,7 +320,7 @@ describeEachDatabase(
       expect(error.cause).toBeDefined();
     });
 
-    it.runIf(db.provider === 'postgresql')(
+    itWhen(db.provider === 'postgresql')(
       'puts the tables and _prisma_migrations in the ?schema= schema, beside a public schema that is not empty',
       async () => {
         // A database of its own, so that "public" holds only the user's table.

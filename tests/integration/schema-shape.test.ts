@@ -16,7 +16,7 @@ import {
   type SchemaShape,
 } from '../../scripts/db-shape.js';
 import { variantPath } from '../../scripts/schema-variants.js';
-import { mysqlAdmin, TestDatabase } from '../support/databases.js';
+import { mysqlAdmin, TestDatabase, itWhen } from '../support/databases.js';
 import { selectedProviders } from '../support/providers.js';
 import { missingServices } from '../support/services.js';
 
@@ -73,7 +73,7 @@ describe('migrated schema shape', () => {
     }
   }
 
-  it.runIf(providers.includes('mysql'))('mysql: every table is InnoDB, utf8mb4_unicode_ci', async () => {
+  itWhen(providers.includes('mysql'))('mysql: every table is InnoDB, utf8mb4_unicode_ci', async () => {
     const name = databases.get('mysql')!.name;
     const rows = (await mysqlAdmin((c) =>
       c.query('SELECT TABLE_NAME AS t, ENGINE AS engine, TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [name]),

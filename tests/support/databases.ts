@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
 import pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import type { Provider } from '../../src/db/url.js';
@@ -137,4 +137,12 @@ export function describeEachDatabase(
       body(db);
     });
   }
+}
+
+/**
+ * `it` for a test that only means something on some providers. Elsewhere
+ * it is not declared at all: it does not apply there, so it is no skip.
+ */
+export function itWhen(applies: boolean): (name: string, fn: () => Promise<unknown> | unknown, timeout?: number) => void {
+  return applies ? (name, fn, timeout) => it(name, async () => void (await fn()), timeout) : () => {};
 }
