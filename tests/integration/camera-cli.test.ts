@@ -5,15 +5,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as amqp from 'amqplib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
-import { testBrokerUrl } from '../support/broker.js';
+import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { missingServices } from '../support/services.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const brokerUp = !missingServices().has('rabbitmq');
-
 async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -22,7 +19,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): 
   }
 }
 
-(brokerUp ? describe : describe.skip)('prisma-celery cam', () => {
+describeWithBroker('prisma-celery cam', () => {
   describeEachDatabase('process', (testDb) => {
     let db: Database;
     beforeAll(async () => {

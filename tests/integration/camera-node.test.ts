@@ -7,16 +7,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { createWorker } from 'celery-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { instrumentWorker, PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import { enableCeleryEvents, type CeleryEvents, type EventsWorker } from '../../src/snapshot/node-events/index.js';
-import { testBrokerUrl } from '../support/broker.js';
+import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { missingServices } from '../support/services.js';
-
-const brokerUp = !missingServices().has('rabbitmq');
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -62,7 +59,7 @@ function nodeWorker(queue: string, hostname: string, backend?: PrismaResultBacke
   return { worker, events };
 }
 
-(brokerUp ? describe : describe.skip)('celery-node worker with Celery events', () => {
+describeWithBroker('celery-node worker with Celery events', () => {
   describeEachDatabase('seen by the camera', (testDb) => {
     let db: Database;
     beforeAll(async () => {

@@ -9,16 +9,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import * as amqp from 'amqplib';
 import Sqlite from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
-import { testBrokerUrl } from '../support/broker.js';
+import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-import { missingServices } from '../support/services.js';
-
-const brokerUp = !missingServices().has('rabbitmq');
 
 /** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
 class TcpProxy {
@@ -131,7 +128,7 @@ async function outageFor(testDb: TestDatabase): Promise<Outage> {
   return { url: url.toString(), cut: () => proxy.cut(), restore: () => proxy.restore() };
 }
 
-(brokerUp ? describe : describe.skip)('camera faults', () => {
+describeWithBroker('camera faults', () => {
   describeEachDatabase('database outage', (testDb) => {
     it('keeps every event received while the database is away and writes it once it is back', { timeout: 120_000 }, async () => {
       const outage = await outageFor(testDb);

@@ -5,15 +5,12 @@
 // sent by publish-python-task.py with send_task, whose args are a list:
 // the argsrepr the worker echoes in its events is `[2, 3]`, not `(2, 3)`
 // (no args at all is still `()`).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
-import { testBrokerUrl } from '../support/broker.js';
+import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { PythonWorker } from '../support/python-worker.js';
-import { missingServices } from '../support/services.js';
-
-const brokerUp = !missingServices().has('rabbitmq');
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -25,7 +22,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
-(brokerUp ? describe : describe.skip)('camera and a real Python worker', () => {
+describeWithBroker('camera and a real Python worker', () => {
   describeEachDatabase('python -E', (testDb) => {
     let db: Database;
     beforeAll(async () => {

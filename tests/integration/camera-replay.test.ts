@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { testBrokerUrl } from '../support/broker.js';
-import { missingServices } from '../support/services.js';
+import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 
 const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
 const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
@@ -123,9 +122,7 @@ async function publish(url: string, messages: { routingKey: string; record: Mess
 // Celery's reading of eta/expires: an offset if given, else UTC.
 const utcIso = (iso: string | null): string | null => (iso === null ? null : DateTime.fromISO(iso, { zone: 'utc' }).toJSDate().toISOString());
 
-const brokerUp = !missingServices().has('rabbitmq');
-
-(brokerUp ? describe : describe.skip)('camera over RabbitMQ: the captured run', () => {
+describeWithBroker('camera over RabbitMQ: the captured run', () => {
   let vhost: { url: string; drop: () => void };
   beforeAll(() => {
     vhost = privateVhost();
