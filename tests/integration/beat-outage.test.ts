@@ -1,0 +1,215 @@
+// Beat through outages, on every database. The database goes away (a TCP
+// proxy in front of PostgreSQL or MariaDB drops every connection and
+// refuses new ones; for SQLite another connection holds the write lock):
+// beat reports failed ticks, backs off, recovers by itself, and then sends
+// each overdue entry once (no burst of the runs it missed). The broker goes
+// away (a proxy in front of RabbitMQ): runs that could not be sent are given
+// back and sent after it returns; none is lost, none is doubled.
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import Sqlite from 'better-sqlite3';
+import { expect, it } from 'vitest';
+import type { TaskMessage } from '../../src/core/protocol/index.js';
+import { openDatabase } from '../../src/db/open.js';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
+
+/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
+class TcpProxy {
+  #server: Server | null = null;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async listen(): Promise<number> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.host);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as { port: number }).port;
+    this.#server = server;
+    return this.port;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const socket of this.#sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    if (this.#server === null) await this.listen();
+  }
+}
+
+interface Outage {
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+}
+
+async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
+  const target = parseDatabaseUrl(testDb.url);
+  if (target.provider === 'sqlite') {
+    // A file cannot be unplugged; a writer that keeps the lock stops every claim.
+    let holder: Sqlite.Database | null = null;
+    return {
+      url: testDb.url,
+      async cut() {
+        holder = new Sqlite(target.file);
+        holder.exec('BEGIN IMMEDIATE');
+      },
+      async restore() {
+        holder?.exec('ROLLBACK');
+        holder?.close();
+        holder = null;
+      },
+    };
+  }
+  const url = new URL(testDb.url);
+  const proxy = new TcpProxy(url.hostname, Number(url.port || (target.provider === 'postgresql' ? 5432 : 3306)));
+  url.port = String(await proxy.listen());
+  return {
+    url: url.toString(),
+    cut: () => proxy.cut(),
+    restore: () => proxy.restore(),
+  };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Send {
+  entry: string;
+  at: number;
+}
+
+describeEachDatabase('beat through a database outage', (testDb) => {
+  it('backs off, recovers on its own, then sends each overdue entry once', { timeout: 180_000 }, async () => {
+    const outage = await databaseOutage(testDb);
+    const check = await testDb.open();
+    const tasks = new PeriodicTaskStore(check);
+    const names = ['a', 'b', 'c', 'd'];
+    for (const name of names) await tasks.create({ name, task: 'tasks.add', schedule: { every: 1 }, args: [name], startTime: new Date() });
+
+    const db = await openDatabase(outage.url, { sqliteBusyTimeoutMs: 100, poolSize: 2 });
+    const sends: Send[] = [];
+    const events: BeatEvent[] = [];
+    const publisher = {
+      publish: async (message: TaskMessage) => {
+        const [args] = JSON.parse(message.content.toString()) as [string[]];
+        sends.push({ entry: args[0] ?? '', at: Date.now() });
+      },
+    };
+    const beat = new Beat({
+      database: db,
+      publisher,
+      maxInterval: 1,
+      retry: { minDelay: 0.2, maxDelay: 1 },
+      onEvent: (event) => events.push({ ...event, at: Date.now() } as BeatEvent),
+    });
+    await beat.start();
+    let cutAt = 0;
+    let restoredAt = 0;
+    try {
+      await until('two runs of each entry', () => names.every((n) => sends.filter((s) => s.entry === n).length >= 2));
+      await outage.cut();
+      cutAt = Date.now();
+      await until('a failed tick', () => events.some((e) => e.type === 'tick-failed'));
+      await sleep(3000); // several runs of each entry are missed
+      await outage.restore();
+      restoredAt = Date.now();
+      await until('recovery', () => events.some((e) => e.type === 'recovered'));
+      await until('a run of each entry after the outage', () => names.every((n) => sends.some((s) => s.entry === n && s.at > restoredAt)));
+      await sleep(1500);
+    } finally {
+      await outage.restore().catch(() => {});
+      await beat.close();
+      await db.close();
+    }
+
+    const failed = events.filter((e) => e.type === 'tick-failed') as Extract<BeatEvent, { type: 'tick-failed' }>[];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.map((e) => e.retryInSeconds).slice(0, 3)).toEqual([0.2, 0.4, 0.8].slice(0, Math.min(3, failed.length)));
+    // Nothing is sent while no run can be claimed (a tick already past its claims when the cut came may finish).
+    expect(sends.filter((s) => s.at > cutAt + 1000 && s.at < restoredAt)).toEqual([]);
+    const recoveredAt = (events.find((e) => e.type === 'recovered') as unknown as { at: number }).at;
+    for (const name of names) {
+      // One catch-up run, then the schedule: never two sends of an entry within the same second.
+      const after = sends.filter((s) => s.entry === name && s.at >= recoveredAt - 100).map((s) => s.at);
+      expect(after.length, name).toBeGreaterThanOrEqual(1);
+      for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!, name).toBeGreaterThan(800);
+    }
+    // Every claimed run was sent, and every send was a claimed run.
+    const rows = await check.prisma.periodicTask.findMany({ select: { name: true, totalRunCount: true } });
+    for (const { name, totalRunCount } of rows) expect(sends.filter((s) => s.entry === name).length, name).toBe(totalRunCount);
+  });
+});
+
+describeWithBroker('beat through a broker outage', () => {
+  describeEachDatabase('runs given back', (testDb) => {
+    it('sends every claimed run once the broker is back, and no run twice', { timeout: 120_000 }, async () => {
+      const broker = new URL(testBrokerUrl());
+      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+      broker.port = String(await proxy.listen());
+      const db = await testDb.open();
+      const tasks = new PeriodicTaskStore(db);
+      const queue = `beat.outage.${randomBytes(4).toString('hex')}`;
+      for (const name of ['x', 'y']) {
+        await tasks.create({ name, task: 'tasks.add', schedule: { every: 1 }, args: [name], queue, startTime: new Date() });
+      }
+      const events: BeatEvent[] = [];
+      const beat = new Beat({
+        database: db,
+        brokerUrl: broker.toString(),
+        maxInterval: 1,
+        onEvent: (e) => {
+          events.push(e);
+          if (process.env.DEBUG_BEAT) console.log(Date.now(), describeEvent(e));
+        },
+      });
+      await beat.start();
+      const sent = () => events.filter((e) => e.type === 'task-sent').length;
+      try {
+        await until('a first send', () => sent() >= 2);
+        await proxy.cut();
+        await until('a publish that failed and was given back', () => events.some((e) => e.type === 'publish-failed'), 60_000);
+        await proxy.restore();
+        const before = sent();
+        await until('sends again', () => sent() >= before + 4, 60_000);
+      } finally {
+        await proxy.restore().catch(() => {});
+        await beat.close();
+      }
+      expect(events.some((e) => e.type === 'run-lost')).toBe(false);
+      const runs = (await db.prisma.periodicTask.aggregate({ _sum: { totalRunCount: true } }))._sum.totalRunCount;
+      expect(sent()).toBe(runs);
+      const failed = events.find((e) => e.type === 'publish-failed');
+      expect(failed).toMatchObject({ retryInSeconds: 1 });
+    });
+  });
+});
