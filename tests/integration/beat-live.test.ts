@@ -1,0 +1,160 @@
+// Beat running for real (real timers), on every database: edits through
+// the API and through raw SQL are held by the running scheduler within about
+// a second, the next messages carry them, and beat's own writes never undo
+// them. Then `prisma-celery beat` as a process: the static schedule from the
+// environment, a user's scheduler class from a module, SIGTERM and SIGINT.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import type { TaskMessage } from '../../src/core/protocol/index.js';
+import type { DatabaseScheduler} from '../../src/scheduler/index.js';
+import { Beat, PeriodicTaskStore } from '../../src/scheduler/index.js';
+import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeEachDatabase } from '../support/databases.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000, stepMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+describeEachDatabase('beat picks up live edits', (testDb) => {
+  it('through the API and raw SQL within about a second, and never undoes them', { timeout: 60_000 }, async () => {
+    const db = await testDb.open();
+    const tasks = new PeriodicTaskStore(db);
+    await tasks.create({ name: 'live', task: 'tasks.echo', schedule: { every: 0.3 }, kwargs: { v: 0 }, startTime: new Date() });
+    for (let i = 0; i < 50; i++) await tasks.create({ name: `idle-${i}`, task: 't', schedule: { every: 3600 } });
+    const sent: TaskMessage[] = [];
+    const beat = new Beat({ database: db, publisher: { publish: async (m) => void sent.push(m) }, maxInterval: 5 });
+    await beat.start();
+    const scheduler = beat.scheduler as DatabaseScheduler;
+    const kwargsHeld = () => scheduler.entryNamed('live')?.kwargs;
+    const lastKwargs = () => (sent.length === 0 ? undefined : (JSON.parse(sent.at(-1)!.content.toString()) as unknown[])[1]);
+    const notice: number[] = [];
+    try {
+      await until('a first send', () => sent.length > 0);
+      for (let v = 1; v <= 4; v++) {
+        const started = Date.now();
+        if (v % 2 === 1) await tasks.update('live', { kwargs: { v } });
+        else await db.prisma.$executeRawUnsafe(`UPDATE djcelery_periodictask SET kwargs = '{"v": ${v}}' WHERE name = 'live'`);
+        await until(`kwargs v=${v} held`, () => (kwargsHeld() as { v?: number } | undefined)?.v === v);
+        notice.push(Date.now() - started);
+        await until(`a message with v=${v}`, () => (lastKwargs() as { v?: number } | undefined)?.v === v);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // a few claims after the edit
+      }
+    } finally {
+      await beat.close();
+    }
+    expect(Math.max(...notice)).toBeLessThan(1500);
+    const row = await db.prisma.periodicTask.findUniqueOrThrow({ where: { name: 'live' } });
+    expect(row.kwargs).toBe('{"v": 4}');
+    expect(row.totalRunCount).toBe(sent.length);
+  });
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+describeWithBroker('prisma-celery beat', () => {
+  describeEachDatabase('process', (testDb) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      it(`installs the static schedule, sends it, and stops cleanly on ${signal}`, { timeout: 60_000 }, async () => {
+        const queue = `beat.cli.${randomBytes(4).toString('hex')}`;
+        const schedule = {
+          [`static-${signal}`]: { task: 'tasks.add', schedule: '1s', args: [1, 2], options: { queue, expires: 60 } },
+        };
+        const beat = run(['beat', '--max-interval', '1s', '--expires', '0'], {
+          DATABASE_URL: testDb.url,
+          BROKER_URL: testBrokerUrl(),
+          CELERY_BEAT_SCHEDULE: JSON.stringify(schedule),
+          LOG_LEVEL: 'info',
+        });
+        try {
+          await until('a task sent', () => beat.output().includes(`sent static-${signal} (tasks.add[`), 30_000, 50);
+        } finally {
+          beat.child.kill(signal);
+        }
+        expect(await beat.exited).toBe(0);
+        expect(beat.output()).toContain('static schedule: 1 created');
+        expect(beat.output()).toContain('beat stopped');
+        const db = await testDb.open();
+        const row = await db.prisma.periodicTask.findUniqueOrThrow({ where: { name: `static-${signal}` } });
+        expect(row).toMatchObject({ queue, expireSeconds: 60, args: '[1,2]' });
+        expect(row.totalRunCount).toBeGreaterThan(0);
+        expect(await db.prisma.periodicTask.count({ where: { name: 'celery.backend_cleanup' } })).toBe(0);
+      });
+    }
+
+    it("runs a user's scheduler class from a module, and refuses unknown names clearly", { timeout: 60_000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pc-scheduler-'));
+      try {
+        const marker = join(dir, 'ticks.txt');
+        writeFileSync(
+          join(dir, 'my-scheduler.mjs'),
+          [
+            "import { appendFileSync } from 'node:fs';",
+            'export class Ticker {',
+            '  constructor(context) { this.context = context; }',
+            `  async start() { appendFileSync(${JSON.stringify(marker)}, 'start ' + this.context.origin + '\\n'); }`,
+            `  async tick(now) { appendFileSync(${JSON.stringify(marker)}, 'tick\\n'); return 0.2; }`,
+            `  async close() { appendFileSync(${JSON.stringify(marker)}, 'close\\n'); }`,
+            '}',
+          ].join('\n'),
+        );
+        const env = { DATABASE_URL: testDb.url, BROKER_URL: testBrokerUrl(), CELERY_RESULT_EXPIRES: '0' };
+        const beat = run(['beat', '--scheduler', `${join(dir, 'my-scheduler.mjs')}#Ticker`], env);
+        const { readFileSync } = await import('node:fs');
+        const ticks = () => {
+          try {
+            return readFileSync(marker, 'utf8');
+          } catch {
+            return '';
+          }
+        };
+        await until('ticks', () => ticks().split('tick').length > 3, 30_000, 50);
+        beat.child.kill('SIGTERM');
+        expect(await beat.exited).toBe(0);
+        expect(ticks()).toMatch(/^start gen\d+@.+\n(tick\n)+close\n$/);
+
+        const unknown = run(['beat', '--scheduler', 'FileScheduler'], env);
+        expect(await unknown.exited).toBe(1);
+        expect(unknown.output()).toContain('unknown scheduler "FileScheduler": use one of DatabaseScheduler,');
+        const missing = run(['beat', '--scheduler', `${join(dir, 'my-scheduler.mjs')}#Nope`], env);
+        expect(await missing.exited).toBe(1);
+        expect(missing.output()).toContain('has no export "Nope" (it exports: Ticker)');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+// Not every database: the test only needs one to prove the message is clear.
+it('beat refuses a bad static schedule with the entry and the problem, exit code 2', async () => {
+  const beat = run(['beat'], {
+    DATABASE_URL: 'file:/nonexistent/never-opened.db',
+    CELERY_BEAT_SCHEDULE: JSON.stringify({ nightly: { task: 'tasks.x', schedule: { crontab: '0 4 * *' } } }),
+  });
+  expect(await beat.exited).toBe(2);
+  expect(beat.output()).toContain('beatSchedule: entry "nightly": crontab "0 4 * *": expected 5 fields');
+});
