@@ -118,7 +118,7 @@ describeEachDatabase('beat through a database outage', (testDb) => {
 
     const db = await openDatabase(outage.url, { sqliteBusyTimeoutMs: 100, poolSize: 2 });
     const sends: Send[] = [];
-    const events: (BeatEvent & { at?: number })[] = [];
+    const events: (BeatEvent & { seenAt?: number })[] = [];
     const publisher = {
       publish: async (message: TaskMessage) => {
         const [args] = JSON.parse(message.content.toString()) as [string[]];
@@ -130,7 +130,7 @@ describeEachDatabase('beat through a database outage', (testDb) => {
       publisher,
       maxInterval: 1,
       retry: { minDelay: 0.2, maxDelay: 1 },
-      onEvent: (event) => events.push({ ...event, at: Date.now() }),
+      onEvent: (event) => events.push({ ...event, seenAt: Date.now() }),
     });
     await beat.start();
     let cutAt = 0;
@@ -157,7 +157,7 @@ describeEachDatabase('beat through a database outage', (testDb) => {
     expect(failed.map((e) => e.retryInSeconds).slice(0, 3)).toEqual([0.2, 0.4, 0.8].slice(0, Math.min(3, failed.length)));
     // Nothing is sent while no run can be claimed (a tick already past its claims when the cut came may finish).
     expect(sends.filter((s) => s.at > cutAt + 1000 && s.at < restoredAt)).toEqual([]);
-    const recoveredAt = events.find((e) => e.type === 'recovered')?.at ?? 0;
+    const recoveredAt = events.find((e) => e.type === 'recovered')?.seenAt ?? 0;
     for (const name of names) {
       // One catch-up run, then the schedule: never two sends of an entry within the same second.
       const after = sends.filter((s) => s.entry === name && s.at >= recoveredAt - 100).map((s) => s.at);
