@@ -131,7 +131,9 @@ export class PrismaResultBackend implements AsyncDisposable {
   async getTaskMeta(taskId: string): Promise<TaskMeta> {
     const id = checkId('task', taskId);
     const session = await this.#ready();
-    const rows = await this.#query<MetaRow>(session, 'read', readSql(session.db.dialect).meta, [id]);
+    // The hot read: straight to the driver adapter (db.sql), not through Prisma's raw call.
+    const sql = readSql(session.db.dialect).meta;
+    const rows = await this.#withRetry('read', () => session.db.sql.query<MetaRow>(sql, [id]));
     const row = rows[0];
     if (row !== undefined) return metaFromRow(id, row);
     await session.isolation.missed(id);
@@ -255,8 +257,11 @@ export class PrismaResultBackend implements AsyncDisposable {
     if (typeof this.#source === 'string') await session.db.close();
   }
 
+  /** The hot write: one upsert straight to the driver adapter (db.sql), not through Prisma's raw call. */
   #write(session: Session, writes: readonly TaskWrite[]): Promise<number> {
-    return this.#execute(session, 'store', upsertSql(session.db.dialect, writes.length), upsertParams(writes, new Date()));
+    const sql = upsertSql(session.db.dialect, writes.length);
+    const params = upsertParams(writes, new Date());
+    return this.#withRetry('store', () => session.db.sql.execute(sql, params));
   }
 
   #execute(session: Session, operation: string, sql: string, params: unknown[]): Promise<number> {

@@ -1,6 +1,10 @@
 /**
  * Which database errors are worth another try, by code (never by message
- * text), and the bounded retry loop around a statement.
+ * text), and the bounded retry loop around a statement. A failed statement
+ * arrives in one of two wrappings around the same adapter description
+ * ({kind, code, …}): Prisma's error (meta.driverAdapterError.cause) from
+ * its raw calls, or the adapter's own DriverAdapterError (cause) from
+ * db.sql's direct path. Both are read the same way.
  */
 
 // Prisma's driver adapters map some driver errors to a kind of their own
@@ -50,7 +54,7 @@ interface AdapterCause {
   extendedCode?: unknown;
 }
 
-/** The adapter's description of a failed query, wherever Prisma put it. */
+/** The adapter's description of a failed query: in Prisma's meta, or the cause of a DriverAdapterError. */
 function adapterCause(error: unknown): AdapterCause | undefined {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
     const meta = (e as { meta?: { driverAdapterError?: { cause?: AdapterCause } } }).meta;

@@ -1,5 +1,8 @@
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { capturingFactory } from './capture.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { dialectOf, type Dialect } from './dialect.js';
+import { sqlChannel, type AdapterSlot, type SqlChannel } from './sql.js';
 import { parseDatabaseUrl, type DatabaseTarget, type Provider } from './url.js';
 
 /**
@@ -24,6 +27,11 @@ export interface Database extends AsyncDisposable {
   readonly target: DatabaseTarget;
   readonly prisma: CeleryPrisma;
   readonly dialect: Dialect;
+  /**
+   * Raw statements for hot paths, straight to the connected driver adapter
+   * (through Prisma's raw calls when there is none, as with useDatabase).
+   */
+  readonly sql: SqlChannel;
   /** Disconnects the client; only a Database opened from a URL owns one. */
   close(): Promise<void>;
 }
@@ -43,7 +51,12 @@ export interface OpenOptions {
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
-  const prisma = await createClient(target, options);
+  const slot: AdapterSlot = { current: undefined };
+  const prisma = await createClient(target, options, slot);
+  // Connected now, so db.sql has its adapter from the first call. This does
+  // no I/O on PostgreSQL (a pool is made); MySQL's adapter asks the server
+  // its version, and carries on without it when the server is down.
+  await prisma.$connect();
   if (target.provider === 'sqlite' && target.file !== ':memory:') {
     // WAL lets beat, the camera and result writers share one file without
     // readers blocking the writer. better-sqlite3 is built to relax WAL
@@ -53,15 +66,18 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
   }
-  return wrap(target, prisma, true);
+  return wrap(target, prisma, slot, true);
 }
 
-/** Wraps a client the caller opened (and keeps owning) as a Database. */
+/**
+ * Wraps a client the caller opened (and keeps owning) as a Database. Its
+ * adapter is out of reach, so db.sql goes through Prisma's raw calls.
+ */
 export function useDatabase(prisma: CeleryPrisma, url: string): Database {
-  return wrap(parseDatabaseUrl(url), prisma, false);
+  return wrap(parseDatabaseUrl(url), prisma, { current: undefined }, false);
 }
 
-function wrap(target: DatabaseTarget, prisma: CeleryPrisma, owned: boolean): Database {
+function wrap(target: DatabaseTarget, prisma: CeleryPrisma, slot: AdapterSlot, owned: boolean): Database {
   const close = async (): Promise<void> => {
     if (owned) await prisma.$disconnect();
   };
@@ -70,12 +86,14 @@ function wrap(target: DatabaseTarget, prisma: CeleryPrisma, owned: boolean): Dat
     target,
     prisma,
     dialect: dialectOf(target.provider),
+    sql: sqlChannel(prisma, slot),
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
-async function createClient(target: DatabaseTarget, options: OpenOptions): Promise<CeleryPrisma> {
+async function createClient(target: DatabaseTarget, options: OpenOptions, slot: AdapterSlot): Promise<CeleryPrisma> {
+  const capture = (factory: SqlDriverAdapterFactory) => capturingFactory(factory, slot);
   const poolSize = options.poolSize ?? 10;
   switch (target.provider) {
     case 'sqlite': {
@@ -84,7 +102,7 @@ async function createClient(target: DatabaseTarget, options: OpenOptions): Promi
         import('@prisma/adapter-better-sqlite3'),
       ]);
       const adapter = new PrismaBetterSqlite3({ url: target.file, timeout: options.sqliteBusyTimeoutMs ?? 5000 });
-      return new PrismaClient({ adapter });
+      return new PrismaClient({ adapter: capture(adapter) });
     }
     case 'postgresql': {
       const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
@@ -99,7 +117,7 @@ async function createClient(target: DatabaseTarget, options: OpenOptions): Promi
         },
         { schema: target.schema },
       );
-      return new PrismaClient({ adapter }) as unknown as CeleryPrisma;
+      return new PrismaClient({ adapter: capture(adapter) }) as unknown as CeleryPrisma;
     }
     case 'mysql': {
       const [{ PrismaClient }, { PrismaMariaDb }] = await Promise.all([
@@ -116,7 +134,7 @@ async function createClient(target: DatabaseTarget, options: OpenOptions): Promi
         prepareCacheLength: MYSQL_PREPARE_CACHE,
         initSql: "SET time_zone = '+00:00'",
       });
-      return new PrismaClient({ adapter }) as unknown as CeleryPrisma;
+      return new PrismaClient({ adapter: capture(adapter) }) as unknown as CeleryPrisma;
     }
   }
 }

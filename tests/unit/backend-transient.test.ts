@@ -1,3 +1,4 @@
+import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
 import { describeDatabaseError, isMissingSchema, isTransient, withRetry } from '../../src/backend/transient.js';
 
@@ -28,6 +29,21 @@ describe('isTransient', () => {
     expect(isTransient(prismaError({ kind: 'postgres', code: '22P02' }))).toBe(false);
     expect(isTransient(new TypeError('bug'))).toBe(false);
     expect(isTransient(null)).toBe(false);
+  });
+
+  it('reads the adapter\'s own errors (db.sql\'s direct path) by the same codes', () => {
+    const direct = (cause: ConstructorParameters<typeof DriverAdapterError>[0]) => new DriverAdapterError(cause);
+    const noDetail = { detail: undefined, column: undefined, hint: undefined };
+    expect(isTransient(direct({ kind: 'postgres', code: '57P01', severity: 'FATAL', message: 'terminating connection', ...noDetail }))).toBe(true);
+    expect(isTransient(direct({ kind: 'mysql', code: 45009, message: 'socket closed', state: '08S01' }))).toBe(true);
+    expect(isTransient(direct({ kind: 'SocketTimeout' }))).toBe(true);
+    expect(isTransient(direct({ kind: 'sqlite', extendedCode: 6, message: 'database table is locked' }))).toBe(true);
+    expect(isTransient(direct({ kind: 'UniqueConstraintViolation', constraint: { fields: ['task_id'] } }))).toBe(false);
+    expect(isTransient(direct({ kind: 'postgres', code: '22P02', severity: 'ERROR', message: 'bad input', ...noDetail }))).toBe(false);
+    expect(isMissingSchema(direct({ kind: 'TableDoesNotExist', table: 'celery_taskmeta' }))).toBe(true);
+    expect(describeDatabaseError(direct({ kind: 'mysql', code: 1146, message: 'x', state: '42S02', originalCode: '1146', originalMessage: "Table 'celery_taskmeta' doesn't exist" }))).toBe(
+      "Table 'celery_taskmeta' doesn't exist (1146)",
+    );
   });
 
   it('finds the adapter error through wrapping causes', () => {
