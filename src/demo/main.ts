@@ -1,0 +1,255 @@
+/**
+ * `npm run demo`: the whole system in one process, on a fresh SQLite file
+ * and your RabbitMQ, for a minute (--seconds) or until Ctrl-C. It applies
+ * the migrations, writes three periodic tasks, and runs beat, a celery-node
+ * worker on the result backend with Celery events on, the snapshot camera
+ * and the monitor page, printing what each does; then it stops them in
+ * order and prints what the tables hold. Only the parts' public APIs are
+ * used, as an application would use them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type ChannelModel } from 'amqplib';
+import { createWorker } from 'celery-node';
+import { instrumentWorker, openDatabase, PrismaResultBackend, TaskFailedError, type Database } from '../backend/index.js';
+import { migrateDeploy } from '../migrate/index.js';
+import { Beat, PeriodicTaskStore } from '../scheduler/index.js';
+import { Camera, enableCeleryEvents, type EventsWorker } from '../snapshot/index.js';
+import { startMonitorServer, type MonitorServer } from '../web/index.js';
+import { DemoUsageError, parseDemoOptions, USAGE, type DemoOptions } from './options.js';
+import { messageOf, onBackendEvent, onBeatEvent, onCameraEvent, onEventsReport, say, shortId, shownUrl } from './output.js';
+import { periodicTasks, taskFunctions } from './tasks.js';
+
+const CAMERA_FREQ = 2;
+const HEARTBEAT_FREQ = 2;
+
+/** A start-up problem the user fixes outside the demo: printed as one line, no stack. */
+class DemoStartError extends Error {}
+
+/** What was started, closed in reverse order; a close that fails is reported and the rest still close. */
+class Closers {
+  readonly #steps: { what: string; close: () => Promise<unknown> }[] = [];
+
+  add(what: string, close: () => Promise<unknown>): void {
+    this.#steps.push({ what, close });
+  }
+
+  async closeAll(): Promise<void> {
+    for (const { what, close } of this.#steps.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        say('demo', `closing ${what} failed: ${messageOf(error)}`);
+      }
+    }
+  }
+}
+
+async function openBroker(url: string): Promise<ChannelModel> {
+  try {
+    const connection = await connect(url, { timeout: 5000 });
+    connection.on('error', (error: Error) => say('demo', `broker connection: ${messageOf(error)}`));
+    return connection;
+  } catch (error) {
+    // A network error (a code such as ECONNREFUSED, or the timeout) means nothing answered; anything else is RabbitMQ saying no.
+    const unreachable = typeof (error as { code?: unknown }).code === 'string' || /ETIMEDOUT/.test(messageOf(error));
+    throw new DemoStartError(
+      unreachable
+        ? `cannot reach RabbitMQ at ${shownUrl(url)} (${messageOf(error)}): start it (rabbitmq-server -detached, ` +
+            'or docker run -d -p 5672:5672 rabbitmq:3) or set BROKER_URL to yours'
+        : `RabbitMQ at ${shownUrl(url)} refused the connection (${messageOf(error)}): check the user, password and vhost in BROKER_URL`,
+    );
+  }
+}
+
+/** celery-node logs with console.info; its lines join the demo's, with short task ids. */
+function routeWorkerLogs(): void {
+  // eslint-disable-next-line no-console -- the demo owns its process and reformats celery-node's own log lines
+  console.info = (...parts: unknown[]) => {
+    const text = parts.map(String).join(' ').replace(/^celery\.node /, '');
+    say('worker', text.replace(/\[([0-9a-f]{8})-[0-9a-f-]{27}\]/g, '[$1…]'));
+  };
+}
+
+async function listen(database: Database, options: DemoOptions, token: string): Promise<MonitorServer> {
+  const start = (port: number) =>
+    startMonitorServer({ database, port, token, brokerUrl: options.brokerUrl, monitor: { heartbeatFreq: HEARTBEAT_FREQ, cameraFreq: CAMERA_FREQ + 1 } });
+  try {
+    return await start(options.port ?? 8080);
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (options.port !== undefined || code !== 'EADDRINUSE') throw error;
+    return start(0); // 8080 is taken: any free port
+  }
+}
+
+async function run(options: DemoOptions, stop: Promise<string>): Promise<void> {
+  const closers = new Closers();
+  try {
+    const broker = await openBroker(options.brokerUrl);
+    closers.add('the broker connection', () => broker.close());
+
+    const databaseUrl = options.databaseUrl ?? `file:${join(mkdtempSync(join(tmpdir(), 'prisma-celery-demo-')), 'demo.db')}`;
+    const { applied } = await migrateDeploy(databaseUrl);
+    say('setup', `database ${databaseUrl} (${applied.length} migration(s) applied)`);
+    const database = await openDatabase(databaseUrl);
+    closers.add('the database', () => database.close());
+
+    // A queue of the demo's own, so no other consumer's messages are taken; deleted at the end.
+    const queue = `prisma-celery-demo-${randomBytes(3).toString('hex')}`;
+    const channel = await broker.createChannel();
+    await channel.assertQueue(queue, { durable: true, autoDelete: false });
+    closers.add(`queue ${queue}`, () => channel.deleteQueue(queue));
+    say('setup', `broker ${shownUrl(options.brokerUrl)}, queue ${queue}`);
+
+    const store = new PeriodicTaskStore(database);
+    for (const input of periodicTasks(queue, new Date())) {
+      await store.upsert(input);
+      const entry = await store.get(input.name);
+      say('schedule', `${input.name}: ${entry?.scheduleText ?? '?'} → ${input.task}(${(input.args ?? []).map((a) => JSON.stringify(a)).join(', ')})`);
+    }
+
+    const backend = new PrismaResultBackend(database, { onEvent: onBackendEvent });
+    closers.add('the result backend', () => backend.close());
+
+    const camera = new Camera({ database, brokerUrl: options.brokerUrl, freq: CAMERA_FREQ, onEvent: onCameraEvent });
+    await camera.start();
+    closers.add('the camera', async () => {
+      await sleep(500); // the worker's offline event is on its way
+      await camera.close(); // a final snapshot
+    });
+
+    routeWorkerLogs();
+    const nodename = `celery-node-demo@${hostname()}`;
+    const worker = createWorker(options.brokerUrl, 'amqp://', queue);
+    instrumentWorker(worker, backend, { hostname: nodename });
+    // celery-node declares run() private; enableCeleryEvents wraps it.
+    enableCeleryEvents(worker as unknown as EventsWorker, { hostname: nodename, freq: HEARTBEAT_FREQ, onReport: onEventsReport });
+    for (const [name, fn] of Object.entries(taskFunctions)) worker.register(name, fn);
+    await worker.start();
+    closers.add('the worker', async () => {
+      await Promise.race([worker.whenCurrentJobsFinished(), sleep(5000)]);
+      await worker.disconnect(); // worker-offline, then the pending result stores
+    });
+
+    // The client side: wait for each result beat's messages produce, as an application would.
+    const waits = new AbortController();
+    const pending = new Set<Promise<void>>();
+    const follow = (taskId: string, task: string): void => {
+      const waited = backend
+        .waitFor(taskId, { timeout: 30_000, interval: 250, signal: waits.signal })
+        .then(
+          (result) => say('backend', `${task}[${shortId(taskId)}] SUCCESS in celery_taskmeta: ${JSON.stringify(result)}`),
+          (error: unknown) => {
+            if (error instanceof TaskFailedError) {
+              say('backend', `${task}[${shortId(taskId)}] ${error.state} in celery_taskmeta: ${error.excType}: ${error.excMessage.join(', ')}`);
+            } else if (!waits.signal.aborted) say('backend', `${task}[${shortId(taskId)}]: ${messageOf(error)}`);
+          },
+        )
+        .finally(() => pending.delete(waited));
+      pending.add(waited);
+    };
+    closers.add('the result waits', async () => {
+      await Promise.race([Promise.all(pending), sleep(3000)]);
+      waits.abort();
+      await Promise.all(pending);
+    });
+
+    const beat = new Beat({
+      database,
+      brokerUrl: options.brokerUrl,
+      onEvent: (event) => {
+        onBeatEvent(event);
+        if (event.type === 'task-sent') follow(event.taskId, event.task);
+      },
+    });
+    await beat.start();
+    closers.add('beat', () => beat.close());
+
+    const token = randomBytes(16).toString('hex');
+    const monitor = await listen(database, options, token);
+    closers.add('the monitor', () => monitor.close());
+    say('monitor', `${monitor.url}  (to change periodic tasks on the page, unlock it with the token ${token})`);
+    say('demo', options.seconds === 0 ? 'running until Ctrl-C' : `running for ${options.seconds} s; Ctrl-C stops it sooner`);
+
+    say('demo', `${await stop}: stopping`);
+    await closers.closeAll();
+    await summary(databaseUrl);
+  } finally {
+    await closers.closeAll();
+  }
+}
+
+/** What the tables hold now, read with a connection of its own (the demo's is closed). */
+async function summary(databaseUrl: string): Promise<void> {
+  await using database = await openDatabase(databaseUrl);
+  const { prisma } = database;
+  const [success, failure, taskStates, workers, entries] = await Promise.all([
+    prisma.taskMeta.count({ where: { status: 'SUCCESS' } }),
+    prisma.taskMeta.count({ where: { status: 'FAILURE' } }),
+    prisma.taskState.count(),
+    prisma.workerState.count(),
+    prisma.periodicTask.findMany({ where: { name: { startsWith: 'demo.' } }, select: { name: true, totalRunCount: true }, orderBy: { name: 'asc' } }),
+  ]);
+  say('summary', `celery_taskmeta (result backend): ${success} SUCCESS, ${failure} FAILURE`);
+  say('summary', `djcelery_taskstate, djcelery_workerstate (camera): ${taskStates} task row(s), ${workers} worker row(s)`);
+  say('summary', `djcelery_periodictask (beat): ${entries.map((e) => `${e.name} sent ${e.totalRunCount}×`).join(', ')}`);
+  say('summary', `the database stays for a look: npx tsx src/cli/main.ts serve --database-url ${databaseUrl}`);
+}
+
+/** Resolves with what stopped the demo: the time being up, or the first SIGINT/SIGTERM. A second signal exits at once. */
+function stopSignal(seconds: number): Promise<string> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        say('demo', `${signal} again: exiting without cleaning up`);
+        process.exit(130);
+      }
+      stopping = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    if (seconds > 0) {
+      setTimeout(() => {
+        stopping = true;
+        resolve(`${seconds} s are up`);
+      }, seconds * 1000).unref();
+    }
+  });
+}
+
+async function main(): Promise<number> {
+  let options: DemoOptions;
+  try {
+    options = parseDemoOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof DemoUsageError)) throw error;
+    process.stderr.write(`prisma-celery demo: ${error.message} (npm run demo -- --help)\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  await run(options, stopSignal(options.seconds));
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed; should a library still hold the event loop, do not hang the terminal.
+    setTimeout(() => process.exit(code), 3000).unref();
+  },
+  (error: unknown) => {
+    // The demo's start-up problems and the package's typed errors (they carry a code) say enough in one line.
+    const known = error instanceof DemoStartError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string');
+    process.stderr.write(`prisma-celery demo: ${known ? messageOf(error) : String((error as Error).stack ?? error)}\n`);
+    process.exit(1);
+  },
+);

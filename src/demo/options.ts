@@ -1,0 +1,72 @@
+/**
+ * The demo's command line: `npm run demo -- [--seconds N] [--broker URL]
+ * [--database-url URL] [--port N]`. Checked once, with one-line messages.
+ */
+import { parseArgs } from 'node:util';
+
+export interface DemoOptions {
+  /** How long to run; 0 runs until Ctrl-C. */
+  readonly seconds: number;
+  readonly brokerUrl: string;
+  /** Undefined: a fresh SQLite file under the OS temp directory. */
+  readonly databaseUrl: string | undefined;
+  /** The monitor's port; 8080, or a free one if 8080 is taken. */
+  readonly port: number | undefined;
+  readonly help: boolean;
+}
+
+export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672//';
+const DEFAULT_SECONDS = 60;
+
+export const USAGE = `Usage: npm run demo -- [options]
+
+Runs the whole system for a while on a fresh SQLite database against your
+RabbitMQ: migrations, periodic tasks, beat, a celery-node worker storing
+its results, the snapshot camera and the monitor page, printing what
+happens. Ctrl-C stops it early.
+
+Options:
+  --seconds N         How long to run (env DEMO_SECONDS; default ${DEFAULT_SECONDS}; 0 = until Ctrl-C)
+  --broker URL        RabbitMQ (env BROKER_URL; default ${DEFAULT_BROKER_URL})
+  --database-url URL  Use this database instead of a fresh SQLite file (the demo
+                      migrates it and writes demo.* periodic tasks into it)
+  --port N            Monitor port (default 8080, or a free one if it is taken)
+  -h, --help          Show this help
+`;
+
+/** Thrown for a wrong command line; main prints its message and the usage hint. */
+export class DemoUsageError extends Error {}
+
+export function parseDemoOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): DemoOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        seconds: { type: 'string' },
+        broker: { type: 'string' },
+        'database-url': { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new DemoUsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  const seconds = whole(values.seconds ?? env.DEMO_SECONDS, values.seconds === undefined ? 'DEMO_SECONDS' : '--seconds', 0, 86_400);
+  const port = whole(values.port, '--port', 0, 65_535);
+  const brokerUrl = values.broker ?? (env.BROKER_URL || DEFAULT_BROKER_URL);
+  if (!/^amqps?:\/\//.test(brokerUrl)) throw new DemoUsageError(`the broker must be a RabbitMQ amqp:// URL, got ${brokerUrl}`);
+  return { seconds: seconds ?? DEFAULT_SECONDS, brokerUrl, databaseUrl: values['database-url'], port, help: values.help ?? false };
+}
+
+function whole(raw: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new DemoUsageError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
