@@ -1,8 +1,9 @@
-import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import { ConfigError } from '../errors.js';
 import { capturingFactory } from './capture.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { dialectOf, type Dialect } from './dialect.js';
-import { sqlChannel, type AdapterSlot, type SqlChannel } from './sql.js';
+import { sqlChannel, StatementNames, type AdapterSlot, type SqlChannel } from './sql.js';
 import { parseDatabaseUrl, type DatabaseTarget, type Provider } from './url.js';
 
 /**
@@ -13,12 +14,12 @@ import { parseDatabaseUrl, type DatabaseTarget, type Provider } from './url.js';
 export type CeleryPrisma = PrismaClient;
 
 /**
- * Prepared statements each MySQL/MariaDB connection keeps. The adapter's
- * default, 0, makes every statement a prepare, an execute and a close: three
- * round trips. Our statements are a handful of fixed texts (the coalesced
- * upsert has one text per row count, up to maxBatchRows), so a cache makes
- * each one round trip; 256 per connection stays far below the server's
- * max_prepared_stmt_count (16382) with any sane pool.
+ * Prepared statements each MySQL/MariaDB connection keeps (the mariadb
+ * driver's own default; Prisma's adapter lowers it to 0, which makes every
+ * statement a prepare, an execute and a close: three round trips). Our
+ * statements are a handful of fixed texts (the coalesced upsert has one per
+ * row count), so a cache makes each one round trip. The server caps all
+ * connections together at max_prepared_stmt_count (16382 by default).
  */
 const MYSQL_PREPARE_CACHE = 256;
 
@@ -41,6 +42,14 @@ export interface OpenOptions {
   poolSize?: number;
   /** Milliseconds SQLite waits on a locked file before failing. Default 5000. */
   sqliteBusyTimeoutMs?: number;
+  /**
+   * Keep statements prepared on each connection: db.sql's small statements
+   * as named statements on PostgreSQL, every statement in MySQL's prepare
+   * cache. Default true. Turn off behind a pooler that cannot carry
+   * prepared statements from one transaction to the next (PgBouncer in
+   * transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -51,8 +60,12 @@ export interface OpenOptions {
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
+    throw new ConfigError(`preparedStatements must be true or false, got ${String(options.preparedStatements)}`);
+  }
   const slot: AdapterSlot = { current: undefined };
-  const prisma = await createClient(target, options, slot);
+  const names = target.provider === 'postgresql' && options.preparedStatements !== false ? new StatementNames() : undefined;
+  const prisma = await createClient(target, options, slot, names);
   // Connected now, so db.sql has its adapter from the first call. This does
   // no I/O on PostgreSQL (a pool is made); MySQL's adapter asks the server
   // its version, and carries on without it when the server is down.
@@ -66,7 +79,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$executeRawUnsafe('PRAGMA synchronous = FULL');
   }
-  return wrap(target, prisma, slot, true);
+  return wrap(target, prisma, slot, true, names);
 }
 
 /**
@@ -77,7 +90,7 @@ export function useDatabase(prisma: CeleryPrisma, url: string): Database {
   return wrap(parseDatabaseUrl(url), prisma, { current: undefined }, false);
 }
 
-function wrap(target: DatabaseTarget, prisma: CeleryPrisma, slot: AdapterSlot, owned: boolean): Database {
+function wrap(target: DatabaseTarget, prisma: CeleryPrisma, slot: AdapterSlot, owned: boolean, names?: StatementNames): Database {
   const close = async (): Promise<void> => {
     if (owned) await prisma.$disconnect();
   };
@@ -86,13 +99,18 @@ function wrap(target: DatabaseTarget, prisma: CeleryPrisma, slot: AdapterSlot, o
     target,
     prisma,
     dialect: dialectOf(target.provider),
-    sql: sqlChannel(prisma, slot),
+    sql: sqlChannel(prisma, slot, names),
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
-async function createClient(target: DatabaseTarget, options: OpenOptions, slot: AdapterSlot): Promise<CeleryPrisma> {
+async function createClient(
+  target: DatabaseTarget,
+  options: OpenOptions,
+  slot: AdapterSlot,
+  names: StatementNames | undefined,
+): Promise<CeleryPrisma> {
   const capture = (factory: SqlDriverAdapterFactory) => capturingFactory(factory, slot);
   const poolSize = options.poolSize ?? 10;
   switch (target.provider) {
@@ -115,7 +133,11 @@ async function createClient(target: DatabaseTarget, options: OpenOptions, slot: 
           max: poolSize,
           options: `-c TimeZone=UTC -c search_path=${pgSearchPath(target.schema)}`,
         },
-        { schema: target.schema },
+        {
+          schema: target.schema,
+          // pg runs a query without a name unprepared; the type wants a string regardless.
+          ...(names && { statementNameGenerator: (query: SqlQuery) => names.nameOf(query) as string }),
+        },
       );
       return new PrismaClient({ adapter: capture(adapter) }) as unknown as CeleryPrisma;
     }
@@ -131,7 +153,7 @@ async function createClient(target: DatabaseTarget, options: OpenOptions, slot: 
         password: target.password,
         database: target.database,
         connectionLimit: poolSize,
-        prepareCacheLength: MYSQL_PREPARE_CACHE,
+        prepareCacheLength: options.preparedStatements === false ? 0 : MYSQL_PREPARE_CACHE,
         initSql: "SET time_zone = '+00:00'",
       });
       return new PrismaClient({ adapter: capture(adapter) }) as unknown as CeleryPrisma;

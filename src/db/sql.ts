@@ -50,7 +50,12 @@ export interface RawPrisma {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-export function sqlChannel(prisma: RawPrisma, slot: AdapterSlot): SqlChannel {
+export function sqlChannel(prisma: RawPrisma, slot: AdapterSlot, names?: StatementNames): SqlChannel {
+  const build = (sql: string, params: readonly SqlParam[]): SqlQuery => {
+    const query = sqlQuery(sql, params);
+    names?.mark(query);
+    return query;
+  };
   return {
     async query<T extends object>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
       const adapter = slot.current;
@@ -58,14 +63,48 @@ export function sqlChannel(prisma: RawPrisma, slot: AdapterSlot): SqlChannel {
         const rows = await prisma.$queryRawUnsafe<SqlRow[]>(sql, ...params);
         return rows.map(normalisePrismaRow) as T[];
       }
-      return rowsOf(await adapter.queryRaw(sqlQuery(sql, params))) as T[];
+      return rowsOf(await adapter.queryRaw(build(sql, params))) as T[];
     },
     execute(sql: string, params: readonly SqlParam[] = []): Promise<number> {
       const adapter = slot.current;
       if (adapter === undefined) return prisma.$executeRawUnsafe(sql, ...params);
-      return adapter.executeRaw(sqlQuery(sql, params));
+      return adapter.executeRaw(build(sql, params));
     },
   };
+}
+
+/** Statements with more parameters than this (the coalesced multi-row upserts) are not kept prepared. */
+const MAX_NAMED_PARAMS = 64;
+/** Distinct statement texts named per process; later ones run unnamed. */
+const MAX_NAMED_TEXTS = 500;
+
+/**
+ * Names for db.sql's own statements, given to PostgreSQL's adapter as its
+ * statementNameGenerator: a named statement is parsed and planned once per
+ * connection and then only bound and run, which more than doubled the
+ * one-row upsert here. Prisma's own queries (marked by nothing) stay
+ * unnamed, and so do big statements, whose plans would sit in every
+ * connection's memory for little gain.
+ */
+export class StatementNames {
+  readonly #ours = new WeakSet<SqlQuery>();
+  readonly #names = new Map<string, string>();
+
+  mark(query: SqlQuery): void {
+    if (query.args.length <= MAX_NAMED_PARAMS) this.#ours.add(query);
+  }
+
+  /** The name to prepare `query` under, or undefined to run it unnamed. */
+  nameOf(query: SqlQuery): string | undefined {
+    if (!this.#ours.has(query)) return undefined;
+    let name = this.#names.get(query.sql);
+    if (name === undefined) {
+      if (this.#names.size >= MAX_NAMED_TEXTS) return undefined;
+      name = `prisma_celery_${this.#names.size + 1}`;
+      this.#names.set(query.sql, name);
+    }
+    return name;
+  }
 }
 
 const SCALAR = (scalarType: ArgType['scalarType']): ArgType => ({ scalarType, arity: 'scalar' });

@@ -1,21 +1,47 @@
 // What openDatabase sets up on each database's sessions.
 import { expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/open.js';
+import { openDatabase, type Database } from '../../src/db/open.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 describeEachDatabase('openDatabase', (testDb) => {
+  /** The same small statement through db.sql, ten times. */
+  const repeat = async (db: Database): Promise<void> => {
+    const sql = `SELECT task_id FROM celery_taskmeta WHERE task_id = ${db.dialect.param(1)}`;
+    for (let i = 0; i < 10; i++) await db.sql.query(sql, [`id-${i}`]);
+  };
+
   it('keeps prepared statements on MySQL connections, so a repeated statement is prepared once', async (context) => {
     if (testDb.provider !== 'mysql') context.skip();
-    // One connection, so the session counters below are that connection's.
-    await using db = await openDatabase(testDb.url, { poolSize: 1 });
-    const prepares = async (): Promise<number> => {
+    const prepares = async (db: Database): Promise<number> => {
       const rows = await db.prisma.$queryRawUnsafe<{ Value: string }[]>("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'");
       return Number(rows[0]?.Value);
     };
-    await prepares();
-    const before = await prepares();
-    for (let i = 0; i < 10; i++) await db.prisma.$queryRawUnsafe('SELECT task_id FROM celery_taskmeta WHERE task_id = ?', `id-${i}`);
-    // Without a cache every one of the ten (and the second read) is prepared anew.
-    expect((await prepares()) - before).toBeLessThanOrEqual(1);
+    for (const preparedStatements of [true, false]) {
+      // One connection, so the session counters are that connection's.
+      await using db = await openDatabase(testDb.url, { poolSize: 1, preparedStatements });
+      await prepares(db);
+      const before = await prepares(db);
+      await repeat(db);
+      // Without a cache every one of the ten (and the second read) is prepared anew.
+      const prepared = (await prepares(db)) - before;
+      if (preparedStatements) expect(prepared).toBeLessThanOrEqual(1);
+      else expect(prepared).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('runs db.sql\'s small statements as named prepared statements on PostgreSQL', async (context) => {
+    if (testDb.provider !== 'postgresql') context.skip();
+    const named = async (db: Database): Promise<string[]> =>
+      (await db.prisma.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM pg_prepared_statements ORDER BY name')).map((r) => r.name);
+    for (const preparedStatements of [true, false]) {
+      await using db = await openDatabase(testDb.url, { poolSize: 1, preparedStatements });
+      await repeat(db);
+      // Prisma's own statements (this very read) stay unnamed.
+      expect(await named(db)).toEqual(preparedStatements ? ['prisma_celery_1'] : []);
+    }
+  });
+
+  it('refuses a preparedStatements that is not a boolean', async () => {
+    await expect(openDatabase(testDb.url, { preparedStatements: 'yes' as unknown as boolean })).rejects.toThrow(/preparedStatements must be true or false/);
   });
 });
