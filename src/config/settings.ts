@@ -158,7 +158,7 @@ export const beatMaxInterval = setting({
   env: 'CELERY_BEAT_MAX_LOOP_INTERVAL',
   type: types.duration({ min: 0.1, max: 300 }),
   default: '5s',
-  description: 'Longest sleep between ticks; beat also wakes for the next due run and polls for edits every second',
+  description: 'Longest sleep between ticks; beat also wakes for the next due run, and polls for edits twice a second',
 });
 
 export const beatSchedule = setting({

@@ -64,7 +64,7 @@ describe('Beat', () => {
     expect(calls[0]).toBe('start');
     expect(calls.at(-1)).toBe('close');
     expect(calls.filter((c) => c === 'close')).toHaveLength(1);
-    expect(context()).toMatchObject({ database, origin: 'gen7@here', maxInterval: 5, syncInterval: 1, staticSchedule: [] });
+    expect(context()).toMatchObject({ database, origin: 'gen7@here', maxInterval: 5, syncInterval: 0.5, staticSchedule: [] });
     expect(events.map((e) => e.type)).toEqual(['beat-started', 'beat-stopped']);
   });
 
@@ -138,9 +138,9 @@ describe('resolveBeatOptions', () => {
 
   it('has the documented defaults', () => {
     const settings = resolveBeatOptions({ databaseUrl: 'file:x.db', brokerUrl: 'amqp://h' });
-    expect(settings).toMatchObject({ scheduler: 'DatabaseScheduler', maxInterval: 5, syncInterval: 1, minDelay: 1, maxDelay: 30, schedule: [] });
+    expect(settings).toMatchObject({ scheduler: 'DatabaseScheduler', maxInterval: 5, syncInterval: 0.5, minDelay: 1, maxDelay: 30, schedule: [] });
     expect(settings.origin).toMatch(/^gen\d+@/);
-    expect(resolveBeatOptions({ databaseUrl: 'x', brokerUrl: 'y', maxInterval: 0.5 }).syncInterval).toBe(0.5);
+    expect(resolveBeatOptions({ databaseUrl: 'x', brokerUrl: 'y', maxInterval: 0.2 }).syncInterval).toBe(0.2);
   });
 
   it('says what is wrong in one bounded line', () => {

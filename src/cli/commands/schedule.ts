@@ -67,7 +67,7 @@ export const schedule = defineCommand({
     'Periodic tasks without SQL. `next` prints the next runs (ISO 8601 with offset) of --crontab "m h dom mon dow" ' +
     '[--tz ZONE], --every 90s, or --name ENTRY from the database, after --from (default now), computed as beat ' +
     'computes them. `add NAME TASK` creates an entry with --every, --crontab [--tz] or --at; `list` shows every ' +
-    'entry; `enable`, `disable` and `remove` take a NAME. A running beat picks changes up within a second.',
+    'entry; `enable`, `disable` and `remove` take a NAME. A running beat picks changes up within half a second.',
   actions: {
     next: 'Print the next --count runs of --crontab, --every or --name (--json for an array)',
     add: 'Create an entry: add NAME TASK (--every | --crontab [--tz] | --at) [--args] [--kwargs] [--queue] …',
