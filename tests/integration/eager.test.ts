@@ -2,7 +2,7 @@
 // in-process, its STARTED and final state stored through the result backend
 // as a worker would store them, and read back as a client would, with no
 // broker at all (the celery-node Worker is created but never started).
-import { createWorker } from 'celery-node';
+import { createClient, createWorker } from 'celery-node';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import {
   BackendNotMigratedError,
@@ -170,6 +170,12 @@ describe('eager mode', () => {
       expect(await result.status()).toBe('SUCCESS');
       expect(await result.get()).toBe(42);
     });
+  });
+
+  it("is typed so that code taking Pick<EagerClient, 'sendTask'> takes celery-node's Client too", () => {
+    // Compiles only while the types fit; createClient connects lazily, so nothing is contacted.
+    const real: Pick<EagerClient, 'sendTask'> = createClient('amqp://nobody.invalid', 'amqp://');
+    expect(typeof real.sendTask).toBe('function');
   });
 
   describeEachDatabase('with task functions by name', (testDb) => {

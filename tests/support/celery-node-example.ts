@@ -1,7 +1,8 @@
-// The README's celery-node example, as a function the integration test runs
-// against the test broker and database (so the README's code is known to
-// work). Between the markers it is the README text, with the three
-// settings taken from the arguments instead of the environment.
+// The celery-node usage the README's result-backend section shows, as a
+// function the backend's integration test runs with its own queue. The
+// README itself (every block, on every database) is run by
+// tests/integration/readme.test.ts, so this copy is no longer the README's
+// guard and can go once the backend test stops calling it.
 import type { PrismaResultBackend as Backend } from '../../src/backend/index.js';
 
 export interface ExampleOutcome {
@@ -11,7 +12,6 @@ export interface ExampleOutcome {
 }
 
 export async function runReadmeExample(BROKER_URL: string, DATABASE_URL: string, QUEUE: string): Promise<ExampleOutcome> {
-  // --- README: begin ---
   const { createClient, createWorker } = await import('celery-node');
   const { PrismaResultBackend, attachBackend, instrumentWorker } = await import('../../src/backend/index.js'); // 'prisma-celery/backend'
 
@@ -47,6 +47,5 @@ export async function runReadmeExample(BROKER_URL: string, DATABASE_URL: string,
   await client.disconnect();
   await worker.disconnect(); // waits for the worker's pending stores
   await backend.close(); // the backend is yours to close
-  // --- README: end ---
   return { sum, failure, record };
 }
