@@ -14,7 +14,7 @@ import {
   type TaskDefinition,
 } from './entry-input.js';
 import { SchedulerError } from './errors.js';
-import type { IntervalPeriod } from './schedules/index.js';
+import { scheduleFromRow, type IntervalPeriod } from './schedules/index.js';
 
 /** A periodic task as stored, with beat's bookkeeping. */
 export interface PeriodicTaskRecord extends TaskDefinition {
@@ -319,9 +319,11 @@ function inputOf(row: StoredTask): PeriodicTaskInput {
       return text; // refused by defineTask unless the patch replaces it
     }
   };
+  const kinds = [row.interval, row.crontab, row.clocked].filter((kind) => kind !== null).length;
   return {
     ...definition,
-    schedule: scheduleInputOf(definition.schedule),
+    // A row with no schedule, or two (raw SQL), keeps none: an update must give one.
+    schedule: kinds === 1 ? scheduleInputOf(definition.schedule) : ({} as ScheduleInput),
     args: parse(definition.args, []) as unknown[],
     kwargs: parse(definition.kwargs, {}) as Record<string, unknown>,
     headers: parse(definition.headers, {}) as Record<string, unknown>,
@@ -332,7 +334,7 @@ function recordOf(row: StoredTask): PeriodicTaskRecord {
   const definition = definitionOf(row);
   let scheduleText: string;
   try {
-    scheduleText = entryFromRow(rowOf(definition)).schedule.describe();
+    scheduleText = scheduleFromRow(row).describe();
   } catch (error) {
     scheduleText = `invalid: ${(error as Error).message}`;
   }

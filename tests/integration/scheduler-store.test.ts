@@ -153,6 +153,22 @@ describeEachDatabase('PeriodicTaskStore', (testDb) => {
     expect((await tasks.get('static'))?.enabled).toBe(true);
   });
 
+  it('repairs a row written badly by raw SQL only with a valid whole', async () => {
+    await db.prisma.$executeRawUnsafe(
+      'INSERT INTO djcelery_periodictask (name, task, args, kwargs, headers, enabled, one_off, total_run_count, description, date_changed) ' +
+        "VALUES ('raw', 'tasks.raw', '[1,', '{}', '{}', true, false, 0, '', CURRENT_TIMESTAMP)",
+    );
+    expect((await tasks.get('raw'))?.scheduleText).toMatch(/^invalid: a periodic task needs exactly one schedule/);
+    expect(await codeOf(tasks.update('raw', { description: 'x' }))).toEqual([
+      'E_ENTRY_INVALID',
+      'schedule',
+      'periodic task "raw": schedule has no kind: give exactly one of every (e.g. "5m"), interval, crontab or clocked',
+    ]);
+    expect((await codeOf(tasks.update('raw', { schedule: { every: 60 } })))[1]).toBe('args');
+    const repaired = await tasks.update('raw', { schedule: { every: 60 }, args: [1] });
+    expect(repaired).toMatchObject({ args: '[1]', scheduleText: 'every minute', task: 'tasks.raw' });
+  });
+
   it('enables, disables and removes by name', async () => {
     expect(await tasks.disable('nightly')).toBe(true);
     expect(await tasks.disable('nightly')).toBe(false);
