@@ -115,15 +115,16 @@ async function run(options: DemoOptions, stop: Promise<string>): Promise<void> {
     const backend = new PrismaResultBackend(database, { onEvent: onBackendEvent });
     closers.add('the result backend', () => backend.close());
 
+    const nodename = `celery-node-demo@${hostname()}`;
     const camera = new Camera({ database, brokerUrl: options.brokerUrl, freq: CAMERA_FREQ, onEvent: onCameraEvent });
     await camera.start();
     closers.add('the camera', async () => {
-      await sleep(500); // the worker's offline event is on its way
+      // The worker said goodbye as it closed; let the camera hear it (3 s at most), so its row says offline.
+      for (let waited = 0; waited < 3000 && camera.state.isAlive(nodename); waited += 100) await sleep(100);
       await camera.close(); // a final snapshot
     });
 
     routeWorkerLogs();
-    const nodename = `celery-node-demo@${hostname()}`;
     const worker = createWorker(options.brokerUrl, 'amqp://', queue);
     instrumentWorker(worker, backend, { hostname: nodename });
     // celery-node declares run() private; enableCeleryEvents wraps it.
