@@ -1,1 +1,18 @@
-export {};
+/**
+ * `prisma-celery`: what every part shares — opening the database from a
+ * URL, applying the package's migrations, Celery's states and task
+ * messages, and the error base class. The parts themselves are
+ * `prisma-celery/backend`, `/scheduler`, `/snapshot` and `/web`.
+ */
+export { openDatabase, useDatabase } from './db/open.js';
+export type { CeleryPrisma, Database, OpenOptions } from './db/open.js';
+export { parseDatabaseUrl, providers } from './db/url.js';
+export type { DatabaseTarget, Provider } from './db/url.js';
+export { migrateDeploy, migrateStatus } from './migrate/index.js';
+export type { MigrationStatus } from './migrate/index.js';
+export * from './core/states.js';
+export { buildTaskMessage, declarationsFor, ProtocolError } from './core/protocol/index.js';
+export type { TaskMessage, TaskMessageOptions } from './core/protocol/index.js';
+export { BrokerError, connectBroker, TaskPublisher } from './amqp/index.js';
+export type { TaskPublisherOptions } from './amqp/index.js';
+export { ConfigError, MigrationError, PrismaCeleryError } from './errors.js';
