@@ -145,6 +145,21 @@ export class BeatStore {
     return count === 1;
   }
 
+  /**
+   * Moves a claimed run to `runAt` (the claim's answer was lost and the run
+   * is sent late), only if the row still holds that claim. Not beat's +1,
+   * so the triggers count it as a change. Returns the new token, or null.
+   */
+  async restamp(restamp: { id: number; token: RunToken; count: number; runAt: Date; nextRunAt: Date | null }): Promise<RunToken | null> {
+    const token = this.#time(restamp.runAt);
+    const count = await this.#execute(
+      `UPDATE djcelery_periodictask SET last_run_at = ${this.#p(1)}, next_run_at = ${this.#p(2)} ` +
+        `WHERE id = ${this.#p(3)} AND total_run_count = ${this.#p(4)} AND last_run_at = ${this.#p(5)}`,
+      [token, this.#time(restamp.nextRunAt), restamp.id, restamp.count, restamp.token],
+    );
+    return count === 1 ? token : null;
+  }
+
   /** Disables an entry beat cannot run (bad row, one-off done, expired), unless it was edited since. */
   async disable(id: number, changeVersion: number): Promise<boolean> {
     const count = await this.#execute(

@@ -15,7 +15,7 @@
 // again after 1 s, 2 s, 4 s … up to 32 s. A run is dropped only if it can be
 // neither sent nor given back, and that is reported (run-lost). A claim
 // whose answer was lost with the connection is settled by reading the row
-// back: if the claim took, the message is sent then.
+// back: if the claim took, its run is sent then, as the catch-up run.
 //
 // Catch-up: runs missed while beat was stopped, or while the database or
 // broker was unreachable, are not replayed. An overdue entry is sent once,
@@ -262,9 +262,12 @@ export class DatabaseScheduler implements Scheduler {
     else this.#admit(stored, now);
   }
 
-  async #run(id: number, now: Date): Promise<void> {
+  async #run(id: number, tickAt: Date): Promise<void> {
     const held = this.#entries.get(id);
     if (!held) return;
+    // The run's time is when it is claimed: a tick held up by the database
+    // must not date its runs back, or the next ones would be due at once.
+    const now = this.#later(tickAt);
     const { entry, token } = held;
     const state = entryDueState(entry, now);
     if (!state.due) {
@@ -363,8 +366,37 @@ export class DatabaseScheduler implements Scheduler {
       if (stored === null) this.#drop(pending.id);
       else this.#admit(stored, now);
       const held = this.#entries.get(pending.id);
-      if (took && held) await this.#send(held.entry, pending.token, pending.previous, pending.message, now);
+      if (took && held) await this.#sendLate(held.entry, pending, now);
     }
+  }
+
+  /**
+   * A claim that took while its answer was lost: its run is sent now, as
+   * the entry's one catch-up run. Its time is moved to now first (so the
+   * schedule, for this beat and every other, counts from the send and no
+   * second catch-up follows); that write counts as a change, so the row is
+   * read again before sending.
+   */
+  async #sendLate(entry: Entry, pending: Extract<Pending, { kind: 'claim' }>, tickAt: Date): Promise<void> {
+    const now = this.#later(tickAt);
+    const moved = { ...entry, lastRunAt: now };
+    let message: TaskMessage;
+    try {
+      message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: pending.message.id }, now);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      message = pending.message;
+    }
+    const token = await this.#store.restamp({ id: entry.id, token: pending.token, count: pending.count, runAt: now, nextRunAt: nextDueAt(moved, now) });
+    await this.#reload(entry.id, now);
+    if (token === null) return; // edited or given back meanwhile: the row decides
+    await this.#send(this.#entries.get(entry.id)?.entry ?? moved, token, pending.previous, message, now);
+  }
+
+  /** The clock, or `at` if the clock is behind it. */
+  #later(at: Date): Date {
+    const clock = this.#context.clock();
+    return clock > at ? clock : at;
   }
 
   /** The token a claim at `runAt` writes (what BeatStore.claim returns on success). */

@@ -123,6 +123,7 @@ describeEachDatabase('beat through a database outage', (testDb) => {
       publish: async (message: TaskMessage) => {
         const [args] = JSON.parse(message.content.toString()) as [string[]];
         sends.push({ entry: args[0] ?? '', at: Date.now() });
+        if (process.env.DEBUG_BEAT) console.log(Date.now(), 'publish', args[0], message.id);
       },
     };
     const beat = new Beat({
@@ -130,7 +131,10 @@ describeEachDatabase('beat through a database outage', (testDb) => {
       publisher,
       maxInterval: 1,
       retry: { minDelay: 0.2, maxDelay: 1 },
-      onEvent: (event) => events.push({ ...event, seenAt: Date.now() }),
+      onEvent: (event) => {
+        events.push({ ...event, seenAt: Date.now() });
+        if (process.env.DEBUG_BEAT) console.log(Date.now(), describeEvent(event));
+      },
     });
     await beat.start();
     let cutAt = 0;

@@ -262,6 +262,51 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     expect(await row('flaky')).toMatchObject({ lastRunAt: now, totalRunCount: 1 });
   });
 
+  for (const applied of [true, false]) {
+    it(`settles a claim whose answer was lost (${applied ? 'it took: sent late, once' : 'it did not: claimed again'})`, async () => {
+      await create({ name: 'lost', task: 't', schedule: { every: 1 } });
+      await ranAtNow();
+      let armed = true;
+      // The claim's statement reaches the database (or not), and the connection drops before the answer.
+      const prisma = new Proxy(db.prisma, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (prop !== '$executeRawUnsafe' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return async (sql: string, ...params: unknown[]) => {
+            const isClaim = sql.includes('total_run_count + 1');
+            if (armed && isClaim && !applied) {
+              armed = false;
+              throw new Error('connection lost before the claim');
+            }
+            const result = await target.$executeRawUnsafe(sql, ...params);
+            if (armed && isClaim) {
+              armed = false;
+              throw new Error('connection lost after the claim');
+            }
+            return result;
+          };
+        },
+      });
+      const h = harness({ ...db, prisma }, clock);
+      await h.scheduler.start();
+      advance(1);
+      await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+      expect(h.sent).toEqual([]);
+      expect((await row('lost')).totalRunCount).toBe(applied ? 1 : 0);
+      advance(3); // the outage lasts
+      await h.scheduler.tick(now);
+      expect(h.sent).toHaveLength(1);
+      expect(await row('lost')).toMatchObject({ totalRunCount: 1, lastRunAt: now });
+      advance(0.5);
+      await h.scheduler.tick(now);
+      expect(h.sent).toHaveLength(1); // the one catch-up, then the schedule
+      advance(0.5);
+      await h.scheduler.tick(now);
+      expect(h.sent).toHaveLength(2);
+      expect(await row('lost')).toMatchObject({ totalRunCount: 2, lastRunAt: now });
+    });
+  }
+
   it('catches up once per entry after downtime, then keeps the schedule (no burst)', async () => {
     await create({ name: 'minutely', task: 't', schedule: { every: 60 } });
     await create({ name: 'nightly', task: 't', schedule: { crontab: '0 4 * * *' } });
