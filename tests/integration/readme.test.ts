@@ -3,8 +3,8 @@
 // vhost), as a user would run it:
 //
 // - ```ts blocks are written to .test-output/readme/ with their
-//   `from 'prisma-celery/<part>'` imports pointed at this checkout's
-//   src/<part>/index.js, typechecked with the project's tsconfig, and run
+//   `from 'prisma-celery/<part>'` and `from 'prisma-celery'` imports pointed
+//   at this checkout's src/<part>/index.js and src/index.js, typechecked with the project's tsconfig, and run
 //   with tsx in a process of their own (a block that leaves a handle open
 //   hangs there and fails). A block that imports vitest is run by vitest.
 // - ```js blocks that start with `// prisma-celery.config.mjs` are written as
@@ -205,7 +205,8 @@ beforeAll(() => {
   );
   chmodSync(npx, 0o755);
   for (const block of BLOCKS.filter((b) => b.lang === 'ts')) {
-    writeFileSync(tsFile(block), block.code.replace(/from '(prisma-celery)\/(\w+)'/g, "from '../../src/$2/index.js'"));
+    const code = block.code.replace(/from 'prisma-celery\/(\w+)'/g, "from '../../src/$1/index.js'").replace(/from 'prisma-celery'/g, "from '../../src/index.js'");
+    writeFileSync(tsFile(block), code);
   }
   writeFileSync(join(WORK, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }));
   writeFileSync(join(WORK, 'vitest.config.mjs'), 'export default { test: { include: ["*.test.ts"], testTimeout: 30000 } };\n');
