@@ -170,6 +170,11 @@ export class BeatStore {
     return count === 1;
   }
 
+  /** The token a claim at `runAt` writes (what claim() returns when it takes). */
+  tokenFor(runAt: Date): RunToken {
+    return this.#time(runAt);
+  }
+
   /** Forgets deletions logged before `before`. */
   pruneDeletions(before: Date): Promise<number> {
     return this.#execute(`DELETE FROM djcelery_periodictask_deleted WHERE deleted_at < ${this.#p(1)}`, [this.#time(before)]);

@@ -20,7 +20,8 @@
 // Catch-up: runs missed while beat was stopped, or while the database or
 // broker was unreachable, are not replayed. An overdue entry is sent once,
 // and its next run counts from that send (Celery's rule: last_run_at is
-// the time of the send), so no entry bursts after an outage.
+// the time of the send; a run is dated when it is claimed, not when a slow
+// tick began), so no entry bursts after an outage.
 import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
 import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
@@ -28,6 +29,7 @@ import { DueHeap } from './due-heap.js';
 import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
+import { sameToken, unclaimOf, type Pending } from './pending-runs.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
 
@@ -43,22 +45,6 @@ interface Held {
   readonly entry: Entry;
   readonly token: RunToken;
 }
-
-/** A run whose fate is unknown until the database answers again. */
-type Pending =
-  /** The claim's answer was lost: it may or may not have been written. */
-  | { kind: 'claim'; id: number; name: string; token: RunToken; count: number; message: TaskMessage; previous: RunToken }
-  /** The message was not sent and the run could not be given back yet. */
-  | {
-      kind: 'unclaim';
-      id: number;
-      name: string;
-      token: RunToken;
-      count: number;
-      previous: RunToken;
-      dueAt: Date;
-      error: unknown;
-    };
 
 export class DatabaseScheduler implements Scheduler {
   readonly #context: SchedulerContext;
@@ -295,7 +281,7 @@ export class DatabaseScheduler implements Scheduler {
         kind: 'claim',
         id,
         name: entry.name,
-        token: this.#expectedToken(claim.runAt),
+        token: this.#store.tokenFor(claim.runAt),
         count: ran.totalRunCount,
         message,
         previous: token,
@@ -399,30 +385,10 @@ export class DatabaseScheduler implements Scheduler {
     return clock > at ? clock : at;
   }
 
-  /** The token a claim at `runAt` writes (what BeatStore.claim returns on success). */
-  #expectedToken(runAt: Date): RunToken {
-    return this.#context.database.provider === 'sqlite' ? runAt.toISOString().replace('Z', '+00:00') : runAt;
-  }
-
   #sleepSeconds(now: Date): number {
     const { maxInterval, syncInterval } = this.#context;
     const top = this.#heap.peek();
     const untilDue = top === undefined ? Infinity : (top.dueAt - now.getTime()) / 1000;
     return Math.max(0, Math.min(untilDue, maxInterval, syncInterval));
   }
-}
-
-function unclaimOf(pending: Extract<Pending, { kind: 'unclaim' }>) {
-  return {
-    id: pending.id,
-    claimedToken: pending.token,
-    claimedCount: pending.count,
-    lastRunToken: pending.previous,
-    nextRunAt: pending.dueAt,
-  };
-}
-
-function sameToken(a: RunToken, b: RunToken): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  return a === b;
 }
