@@ -38,6 +38,7 @@ const RUNS_PER_TICK = 100;
 /** Deletions logged longer ago are pruned; a beat that has not synced for half of that reloads in full. */
 const DELETION_LOG_MS = 24 * 3600_000;
 const FULL_RELOAD_AFTER_MS = DELETION_LOG_MS / 2;
+const PRUNE_EVERY_MS = 3600_000;
 const RETRY_MIN_S = 1;
 const RETRY_MAX_S = 32;
 
@@ -59,6 +60,7 @@ export class DatabaseScheduler implements Scheduler {
   readonly #toDisable = new Map<number, { name: string; version: number; reason: string; error?: unknown }>();
   #seen = 0;
   #lastSync = 0;
+  #lastPrune = 0;
   #state: 'new' | 'started' | 'closed' = 'new';
   #ticking = false;
 
@@ -88,7 +90,7 @@ export class DatabaseScheduler implements Scheduler {
     const now = this.#context.clock();
     await this.#store.ensureMarker(now);
     await this.#installStatic();
-    await this.#store.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+    await this.#prune(now);
     await this.#fullLoad(now);
     await this.#flushDisables();
     this.#state = 'started';
@@ -104,6 +106,7 @@ export class DatabaseScheduler implements Scheduler {
       await this.#sync(now);
       await this.#settle(now);
       await this.#flushDisables();
+      if (now.getTime() - this.#lastPrune >= PRUNE_EVERY_MS) await this.#prune(now);
       const due: number[] = [];
       for (let id; due.length < RUNS_PER_TICK && (id = this.#heap.popDue(now.getTime())) !== undefined; ) due.push(id);
       const outcomes = await Promise.allSettled(due.map((id) => this.#run(id, now)));
@@ -145,6 +148,12 @@ export class DatabaseScheduler implements Scheduler {
       if (outcome === 'updated') updated.push(input.name);
     }
     this.#context.emit({ type: 'static-schedule-installed', created, updated });
+  }
+
+  /** Forgets deletions older than the log keeps (every beat does it; it is idempotent). */
+  async #prune(now: Date): Promise<void> {
+    await this.#store.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+    this.#lastPrune = now.getTime();
   }
 
   async #fullLoad(now: Date): Promise<void> {

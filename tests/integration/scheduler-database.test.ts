@@ -347,6 +347,22 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     ]);
   });
 
+  it('prunes the deletion log after a day, at start and hourly', async () => {
+    const old = (name: string) =>
+      db.prisma.periodicTaskDeletion.create({ data: { version: 0, periodicTaskId: 0, name, deletedAt: new Date(now.getTime() - 2 * 86_400_000) } });
+    await old('at-start');
+    const h = harness(db, clock);
+    await h.scheduler.start();
+    expect(await db.prisma.periodicTaskDeletion.count({ where: { name: 'at-start' } })).toBe(0);
+    await old('later');
+    advance(1800);
+    await h.scheduler.tick(now);
+    expect(await db.prisma.periodicTaskDeletion.count({ where: { name: 'later' } })).toBe(1);
+    advance(1800);
+    await h.scheduler.tick(now);
+    expect(await db.prisma.periodicTaskDeletion.count({ where: { name: 'later' } })).toBe(0);
+  });
+
   it('two schedulers on one database never send the same run twice', async () => {
     for (let i = 0; i < 15; i++) await create({ name: `shared-${i}`, task: 't', schedule: { every: 1 }, args: [i] });
     await ranAtNow();
