@@ -2,7 +2,7 @@
 // database (each on a fresh, migrated test database and the run's RabbitMQ
 // vhost), as a user would run it:
 //
-// - ```ts blocks are written to .test-output/readme/ with their
+// - ```ts blocks are written to .test-output/readme-*/ with their
 //   `from 'prisma-celery/<part>'` and `from 'prisma-celery'` imports pointed
 //   at this checkout's src/<part>/index.js and src/index.js, typechecked with the project's tsconfig, and run
 //   with tsx in a process of their own (a block that leaves a handle open
@@ -32,7 +32,8 @@ import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WORK = join(ROOT, '.test-output', 'readme');
+// Two levels below the root, as the rewritten imports and the tsconfig's `extends` expect; one per run.
+const WORK = join(ROOT, '.test-output', `readme-${randomBytes(3).toString('hex')}`);
 
 /** Shell commands of the README that are not run here, and why. */
 const EXCLUDED: Readonly<Record<string, string>> = {
@@ -188,8 +189,9 @@ function localized(command: string): string {
 
 const withoutComment = (command: string): string => command.replace(/\s+#.*$/, '');
 
+afterAll(() => rmSync(WORK, { recursive: true, force: true }));
+
 beforeAll(() => {
-  rmSync(WORK, { recursive: true, force: true });
   mkdirSync(join(WORK, 'bin'), { recursive: true });
   // npx, as the README's reader has it once the package is installed: prisma-celery is this checkout's CLI.
   const npx = join(WORK, 'bin', 'npx');
