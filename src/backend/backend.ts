@@ -7,6 +7,7 @@
  */
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { openDatabase, type Database } from '../db/open.js';
+import type { SqlParam } from '../db/sql.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { BackendClosedError, BackendDatabaseError, BackendNotMigratedError, InvalidArgumentError } from './errors.js';
@@ -31,7 +32,7 @@ const ROW_OVERHEAD_BYTES = 400;
 export interface CleanupOptions {
   /** Rows done longer ago than this are expired: ms, or a duration such as "1d". */
   expires: number | string;
-  /** Rows per statement; default the backend's cleanupBatchSize. */
+  /** Ids in the first statement's batch (see cleanupBatchSize); default the backend's cleanupBatchSize. */
   batchSize?: number;
 }
 
@@ -185,7 +186,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     return (await this.#execute(session, 'delete group', groupSql(session.db.dialect).remove, [id])) > 0;
   }
 
-  /** Hides task and group rows done longer ago than `expires`, then deletes hidden rows, in bounded batches. */
+  /** Deletes task and group rows done longer ago than `expires`, and hidden rows, one bounded batch of ids per statement. */
   async cleanup(options: CleanupOptions): Promise<CleanupReport> {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('cleanup needs { expires }');
     const expiresMs = resolveExpires(options.expires);
@@ -194,9 +195,10 @@ export class PrismaResultBackend implements AsyncDisposable {
       throw new InvalidArgumentError(`batchSize must be a whole number of 1 or more, got ${String(batchSize)}`);
     }
     const session = await this.#ready();
+    // Through db.sql: a cleanup is many short statements, and Prisma's per-call work would be a good part of each.
     const runner: StatementRunner = {
-      execute: (sql, params) => this.#execute(session, 'cleanup', sql, params),
-      query: (sql, params) => this.#query(session, 'cleanup', sql, params),
+      execute: (sql, params) => this.#withRetry('cleanup', () => session.db.sql.execute(sql, params)),
+      query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry('cleanup', () => session.db.sql.query<T>(sql, params)),
     };
     return expire(runner, session.db.dialect, new Date(Date.now() - expiresMs), batchSize);
   }

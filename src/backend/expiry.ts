@@ -1,26 +1,27 @@
 /**
- * Expiry the django-celery way: rows whose date_done is older than the
- * cutoff are marked hidden (invisible to every read), then hidden rows are
- * deleted with raw SQL. Both passes go in batches of consecutive ids, so
- * each statement touches at most `batchSize` rows through the primary key:
- * no statement holds locks for long, and no batch rescans what an earlier
- * one did (a LIMIT over the date_done index would, growing quadratically).
- * Every expired row is hidden before the first delete, so a cleanup cut
- * short leaves nothing expired visible; the next one deletes the rest.
+ * Expiry: every task and group row done before the cutoff, and every row
+ * marked hidden (by hand, or by an older version of this package that hid
+ * rows before deleting them), is deleted, one batch of primary-key ids per
+ * statement (src/db/range-delete.ts):
+ *
+ *   DELETE … WHERE id BETWEEN a AND b AND (hidden = true OR date_done < cutoff)
+ *
+ * There is no hiding pass first: on PostgreSQL an UPDATE of hidden writes a
+ * new version of every row and its index entries, several times the cost
+ * of the delete itself. An expired row is gone once its batch commits; a
+ * cleanup cut short leaves later batches' expired rows for the next one
+ * (reads see them until then, as they did before the cleanup started).
  */
 import type { Dialect } from '../db/dialect.js';
+import { deleteInIdRanges, type RangeDelete, type StatementRunner } from '../db/range-delete.js';
+
+export type { StatementRunner } from '../db/range-delete.js';
 
 export const EXPIRING_TABLES = ['celery_taskmeta', 'celery_tasksetmeta'] as const;
 export type ExpiringTable = (typeof EXPIRING_TABLES)[number];
 
-/** Runs one statement and resolves to the rows it changed (or read). */
-export interface StatementRunner {
-  execute(sql: string, params: unknown[]): Promise<number>;
-  query<T>(sql: string, params: unknown[]): Promise<T[]>;
-}
-
 export interface TableReport {
-  hidden: number;
+  /** Rows deleted: the expired ones and any that were hidden. */
   deleted: number;
 }
 
@@ -34,67 +35,25 @@ export interface CleanupReport {
   longestStatementMs: number;
 }
 
-/** The statements of one batch, for the table and dialect. Pure. */
-export function expirySql(dialect: Dialect, table: ExpiringTable) {
-  const p = (n: number): string => dialect.param(n);
-  return {
-    bounds: `SELECT MIN(id) AS low, MAX(id) AS high FROM ${table}`,
-    /** The first id at or after a point: jumps over gaps left by earlier deletes. */
-    next: `SELECT MIN(id) AS low FROM ${table} WHERE id >= ${p(1)}`,
-    hide: `UPDATE ${table} SET hidden = true WHERE id >= ${p(1)} AND id < ${p(2)} AND hidden = false AND date_done < ${p(3)}`,
-    remove: `DELETE FROM ${table} WHERE id >= ${p(1)} AND id < ${p(2)} AND hidden = true`,
-  };
+/** What one table's cleanup deletes. Pure. */
+export function expiryTarget(dialect: Dialect, table: ExpiringTable, cutoff: Date): RangeDelete {
+  return { table, condition: `hidden = true OR date_done < ${dialect.param(3)}`, params: [cutoff] };
 }
-
-// MySQL returns MIN/MAX of an int as a number or bigint, PostgreSQL and SQLite as numbers.
-const asId = (value: unknown): number | null =>
-  value === null || value === undefined ? null : Number(value as number | bigint);
 
 export async function expire(
   runner: StatementRunner,
   dialect: Dialect,
   cutoff: Date,
   batchSize: number,
+  clock?: () => number,
 ): Promise<CleanupReport> {
-  let statements = 0;
-  let longestStatementMs = 0;
-  const timed = async <T>(run: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await run();
-    } finally {
-      statements++;
-      longestStatementMs = Math.max(longestStatementMs, performance.now() - started);
-    }
+  const tasks = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_taskmeta', cutoff), batchSize, clock);
+  const groups = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_tasksetmeta', cutoff), batchSize, clock);
+  return {
+    cutoff,
+    tasks: { deleted: tasks.deleted },
+    groups: { deleted: groups.deleted },
+    statements: tasks.statements + groups.statements,
+    longestStatementMs: Math.max(tasks.longestStatementMs, groups.longestStatementMs),
   };
-
-  /** Runs `statement` over the table's ids in batches; resolves to the rows it changed. */
-  const overIds = async (table: ExpiringTable, statement: (from: number, to: number) => Promise<number>): Promise<number> => {
-    const sql = expirySql(dialect, table);
-    const [bounds] = await timed(() => runner.query<{ low: unknown; high: unknown }>(sql.bounds, []));
-    let low = asId(bounds?.low);
-    // Rows written after this point have a fresh date_done: they are never expired.
-    const high = asId(bounds?.high);
-    let changed = 0;
-    while (low !== null && high !== null && low <= high) {
-      const end = low + batchSize;
-      const from = low;
-      changed += await timed(() => statement(from, end));
-      if (end > high) break;
-      const [next] = await timed(() => runner.query<{ low: unknown }>(sql.next, [end]));
-      low = asId(next?.low);
-    }
-    return changed;
-  };
-
-  const expireTable = async (table: ExpiringTable): Promise<TableReport> => {
-    const sql = expirySql(dialect, table);
-    const hidden = await overIds(table, (from, to) => runner.execute(sql.hide, [from, to, cutoff]));
-    const deleted = await overIds(table, (from, to) => runner.execute(sql.remove, [from, to]));
-    return { hidden, deleted };
-  };
-
-  const tasks = await expireTable('celery_taskmeta');
-  const groups = await expireTable('celery_tasksetmeta');
-  return { cutoff, tasks, groups, statements, longestStatementMs };
 }

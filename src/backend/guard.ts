@@ -8,8 +8,8 @@
  * task backwards. Otherwise Celery's event rule: RETRY always replaces and
  * is always replaced; else the newer state wins when its precedence is at
  * least the current one's (custom states rank as Celery ranks them). A
- * hidden row (expired, about to be deleted) is replaced by anything, as if
- * it were already gone.
+ * hidden row (marked so by hand; the next cleanup deletes it) is replaced
+ * by anything, as if it were already gone.
  */
 import { ALL_STATES, precedence, READY_STATES, RETRY, STATES_BY_PRECEDENCE } from '../core/states.js';
 

@@ -58,9 +58,8 @@ export function onCameraEvent(event: CameraEvent): void {
       say('camera', `snapshot failed (${messageOf(event.summary.error)}); ${event.pendingTasks} task change(s) kept for the next one`);
       return;
     case 'cleanup': {
-      const { hidden, deleted } = event.result;
-      const total = hidden.success + hidden.error + hidden.pending + deleted;
-      if (total > 0) say('camera', `expired old task rows: ${total}`);
+      const { deleted } = event.result;
+      if (deleted > 0) say('camera', `expired old task rows: ${deleted}`);
       return;
     }
     case 'reconciled':

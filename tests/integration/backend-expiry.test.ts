@@ -1,6 +1,6 @@
 // Expiry on every database: exactly the rows done before the cutoff are
-// hidden and deleted (tasks and groups), live rows stay, rows someone else
-// hid are deleted too, batches bound every statement; and the CLI command.
+// deleted (tasks and groups), live rows stay, rows someone hid are deleted
+// too, each statement covers one batch of ids; and the CLI command.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import type { Database } from '../../src/db/open.js';
@@ -46,11 +46,11 @@ describeEachDatabase('result backend expiry', (testDb) => {
     groups: (await db.prisma.taskSetMeta.findMany({ orderBy: { tasksetId: 'asc' } })).map((row) => row.tasksetId),
   });
 
-  it('hides and deletes exactly the rows done before the cutoff, and rows hidden already', async () => {
+  it('deletes exactly the rows done before the cutoff, and rows hidden already', async () => {
     const report = await backend.cleanup({ expires: '1d' });
-    // Ages 24..29 h are older than a day (each has an extra minute).
-    expect(report.tasks).toEqual({ hidden: 6, deleted: 7 });
-    expect(report.groups).toEqual({ hidden: 2, deleted: 3 });
+    // Ages 24..29 h are older than a day (each has an extra minute), and one live row was hidden.
+    expect(report.tasks).toEqual({ deleted: 7 });
+    expect(report.groups).toEqual({ deleted: 3 });
     expect(await remaining()).toEqual({
       tasks: Array.from({ length: 24 }, (_, i) => `age-${String(i).padStart(2, '0')}`),
       groups: ['group-0h', 'group-12h', 'group-18h', 'group-6h'],
@@ -59,23 +59,30 @@ describeEachDatabase('result backend expiry', (testDb) => {
     expect(report.longestStatementMs).toBeGreaterThan(0);
   });
 
-  it('works in batches: a small batch size takes many bounded statements to the same end', async () => {
+  it('works in batches: a small batch size takes more statements to the same end', async () => {
     const report = await backend.cleanup({ expires: 10 * HOUR, batchSize: 4 });
-    expect(report.tasks).toEqual({ hidden: 20, deleted: 21 });
-    // 31 task ids in batches of 4 → 8 ranges, hidden in one pass and deleted in another (+ jumps), and the groups.
-    expect(report.statements).toBeGreaterThanOrEqual(2 * (8 + 7 + 1) + 2);
+    expect(report.tasks).toEqual({ deleted: 21 });
+    // 31 task ids from batches of 4 (4, 8, 16… while statements are quick), each table's bounds, the groups.
+    expect(report.statements).toBeGreaterThanOrEqual(1 + 4 + 1 + 1);
     expect((await remaining()).tasks).toHaveLength(10);
+  });
+
+  it('leaves nothing expired visible once it returns, and hidden rows stay unread until deleted', async () => {
+    expect(await backend.getTask('hidden-live')).toBeNull();
+    expect((await backend.getTaskMeta('hidden-live')).status).toBe('PENDING');
+    await backend.cleanup({ expires: '1d' });
+    expect(await db.prisma.taskMeta.count({ where: { OR: [{ hidden: true }, { dateDone: { lt: new Date(now - DAY) } }] } })).toBe(0);
   });
 
   it('skips gaps in ids left by earlier deletes, and is a no-op on empty tables', async () => {
     await db.prisma.taskMeta.deleteMany({ where: { taskId: { in: ['age-03', 'age-04', 'age-05', 'age-06', 'age-07'] } } });
     const report = await backend.cleanup({ expires: '2h', batchSize: 2 });
-    expect(report.tasks).toEqual({ hidden: 23, deleted: 24 });
+    expect(report.tasks).toEqual({ deleted: 24 });
     expect((await remaining()).tasks).toEqual(['age-00', 'age-01']);
     await db.prisma.taskMeta.deleteMany();
     await db.prisma.taskSetMeta.deleteMany();
-    // Each pass reads the id bounds of each table, and finds nothing.
-    expect(await backend.cleanup({ expires: 0 })).toMatchObject({ tasks: { hidden: 0, deleted: 0 }, statements: 4 });
+    // It reads the id bounds of each table, and finds nothing.
+    expect(await backend.cleanup({ expires: 0 })).toMatchObject({ tasks: { deleted: 0 }, groups: { deleted: 0 }, statements: 2 });
   });
 
   it('refuses a negative or unreadable expiry and a bad batch size', async () => {

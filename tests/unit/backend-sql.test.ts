@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dialectOf } from '../../src/db/dialect.js';
-import { expire, expirySql } from '../../src/backend/expiry.js';
+import { expire, expiryTarget } from '../../src/backend/expiry.js';
+import { rangeDeleteSql } from '../../src/db/range-delete.js';
 import { PARAMS_PER_ROW, upsertParams, upsertSql } from '../../src/backend/store-sql.js';
 import type { TaskWrite } from '../../src/backend/guard.js';
 
@@ -39,33 +40,31 @@ describe('the upsert statement', () => {
 });
 
 describe('the expiry statements', () => {
-  it('work through primary-key ranges and re-check hidden before deleting', () => {
-    const sql = expirySql(dialectOf('postgresql'), 'celery_taskmeta');
-    expect(sql.hide).toBe(
-      'UPDATE celery_taskmeta SET hidden = true WHERE id >= $1 AND id < $2 AND hidden = false AND date_done < $3',
-    );
-    expect(sql.remove).toBe('DELETE FROM celery_taskmeta WHERE id >= $1 AND id < $2 AND hidden = true');
-    expect(expirySql(dialectOf('mysql'), 'celery_tasksetmeta').next).toBe('SELECT MIN(id) AS low FROM celery_tasksetmeta WHERE id >= ?');
+  it('delete expired and hidden rows in one statement per primary-key range', () => {
+    const cutoff = new Date(0);
+    const pg = rangeDeleteSql(dialectOf('postgresql'), expiryTarget(dialectOf('postgresql'), 'celery_taskmeta', cutoff));
+    expect(pg.remove).toBe('DELETE FROM "celery_taskmeta" WHERE "id" BETWEEN $1 AND $2 AND (hidden = true OR date_done < $3)');
+    const mysql = rangeDeleteSql(dialectOf('mysql'), expiryTarget(dialectOf('mysql'), 'celery_tasksetmeta', cutoff));
+    expect(mysql.remove).toBe('DELETE FROM `celery_tasksetmeta` WHERE `id` BETWEEN ? AND ? AND (hidden = true OR date_done < ?)');
+    expect(mysql.next).toBe('SELECT MIN(`id`) AS low FROM `celery_tasksetmeta` WHERE `id` >= ?');
+    expect(expiryTarget(dialectOf('sqlite'), 'celery_taskmeta', cutoff).params).toEqual([cutoff]);
   });
 });
 
 describe('expire()', () => {
-  it('hides every expired row in all ranges before it deletes any, jumping over gaps in ids', async () => {
-    const ids = [1, 2, 3, 10, 11, 30]; // gaps left by earlier deletes
+  it('deletes from both tables and adds their figures up', async () => {
     const log: string[] = [];
     const runner = {
-      query: async <T>(sql: string, params: unknown[]): Promise<T[]> => {
-        if (sql.includes('MAX(id)')) return [{ low: sql.includes('taskset') ? null : 1, high: sql.includes('taskset') ? null : 30 } as T];
-        const from = params[0] as number;
-        return [{ low: ids.find((id) => id >= from) ?? null } as T];
-      },
+      query: async <T>(sql: string): Promise<T[]> => [(sql.includes('tasksetmeta') ? { low: 7, high: 8 } : { low: 1, high: 3 }) as T],
       execute: async (sql: string, params: unknown[]): Promise<number> => {
-        log.push(`${sql.startsWith('UPDATE') ? 'hide' : 'delete'} ${String(params[0])}-${String(params[1])}`);
-        return ids.filter((id) => id >= (params[0] as number) && id < (params[1] as number)).length;
+        log.push(`${sql.includes('tasksetmeta') ? 'groups' : 'tasks'} ${String(params[0])}-${String(params[1])}`);
+        return Number(params[1]) - Number(params[0]) + 1;
       },
     };
-    const report = await expire(runner, dialectOf('sqlite'), new Date(0), 4);
-    expect(log).toEqual(['hide 1-5', 'hide 10-14', 'hide 30-34', 'delete 1-5', 'delete 10-14', 'delete 30-34']);
-    expect(report).toMatchObject({ tasks: { hidden: 6, deleted: 6 }, groups: { hidden: 0, deleted: 0 } });
+    let now = 0;
+    const report = await expire(runner, dialectOf('sqlite'), new Date(0), 2, () => (now += 100));
+    // Every statement "takes" 100 ms: the span stays at the batch size.
+    expect(log).toEqual(['tasks 1-2', 'tasks 3-3', 'groups 7-8']);
+    expect(report).toEqual({ cutoff: new Date(0), tasks: { deleted: 3 }, groups: { deleted: 2 }, statements: 5, longestStatementMs: 100 });
   });
 });

@@ -45,8 +45,7 @@ function describe(event: CameraEvent): [Level, string] | null {
     case 'changes-dropped':
       return ['error', `database down too long: dropped the ${event.count} oldest task changes (${event.total} so far)`];
     case 'cleanup': {
-      const { hidden, deleted } = event.result;
-      return ['info', `cleanup: expired ${hidden.success + hidden.error + hidden.pending} task rows, deleted ${deleted}`];
+      return ['info', `cleanup: deleted ${event.result.deleted} expired task rows`];
     }
     case 'cleanup-failed':
       return ['warn', `cleanup failed: ${messageOf(event.error)}`];

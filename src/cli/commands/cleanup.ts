@@ -7,9 +7,9 @@ const plural = (count: number, noun: string): string => `${count} ${noun}${count
 export const cleanup = defineCommand({
   usage: 'cleanup [options]',
   description:
-    'Expires task results and saved groups done longer ago than --expires, the django-celery way: marks them ' +
-    'hidden (reads stop seeing them at once), then deletes hidden rows in batches of --batch-size, so no ' +
-    'statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
+    'Expires task results and saved groups done longer ago than --expires: deletes them, and rows marked ' +
+    'hidden, one batch of primary-key ids per statement (--batch-size ids at first, more while statements ' +
+    'stay quick), so no statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
   settings: [databaseUrl, resultExpires, cleanupBatchSize, logLevel],
 
   async run({ positionals, settings, out, err }) {

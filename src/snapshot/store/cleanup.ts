@@ -1,13 +1,23 @@
 /**
- * Expiry of old task rows, as djcelery's camera does it: rows in a state
- * group older than that group's limit are marked hidden, then hidden rows
- * are deleted with raw SQL. Both steps run in bounded batches (one short
- * statement each), so a million expired rows never hold a long lock.
+ * Expiry of old task rows, with djcelery's camera's limits: rows in a state
+ * group older than that group's limit are deleted, and so are rows marked
+ * hidden (by hand, or by an older version of this package that hid rows
+ * before deleting them). One statement per batch of primary-key ids,
+ *
+ *   DELETE … WHERE id BETWEEN a AND b AND (hidden = true
+ *     OR (state IN (SUCCESS) AND tstamp <= success cutoff)
+ *     OR (state IN (errors) AND tstamp <= error cutoff)
+ *     OR (state NOT IN (both) AND tstamp <= pending cutoff))
+ *
+ * so a million expired rows never hold a long lock (src/db/range-delete.ts),
+ * and no row is first rewritten as hidden only to be deleted after.
  */
 import type { Database } from '../../db/open.js';
 import type { Dialect } from '../../db/dialect.js';
+import { deleteInIdRanges, type RangeDelete } from '../../db/range-delete.js';
+import type { SqlParam } from '../../db/sql.js';
 import { FAILURE, REJECTED, RETRY, REVOKED, SUCCESS } from '../../core/states.js';
-import { TASK_TABLE, type SqlValue } from './upsert-sql.js';
+import { TASK_TABLE } from './upsert-sql.js';
 
 /** Seconds a row may stay in each state group; null keeps that group forever. */
 export interface ExpiryLimits {
@@ -25,12 +35,12 @@ export const SUCCESS_STATES = [SUCCESS] as const;
 export const ERROR_STATES = [FAILURE, REVOKED, REJECTED, RETRY] as const;
 
 export interface CleanupResult {
-  /** Rows marked hidden by this run, per group. */
-  hidden: { success: number; error: number; pending: number };
-  /** Hidden rows deleted (including any an interrupted run left). */
+  /** Rows deleted: the expired ones of every group, and any that were hidden. */
   deleted: number;
-  /** Statements run; each touched at most `batchSize` rows. */
+  /** Statements run; each covered one batch of ids. */
   statements: number;
+  /** The slowest single statement, in ms: about the longest any lock was held. */
+  longestStatementMs: number;
 }
 
 type Group = keyof ExpiryLimits;
@@ -44,62 +54,26 @@ function groupFilter(dialect: Dialect, group: Group): string {
   return `${state} NOT IN (${list([...SUCCESS_STATES, ...ERROR_STATES])})`;
 }
 
-/** Marks up to `batch` visible rows matching `where` hidden; one statement. */
-function hideSql(dialect: Dialect, where: string, batch: number): string {
+/** What a cleanup deletes: hidden rows, and each group with a limit past its cutoff. `now` is epoch ms. Pure. */
+export function taskExpiryTarget(dialect: Dialect, limits: ExpiryLimits, now: number): RangeDelete {
   const q = dialect.ident;
-  const visible = `${q('hidden')} = false`;
-  if (dialect.provider === 'mysql') {
-    return `UPDATE ${q(TASK_TABLE)} SET ${q('hidden')} = true WHERE ${where} AND ${visible} LIMIT ${batch}`;
+  const alternatives = [`${q('hidden')} = true`];
+  const params: SqlParam[] = [];
+  for (const group of ['success', 'error', 'pending'] as const) {
+    const limit = limits[group];
+    if (limit === null) continue;
+    params.push(new Date(now - limit * 1000));
+    // Placeholders 1 and 2 are the id range.
+    alternatives.push(`(${groupFilter(dialect, group)} AND ${q('tstamp')} <= ${dialect.param(params.length + 2)})`);
   }
-  return (
-    `UPDATE ${q(TASK_TABLE)} SET ${q('hidden')} = true WHERE ${q('id')} IN ` +
-    `(SELECT ${q('id')} FROM ${q(TASK_TABLE)} WHERE ${where} AND ${visible} LIMIT ${batch})`
-  );
+  return { table: TASK_TABLE, condition: alternatives.join(' OR '), params };
 }
 
-/** Deletes up to `batch` hidden rows; the outer `hidden` test re-checks rows a snapshot revived meanwhile. */
-function purgeSql(dialect: Dialect, batch: number): string {
-  const q = dialect.ident;
-  const hidden = `${q('hidden')} = true`;
-  if (dialect.provider === 'mysql') return `DELETE FROM ${q(TASK_TABLE)} WHERE ${hidden} LIMIT ${batch}`;
-  return (
-    `DELETE FROM ${q(TASK_TABLE)} WHERE ${hidden} AND ${q('id')} IN ` +
-    `(SELECT ${q('id')} FROM ${q(TASK_TABLE)} WHERE ${hidden} LIMIT ${batch})`
-  );
-}
-
-/**
- * Hides expired rows group by group, then deletes every hidden row, each
- * in statements of at most `batchSize` rows. `now` is epoch ms.
- */
+/** Deletes expired and hidden task rows, one batch of at least `batchSize` ids per statement. `now` is epoch ms. */
 export async function expireTaskStates(
   db: Database,
   limits: ExpiryLimits,
   options: { batchSize: number; now: number },
 ): Promise<CleanupResult> {
-  const { dialect, prisma } = db;
-  const result: CleanupResult = { hidden: { success: 0, error: 0, pending: 0 }, deleted: 0, statements: 0 };
-  const run = async (sql: string, params: SqlValue[]): Promise<number> => {
-    result.statements++;
-    return prisma.$executeRawUnsafe(sql, ...params);
-  };
-  for (const group of ['success', 'error', 'pending'] as const) {
-    const limit = limits[group];
-    if (limit === null) continue;
-    const cutoff = new Date(options.now - limit * 1000);
-    const where = `${groupFilter(dialect, group)} AND ${dialect.ident('tstamp')} <= ${dialect.param(1)}`;
-    const sql = hideSql(dialect, where, options.batchSize);
-    for (;;) {
-      const changed = await run(sql, [cutoff]);
-      result.hidden[group] += changed;
-      if (changed < options.batchSize) break;
-    }
-  }
-  const purge = purgeSql(dialect, options.batchSize);
-  for (;;) {
-    const deleted = await run(purge, []);
-    result.deleted += deleted;
-    if (deleted < options.batchSize) break;
-  }
-  return result;
+  return deleteInIdRanges(db.sql, db.dialect, taskExpiryTarget(db.dialect, limits, options.now), options.batchSize);
 }
