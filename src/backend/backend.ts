@@ -6,8 +6,10 @@
  * forget and expiry.
  */
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
+import { describeDatabaseError, isMissingSchema } from '../db/adapter-error.js';
 import { openDatabase, type Database } from '../db/open.js';
 import type { SqlParam } from '../db/sql.js';
+import { isTransient, withRetry } from '../db/transient.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { BackendClosedError, BackendDatabaseError, BackendNotMigratedError, InvalidArgumentError } from './errors.js';
@@ -20,7 +22,6 @@ import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions
 import { metaFromRow, readSql, recordFromRow, type MetaRow, type RecordRow, type TaskRecord } from './reads.js';
 import { upsertParams, upsertSql } from './store-sql.js';
 import { buildWrite, checkId, type TaskDetails } from './task-write.js';
-import { describeDatabaseError, isMissingSchema, isTransient, withRetry } from './transient.js';
 import { waitForReady, type WaitOptions } from './wait.js';
 import { WriteBatcher } from './write-batcher.js';
 

@@ -6,6 +6,7 @@
  * the session's level is read once, and a REPEATABLE-READ session gets one
  * Node warning per backend.
  */
+import { mysqlErrorCode } from '../db/adapter-error.js';
 import type { Database } from '../db/open.js';
 
 export const TX_ISOLATION_WARNING = 'TxIsolationWarning';
@@ -57,7 +58,7 @@ export class IsolationCheck {
       return await this.#read('@@transaction_isolation');
     } catch (error) {
       // MariaDB before 11.1 knows only the old name; MySQL 8 only the new one.
-      if (mysqlCode(error) !== UNKNOWN_SYSTEM_VARIABLE) throw error;
+      if (mysqlErrorCode(error) !== UNKNOWN_SYSTEM_VARIABLE) throw error;
       return await this.#read('@@tx_isolation');
     }
   }
@@ -67,10 +68,4 @@ export class IsolationCheck {
     const level = rows[0]?.level;
     return typeof level === 'string' ? level : undefined;
   }
-}
-
-function mysqlCode(error: unknown): number | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } } } | null)?.meta
-    ?.driverAdapterError?.cause;
-  return cause?.kind === 'mysql' && typeof cause.code === 'number' ? cause.code : undefined;
 }

@@ -5,7 +5,7 @@
 import { parseDuration } from '../config/duration.js';
 import type { OpenOptions } from '../db/open.js';
 import { ConfigError } from '../errors.js';
-import type { RetryPolicy } from './transient.js';
+import type { RetryPolicy } from '../db/transient.js';
 
 /** What the backend reports that no caller's promise can carry. */
 export type BackendEvent =

@@ -3,7 +3,8 @@
 // takes), so callers need not care which path runs.
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMissingSchema, isTransient } from '../../src/backend/transient.js';
+import { isMissingSchema } from '../../src/db/adapter-error.js';
+import { isTransient } from '../../src/db/transient.js';
 import { openDatabase, useDatabase, type Database } from '../../src/db/open.js';
 import { describeEachDatabase } from '../support/databases.js';
 

@@ -14,9 +14,9 @@
  * never blocks every later snapshot.
  */
 import type { Database } from '../../db/open.js';
+import { isTransient } from '../../db/transient.js';
 import type { TaskRow, WorkerRow } from '../state/rows.js';
 import { sanitizeTasks, sanitizeWorker } from './sanitize.js';
-import { isTransientDbError } from './transient.js';
 import {
   pushTaskParams,
   taskRowsPerStatement,
@@ -81,7 +81,7 @@ export class SnapshotStore {
 
   /** A failure to wait out (busy, deadlock, connection lost) rather than rows to blame. */
   private async unavailable(error: unknown): Promise<boolean> {
-    return isTransientDbError(error) || !(await this.ping());
+    return isTransient(error) || !(await this.ping());
   }
 
   async write(tasks: readonly TaskRow[], workers: readonly WorkerRow[]): Promise<WriteOutcome> {

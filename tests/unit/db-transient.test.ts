@@ -1,6 +1,7 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
-import { describeDatabaseError, isMissingSchema, isTransient, withRetry } from '../../src/backend/transient.js';
+import { describeDatabaseError, isMissingSchema, mysqlErrorCode } from '../../src/db/adapter-error.js';
+import { isTransient, withRetry } from '../../src/db/transient.js';
 
 // Shaped as Prisma 7 raises a failed raw query: P2010 with the adapter's
 // mapped error in meta (captured from real runs against each database).
@@ -48,7 +49,41 @@ describe('isTransient', () => {
 
   it('finds the adapter error through wrapping causes', () => {
     expect(isTransient(new Error('store failed', { cause: pgTerminated }))).toBe(true);
+    expect(isTransient(new Error('a', { cause: new Error('b', { cause: new DriverAdapterError({ kind: 'SocketTimeout' }) }) }))).toBe(true);
     expect(isMissingSchema(new Error('x', { cause: prismaError({ kind: 'TableDoesNotExist' }) }))).toBe(true);
+    expect(mysqlErrorCode(prismaError({ kind: 'mysql', code: 1193, state: 'HY000' }))).toBe(1193);
+    expect(mysqlErrorCode(new DriverAdapterError({ kind: 'mysql', code: 1193, message: 'x', state: 'HY000' }))).toBe(1193);
+    expect(mysqlErrorCode(pgTerminated)).toBeUndefined();
+  });
+
+  it('retries Prisma\'s own codes for an unreachable server, a timed-out pool, a closed connection, a write conflict', () => {
+    for (const code of ['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']) {
+      expect(isTransient(Object.assign(new Error('prisma'), { code })), code).toBe(true);
+    }
+    expect(isTransient(Object.assign(new Error('prisma'), { code: 'P2002' }))).toBe(false);
+    // P2010 (a raw query failed) says nothing by itself: its cause decides.
+    expect(isTransient(prismaError({ kind: 'postgres', code: '23514' }))).toBe(false);
+  });
+
+  it('retries socket errors thrown as they are, or named by the adapter', () => {
+    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH']) {
+      expect(isTransient(Object.assign(new Error('socket'), { code })), code).toBe(true);
+      expect(isTransient(prismaError({ kind: 'postgres', code: 'N/A', originalCode: code })), code).toBe(true);
+    }
+    expect(isTransient(Object.assign(new Error('fs'), { code: 'ENOENT' }))).toBe(false);
+  });
+
+  it('retries PostgreSQL\'s connection class 08, lock and shutdown codes, and MySQL\'s by number or SQLSTATE 08', () => {
+    for (const code of ['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08P01']) {
+      expect(isTransient(prismaError({ kind: 'postgres', code })), code).toBe(true);
+    }
+    for (const code of [1205, 1213, 1040, 1053, 1927, 2006, 2013, 45009]) {
+      expect(isTransient(prismaError({ kind: 'mysql', code, state: 'HY000' })), String(code)).toBe(true);
+    }
+    expect(isTransient(prismaError({ kind: 'mysql', code: 9999, state: '08S01' }))).toBe(true);
+    expect(isTransient(prismaError({ kind: 'mysql', code: 1062, state: '23000' }))).toBe(false);
+    expect(isTransient(prismaError({ kind: 'sqlite', extendedCode: 6 }))).toBe(true); // SQLITE_LOCKED
+    expect(isTransient(prismaError({ kind: 'sqlite', extendedCode: 19 }))).toBe(false); // SQLITE_CONSTRAINT
   });
 });
 

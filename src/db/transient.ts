@@ -1,22 +1,19 @@
 /**
- * Which database errors are worth another try, by code (never by message
- * text), and the bounded retry loop around a statement. A failed statement
- * arrives in one of two wrappings around the same adapter description
- * ({kind, code, …}): Prisma's error (meta.driverAdapterError.cause) from
- * its raw calls, or the adapter's own DriverAdapterError (cause) from
- * db.sql's direct path. Both are read the same way.
+ * Which database errors say "try again later" rather than "these rows are
+ * wrong", by code (never by message text): lost or refused connections,
+ * timeouts, SQLite busy or locked, deadlocks, serialization failures, lock
+ * waits. Recognised whether Prisma or the adapter itself threw (see
+ * adapter-error.ts); plus the bounded retry loop with backoff. Used by the
+ * result backend (which retries) and the camera's snapshot store (which
+ * keeps rows for the next snapshot).
  */
+import { adapterCauses, type AdapterCause } from './adapter-error.js';
 
-// Prisma's driver adapters map some driver errors to a kind of their own
-// (SQLite's SQLITE_BUSY arrives as SocketTimeout, PostgreSQL's 40001/40P01
-// as TransactionWriteConflict).
-const TRANSIENT_KINDS = new Set([
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TransactionWriteConflict',
-  'DatabaseNotReachable',
-  'TooManyConnections',
-]);
+// The adapters map some driver errors to a kind of their own: SQLite's
+// SQLITE_BUSY arrives as SocketTimeout, PostgreSQL's 40001/40P01 and
+// MySQL's 1213 as TransactionWriteConflict, PostgreSQL's 53300 and MySQL's
+// 1040 as TooManyConnections, refused connections as DatabaseNotReachable.
+const TRANSIENT_KINDS = new Set(['ConnectionClosed', 'SocketTimeout', 'TransactionWriteConflict', 'DatabaseNotReachable', 'TooManyConnections']);
 
 const PG_TRANSIENT = new Set([
   '40001', // serialization_failure
@@ -43,35 +40,24 @@ const MYSQL_TRANSIENT = new Set([
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 
-const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** Node's socket errors, on a thrown error or as an adapter's originalCode. */
+const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH']);
 
-interface AdapterCause {
-  kind?: unknown;
-  originalMessage?: unknown;
-  code?: unknown;
-  originalCode?: unknown;
-  state?: unknown;
-  extendedCode?: unknown;
-}
-
-/** The adapter's description of a failed query: in Prisma's meta, or the cause of a DriverAdapterError. */
-function adapterCause(error: unknown): AdapterCause | undefined {
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
-    const meta = (e as { meta?: { driverAdapterError?: { cause?: AdapterCause } } }).meta;
-    if (meta?.driverAdapterError?.cause) return meta.driverAdapterError.cause;
-    const cause = (e as { cause?: unknown }).cause;
-    if (typeof cause === 'object' && cause !== null && 'kind' in cause) return cause as AdapterCause;
-    e = cause;
-  }
-  return undefined;
-}
+// Prisma's own codes for an unreachable server, a timed-out connection or
+// pool, a closed connection and a write conflict or deadlock.
+const PRISMA_TRANSIENT = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
 
 export function isTransient(error: unknown): boolean {
-  const cause = adapterCause(error);
-  if (cause === undefined) {
-    const code = (error as { code?: unknown } | null)?.code;
-    return typeof code === 'string' && SOCKET_CODES.has(code);
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 6; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (SOCKET_CODES.has(code) || PRISMA_TRANSIENT.has(code))) return true;
+    e = (e as { cause?: unknown }).cause;
   }
+  for (const cause of adapterCauses(error)) if (causeIsTransient(cause)) return true;
+  return false;
+}
+
+function causeIsTransient(cause: AdapterCause): boolean {
   if (typeof cause.kind === 'string' && TRANSIENT_KINDS.has(cause.kind)) return true;
   if (typeof cause.originalCode === 'string' && SOCKET_CODES.has(cause.originalCode)) return true;
   switch (cause.kind) {
@@ -90,22 +76,6 @@ export function isTransient(error: unknown): boolean {
     default:
       return false;
   }
-}
-
-/** The database's own words for a failed statement (Prisma wraps them in several lines of its own). */
-export function describeDatabaseError(error: unknown): string {
-  const cause = adapterCause(error);
-  if (typeof cause?.originalMessage === 'string') {
-    const code = typeof cause.originalCode === 'string' ? ` (${cause.originalCode})` : '';
-    return `${cause.originalMessage}${code}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A missing table or column: our migrations were not applied. */
-export function isMissingSchema(error: unknown): boolean {
-  const kind = adapterCause(error)?.kind;
-  return kind === 'TableDoesNotExist' || kind === 'ColumnNotFound';
 }
 
 export interface RetryPolicy {
