@@ -37,7 +37,16 @@ export interface CleanupReport {
 
 /** What one table's cleanup deletes. Pure. */
 export function expiryTarget(dialect: Dialect, table: ExpiringTable, cutoff: Date): RangeDelete {
-  return { table, condition: `hidden = true OR date_done < ${dialect.param(3)}`, params: [cutoff] };
+  return {
+    table,
+    condition: `hidden = true OR date_done < ${dialect.param(3)}`,
+    params: [cutoff],
+    // Both columns are indexed: the last expired or hidden id is a short read.
+    covers: [
+      { condition: `date_done < ${dialect.param(1)}`, params: [cutoff] },
+      { condition: 'hidden = true', params: [] },
+    ],
+  };
 }
 
 export async function expire(

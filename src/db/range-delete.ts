@@ -11,7 +11,9 @@
  * none, a read finds the next id, jumping gaps that earlier deletes left.
  * (Jumping to the next matching row instead costs more than it saves:
  * MySQL answers that read by merging the condition's indexes, reading
- * every matching entry each time.)
+ * every matching entry each time.) The walk ends at the last id that can
+ * match, read once from the condition's own indexes (`covers`), so the
+ * rows after it, usually most of the table, are never scanned by a delete.
  *
  * The first batch spans `batchSize` ids. While statements finish quickly
  * the span doubles, up to 16 × batchSize, and after a slow one it halves,
@@ -33,11 +35,23 @@ export interface StatementRunner {
   query<T extends object>(sql: string, params: SqlParam[]): Promise<T[]>;
 }
 
+/** A condition (placeholders from 1) with its parameters. */
+export interface Cover {
+  condition: string;
+  params: SqlParam[];
+}
+
 export interface RangeDelete {
   table: string;
   /** The rows to delete, with placeholders numbered from 3 (1 and 2 are the id range). */
   condition: string;
   params: SqlParam[];
+  /**
+   * Conditions (placeholders from 1) that between them match every row
+   * `condition` does, each answered by an index: the largest id any of them
+   * finds is the last one the walk visits. Without them, the table's last id.
+   */
+  covers?: readonly Cover[];
 }
 
 export interface RangeDeleteReport {
@@ -61,6 +75,8 @@ export function rangeDeleteSql(dialect: Dialect, { table, condition }: Pick<Rang
   const id = q('id');
   return {
     bounds: `SELECT MIN(${id}) AS low, MAX(${id}) AS high FROM ${t}`,
+    /** The last id a cover matches. */
+    cover: (condition: string) => `SELECT MAX(${id}) AS high FROM ${t} WHERE ${condition}`,
     /** The first id at or after a point. */
     next: `SELECT MIN(${id}) AS low FROM ${t} WHERE ${id} >= ${dialect.param(1)}`,
     /** One batch: ids from p1 to p2, both included. */
@@ -96,7 +112,16 @@ export async function deleteInIdRanges(
   const [bounds] = await timed(() => runner.query<{ low: unknown; high: unknown }>(sql.bounds, []));
   let low = asId(bounds?.low);
   // Rows written after this point are new: whatever the condition, they can wait for the next run.
-  const high = asId(bounds?.high);
+  let high = asId(bounds?.high);
+  if (low !== null && target.covers !== undefined) {
+    let last: number | null = null;
+    for (const cover of target.covers) {
+      const [found] = await timed(() => runner.query<{ high: unknown }>(sql.cover(cover.condition), cover.params));
+      const id = asId(found?.high);
+      if (id !== null && (last === null || id > last)) last = id;
+    }
+    high = last === null || high === null ? null : Math.min(last, high);
+  }
   let span = batchSize;
   const narrowest = Math.max(1, Math.ceil(batchSize / MAX_SHRINK));
   while (low !== null && high !== null && low <= high) {

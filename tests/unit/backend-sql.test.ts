@@ -47,7 +47,11 @@ describe('the expiry statements', () => {
     const mysql = rangeDeleteSql(dialectOf('mysql'), expiryTarget(dialectOf('mysql'), 'celery_tasksetmeta', cutoff));
     expect(mysql.remove).toBe('DELETE FROM `celery_tasksetmeta` WHERE `id` BETWEEN ? AND ? AND (hidden = true OR date_done < ?)');
     expect(mysql.next).toBe('SELECT MIN(`id`) AS low FROM `celery_tasksetmeta` WHERE `id` >= ?');
-    expect(expiryTarget(dialectOf('sqlite'), 'celery_taskmeta', cutoff).params).toEqual([cutoff]);
+    expect(expiryTarget(dialectOf('sqlite'), 'celery_taskmeta', cutoff)).toMatchObject({
+      params: [cutoff],
+      covers: [{ condition: 'date_done < ?', params: [cutoff] }, { condition: 'hidden = true', params: [] }],
+    });
+    expect(pg.cover('date_done < $1')).toBe('SELECT MAX("id") AS high FROM "celery_taskmeta" WHERE date_done < $1');
   });
 });
 
@@ -65,6 +69,7 @@ describe('expire()', () => {
     const report = await expire(runner, dialectOf('sqlite'), new Date(0), 2, () => (now += 100));
     // Every statement "takes" 100 ms: the span stays at the batch size.
     expect(log).toEqual(['tasks 1-2', 'tasks 3-3', 'groups 7-8']);
-    expect(report).toEqual({ cutoff: new Date(0), tasks: { deleted: 3 }, groups: { deleted: 2 }, statements: 5, longestStatementMs: 100 });
+    // Per table: the id bounds, the last expired id, the last hidden id, then the deletes.
+    expect(report).toEqual({ cutoff: new Date(0), tasks: { deleted: 3 }, groups: { deleted: 2 }, statements: 3 + 2 + 3 + 1, longestStatementMs: 100 });
   });
 });

@@ -16,6 +16,8 @@ function fakeTable(ids: number[], doomed: (id: number) => boolean, durations: nu
     query: async <T>(sql: string, params: unknown[]): Promise<T[]> => {
       spend();
       const sorted = [...rows].sort((a, b) => a - b);
+      // A cover: the last row the condition would delete.
+      if (sql.includes('MAX(') && sql.includes('WHERE')) return [{ high: sorted.filter(doomed).at(-1) ?? null } as T];
       if (sql.includes('MAX(')) return [{ low: sorted[0] ?? null, high: sorted.at(-1) ?? null } as T];
       log.push(`next ${String(params[0])}`);
       return [{ low: sorted.find((id) => id >= Number(params[0])) ?? null } as T];
@@ -63,6 +65,17 @@ describe('deleteInIdRanges', () => {
     const table = fakeTable(range(1, 60), () => true, [SLOW_MS + 1]);
     await deleteInIdRanges(table.runner, dialectOf('sqlite'), target, 16, table.clock);
     expect(table.log).toEqual(['delete 1-16', 'delete 17-24', 'delete 25-28', 'delete 29-30', 'delete 31-32', 'delete 33-34', ...range(35, 60).filter((id) => id % 2 === 1).map((id) => `delete ${id}-${id + 1}`)]);
+  });
+
+  it('ends at the last id a cover finds, and deletes nothing when none does', async () => {
+    const covered = { ...target, covers: [{ condition: 'y', params: [] }] };
+    const table = fakeTable(range(1, 100), (id) => id <= 12, [QUICK_MS + 1]);
+    const report = await deleteInIdRanges(table.runner, dialectOf('sqlite'), covered, 5, table.clock);
+    expect(table.log).toEqual(['delete 1-5', 'delete 6-10', 'delete 11-12']);
+    expect(report).toMatchObject({ deleted: 12, statements: 2 + 3 });
+    const live = fakeTable(range(1, 100), () => false);
+    expect(await deleteInIdRanges(live.runner, dialectOf('sqlite'), covered, 5, live.clock)).toMatchObject({ deleted: 0, statements: 2 });
+    expect(live.log).toEqual([]);
   });
 
   it('reads the bounds and stops on an empty table', async () => {

@@ -14,8 +14,7 @@
  */
 import type { Database } from '../../db/open.js';
 import type { Dialect } from '../../db/dialect.js';
-import { deleteInIdRanges, type RangeDelete } from '../../db/range-delete.js';
-import type { SqlParam } from '../../db/sql.js';
+import { deleteInIdRanges, type Cover, type RangeDelete } from '../../db/range-delete.js';
 import { FAILURE, REJECTED, RETRY, REVOKED, SUCCESS } from '../../core/states.js';
 import { TASK_TABLE } from './upsert-sql.js';
 
@@ -58,15 +57,21 @@ function groupFilter(dialect: Dialect, group: Group): string {
 export function taskExpiryTarget(dialect: Dialect, limits: ExpiryLimits, now: number): RangeDelete {
   const q = dialect.ident;
   const alternatives = [`${q('hidden')} = true`];
-  const params: SqlParam[] = [];
+  const cutoffs: Date[] = [];
   for (const group of ['success', 'error', 'pending'] as const) {
     const limit = limits[group];
     if (limit === null) continue;
-    params.push(new Date(now - limit * 1000));
+    cutoffs.push(new Date(now - limit * 1000));
     // Placeholders 1 and 2 are the id range.
-    alternatives.push(`(${groupFilter(dialect, group)} AND ${q('tstamp')} <= ${dialect.param(params.length + 2)})`);
+    alternatives.push(`(${groupFilter(dialect, group)} AND ${q('tstamp')} <= ${dialect.param(cutoffs.length + 2)})`);
   }
-  return { table: TASK_TABLE, condition: alternatives.join(' OR '), params };
+  // Every row a group deletes has a tstamp at or before the latest cutoff; hidden and tstamp are indexed.
+  const covers: Cover[] = [{ condition: `${q('hidden')} = true`, params: [] }];
+  if (cutoffs.length > 0) {
+    const latest = new Date(Math.max(...cutoffs.map((cutoff) => cutoff.getTime())));
+    covers.push({ condition: `${q('tstamp')} <= ${dialect.param(1)}`, params: [latest] });
+  }
+  return { table: TASK_TABLE, condition: alternatives.join(' OR '), params: cutoffs, covers };
 }
 
 /** Deletes expired and hidden task rows, one batch of at least `batchSize` ids per statement. `now` is epoch ms. */
