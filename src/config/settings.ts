@@ -61,7 +61,7 @@ export const cleanupBatchSize = setting({
   env: 'PRISMA_CELERY_CLEANUP_BATCH_SIZE',
   type: types.integer({ min: 100, max: 100_000, unit: 'rows' }),
   default: 5000,
-  description: 'Rows hidden or deleted per statement, so no statement holds locks for long',
+  description: 'Rows the first delete statement covers; later ones adapt so none holds locks for long',
 });
 
 // The snapshot camera (prisma-celery cam). Expiry limits keep djcelery's

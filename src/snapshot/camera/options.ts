@@ -25,7 +25,7 @@ export interface CameraOptions {
   expirePending?: number | null;
   /** Seconds between cleanups; default 3600, as djcelery's camera. 1–86400. */
   cleanupInterval?: number;
-  /** Rows per cleanup statement; default 1000. 1–100000. */
+  /** Rows the first cleanup statement covers (it adapts to keep each statement short); default 1000. 1–100000. */
   cleanupBatchSize?: number;
   /**
    * Seconds between reconciliations with celery_taskmeta (tasks whose final
