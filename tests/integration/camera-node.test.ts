@@ -99,6 +99,9 @@ describeWithBroker('celery-node worker with Celery events', () => {
           return beat !== undefined && beat !== null && beat.getTime() > first.getTime() + 400;
         });
         expect(camera.state.isAlive(hostname)).toBe(true);
+        // Cameras of other test files share the run's vhost, and their wake-up
+        // broadcast draws a freq-5 reply; the next regular heartbeat says 1 again.
+        await waitFor('a regular heartbeat', () => camera.state.worker(hostname)?.freq === 1);
         expect(camera.state.worker(hostname)).toMatchObject({ swIdent: 'celery-node', freq: 1, swSys: expect.any(String) });
       } finally {
         await worker.disconnect();
