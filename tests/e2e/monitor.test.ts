@@ -16,6 +16,7 @@ import { Camera } from '../../src/snapshot/index.js';
 import { startMonitorServer, type MonitorServer } from '../../src/web/server.js';
 import { describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 import { CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
 import { EventStream } from './support/events.js';
 import { privateVhost, type PrivateVhost } from './support/vhost.js';
@@ -27,15 +28,7 @@ const TICKS_QUEUE = 'e2e.ticks';
 const XSS = '<img src=x onerror="window.__xss=1">';
 const TRACEBACK = `Traceback (most recent call last):\n  File "tasks.py", line 12, in divide\n    return a / b\nZeroDivisionError: division by zero ${XSS}\n`;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const polling = { timeoutMs: 15_000, intervalMs: 100 };
 
 const describeWithChromium = existsSync(CHROMIUM) || process.env.CI === 'true' ? describeWithBroker : describe.skip;
 
@@ -75,8 +68,8 @@ describeWithChromium('monitor page in Chromium', () => {
         exception: "ZeroDivisionError('division by zero')",
         traceback: TRACEBACK,
       });
-      await until('the camera to write the failure', () => database.prisma.taskState.findFirst({ where: { taskId: failedTaskId, state: 'FAILURE' } }));
-      await until('the camera to write the workers', async () => (await database.prisma.workerState.count()) === 2);
+      await waitFor('the camera to write the failure', () => database.prisma.taskState.findFirst({ where: { taskId: failedTaskId, state: 'FAILURE' } }), polling);
+      await waitFor('the camera to write the workers', async () => (await database.prisma.workerState.count()) === 2, polling);
 
       // Stored results, for the results view.
       const backend = new PrismaResultBackend(database);
@@ -177,7 +170,7 @@ describeWithChromium('monitor page in Chromium', () => {
     });
 
     it('disabling a periodic task on the page stops beat from sending it', async () => {
-      await until('beat to send the every-second task twice', async () => ticks >= 2, 20_000);
+      await waitFor('beat to send the every-second task twice', async () => ticks >= 2, { ...polling, timeoutMs: 20_000 });
       await open('#/periodic');
       const row = page.locator('tr[data-name="tick every second"]');
       expect(await row.textContent()).toContain('every second');
@@ -204,7 +197,7 @@ describeWithChromium('monitor page in Chromium', () => {
 
       await row.locator('button[data-action="enable"]').click();
       await expect.poll(() => row.locator('.liveness').textContent()).toBe('yes');
-      await until('beat to send it again', async () => ticks > afterDisable, 10_000);
+      await waitFor('beat to send it again', async () => ticks > afterDisable, { ...polling, timeoutMs: 10_000 });
       await row.locator('button[data-action="disable"]').click();
       await expect.poll(() => row.locator('.liveness').textContent()).toBe('no');
     });
@@ -213,7 +206,7 @@ describeWithChromium('monitor page in Chromium', () => {
       const before = ticks;
       await page.locator('tr[data-name="tick every second"] button[data-action="run"]').click();
       await expect.poll(() => page.locator('.message.ok').textContent()).toMatch(/^Sent "e2e.tick" now \(task id [0-9a-f-]{36}\)\.$/);
-      await until('the message on the queue', async () => ticks === before + 1);
+      await waitFor('the message on the queue', async () => ticks === before + 1, polling);
     });
 
     it('adds a periodic task through the form, showing what is wrong next to the field', async () => {

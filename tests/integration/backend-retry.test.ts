@@ -7,16 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { BackendDatabaseError, BackendNotMigratedError, PrismaResultBackend, type BackendEvent } from '../../src/backend/index.js';
 import { describeEachDatabase, mysqlAdmin, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 /**
  * Makes the next statement touching row `taskId` fail with a connection
@@ -32,12 +25,12 @@ async function killBlockedStore(testDb: TestDatabase, taskId: string, store: () 
       await locker.query('BEGIN');
       await locker.query('SELECT 1 FROM celery_taskmeta WHERE task_id = $1 FOR UPDATE', [taskId]);
       const storing = store();
-      await waitUntil(async () => {
+      await waitFor('the store waits on the lock', async () => {
         const { rowCount } = await locker.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
         );
         return (rowCount ?? 0) > 0;
-      }, 'the store waits on the lock');
+      }, { timeoutMs: 5_000, intervalMs: 25 });
       await locker.query('ROLLBACK');
       await storing;
     } finally {
@@ -50,13 +43,13 @@ async function killBlockedStore(testDb: TestDatabase, taskId: string, store: () 
     await admin.beginTransaction();
     await admin.query('SELECT 1 FROM celery_taskmeta WHERE task_id = ? FOR UPDATE', [taskId]);
     const storing = store();
-    await waitUntil(async () => {
+    await waitFor('the store waits on the lock', async () => {
       const blocked = (await admin.query(
         "SELECT id FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE 'INSERT INTO celery_taskmeta%'",
       )) as { id: bigint }[];
       for (const { id } of blocked) await admin.query(`KILL CONNECTION ${id}`);
       return blocked.length > 0;
-    }, 'the store waits on the lock');
+    }, { timeoutMs: 5_000, intervalMs: 25 });
     await admin.rollback();
     await storing;
   });

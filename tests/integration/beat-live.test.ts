@@ -15,18 +15,9 @@ import type { DatabaseScheduler} from '../../src/scheduler/index.js';
 import { Beat, PeriodicTaskStore } from '../../src/scheduler/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000, stepMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-}
 
 describeEachDatabase('beat picks up live edits', (testDb) => {
   it('through the API and raw SQL within about a second, and never undoes them', { timeout: 60_000 }, async () => {
@@ -42,14 +33,14 @@ describeEachDatabase('beat picks up live edits', (testDb) => {
     const lastKwargs = () => (sent.length === 0 ? undefined : (JSON.parse(sent.at(-1)!.content.toString()) as unknown[])[1]);
     const notice: number[] = [];
     try {
-      await until('a first send', () => sent.length > 0);
+      await waitFor('a first send', () => sent.length > 0, { intervalMs: 20 });
       for (let v = 1; v <= 4; v++) {
         const started = Date.now();
         if (v % 2 === 1) await tasks.update('live', { kwargs: { v } });
         else await db.prisma.$executeRawUnsafe(`UPDATE djcelery_periodictask SET kwargs = '{"v": ${v}}' WHERE name = 'live'`);
-        await until(`kwargs v=${v} held`, () => (kwargsHeld() as { v?: number } | undefined)?.v === v);
+        await waitFor(`kwargs v=${v} held`, () => (kwargsHeld() as { v?: number } | undefined)?.v === v, { intervalMs: 20 });
         notice.push(Date.now() - started);
-        await until(`a message with v=${v}`, () => (lastKwargs() as { v?: number } | undefined)?.v === v);
+        await waitFor(`a message with v=${v}`, () => (lastKwargs() as { v?: number } | undefined)?.v === v, { intervalMs: 20 });
         await new Promise((resolve) => setTimeout(resolve, 500)); // a few claims after the edit
       }
     } finally {
@@ -90,7 +81,7 @@ describeWithBroker('prisma-celery beat', () => {
           LOG_LEVEL: 'info',
         });
         try {
-          await until('a task sent', () => beat.output().includes(`sent static-${signal} (tasks.add[`), 30_000, 50);
+          await waitFor('a task sent', () => beat.output().includes(`sent static-${signal} (tasks.add[`), { intervalMs: 50 });
         } finally {
           beat.child.kill(signal);
         }
@@ -131,7 +122,7 @@ describeWithBroker('prisma-celery beat', () => {
             return '';
           }
         };
-        await until('ticks', () => ticks().split('tick').length > 3, 30_000, 50);
+        await waitFor('ticks', () => ticks().split('tick').length > 3, { intervalMs: 50 });
         beat.child.kill('SIGTERM');
         expect(await beat.exited).toBe(0);
         expect(ticks()).toMatch(/^start gen\d+@.+\n(tick\n)+close\n$/);

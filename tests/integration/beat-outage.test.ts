@@ -6,7 +6,6 @@
 // away (a proxy in front of RabbitMQ): runs that could not be sent are given
 // back and sent after it returns; none is lost, none is doubled.
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import Sqlite from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
@@ -15,49 +14,8 @@ import { parseDatabaseUrl } from '../../src/db/url.js';
 import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-
-/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
-class TcpProxy {
-  #server: Server | null = null;
-  readonly #sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async listen(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
-    return this.port;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.#server;
-    this.#server = null;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async restore(): Promise<void> {
-    if (this.#server === null) await this.listen();
-  }
-}
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 interface Outage {
   url: string;
@@ -93,14 +51,7 @@ async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
   };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
+const polling = { timeoutMs: 60_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Send {
@@ -140,15 +91,15 @@ describeEachDatabase('beat through a database outage', (testDb) => {
     let cutAt = 0;
     let restoredAt = 0;
     try {
-      await until('two runs of each entry', () => names.every((n) => sends.filter((s) => s.entry === n).length >= 2));
+      await waitFor('two runs of each entry', () => names.every((n) => sends.filter((s) => s.entry === n).length >= 2), polling);
       await outage.cut();
       cutAt = Date.now();
-      await until('a failed tick', () => events.some((e) => e.type === 'tick-failed'));
+      await waitFor('a failed tick', () => events.some((e) => e.type === 'tick-failed'), polling);
       await sleep(3000); // several runs of each entry are missed
       await outage.restore();
       restoredAt = Date.now();
-      await until('recovery', () => events.some((e) => e.type === 'recovered'));
-      await until('a run of each entry after the outage', () => names.every((n) => sends.some((s) => s.entry === n && s.at > restoredAt)));
+      await waitFor('recovery', () => events.some((e) => e.type === 'recovered'), polling);
+      await waitFor('a run of each entry after the outage', () => names.every((n) => sends.some((s) => s.entry === n && s.at > restoredAt)), polling);
       await sleep(1500);
     } finally {
       await outage.restore().catch(() => {});
@@ -199,12 +150,12 @@ describeWithBroker('beat through a broker outage', () => {
       await beat.start();
       const sent = () => events.filter((e) => e.type === 'task-sent').length;
       try {
-        await until('a first send', () => sent() >= 2);
+        await waitFor('a first send', () => sent() >= 2, polling);
         await proxy.cut();
-        await until('a publish that failed and was given back', () => events.some((e) => e.type === 'publish-failed'), 60_000);
+        await waitFor('a publish that failed and was given back', () => events.some((e) => e.type === 'publish-failed'), polling);
         await proxy.restore();
         const before = sent();
-        await until('sends again', () => sent() >= before + 4, 60_000);
+        await waitFor('sends again', () => sent() >= before + 4, polling);
       } finally {
         await proxy.restore().catch(() => {});
         await beat.close();

@@ -4,32 +4,20 @@
 // whose expiry passed before anyone took it; two beats on one database over
 // many due runs put exactly one message per run on the queue.
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { createWorker } from 'celery-node';
 import type { ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectBroker } from '../../src/amqp/index.js';
 import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { PythonWorker } from '../support/python-worker.js';
+import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
+import { waitFor } from '../support/wait.js';
 
 const tag = () => randomBytes(4).toString('hex');
-const hasPythonCelery = spawnSync('/usr/bin/python3', ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
-if (!hasPythonCelery && process.env.CI === 'true') throw new Error('CI needs python3-celery (apt-get install -y python3-celery)');
-const describeWithWorkers = hasPythonCelery ? describeWithBroker : describe.skip;
+const polling = { intervalMs: 100 };
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-describeWithWorkers('beat with real workers', () => {
+describeWithPythonCelery('beat with real workers', () => {
   const python = new PythonWorker({ brokerUrl: testBrokerUrl() });
   const nodeQueue = `beat.node.${tag()}`;
   const nodeCalls: unknown[][] = [];
@@ -99,15 +87,15 @@ describeWithWorkers('beat with real workers', () => {
     });
 
     const sentId = (entry: string) =>
-      until(`beat to send ${entry}`, () => {
+      waitFor(`beat to send ${entry}`, () => {
         const event = events.find((e) => e.type === 'task-sent' && e.entry === entry);
         return event?.type === 'task-sent' ? event.taskId : undefined;
-      });
+      }, polling);
 
     it('a Python Celery worker runs what beat sent, with its args, kwargs, expires and queue', async () => {
       const echoId = await sentId('py-echo');
       const addId = await sentId('py-add');
-      const line = (id: string) => until(`the worker to run ${id}`, () => python.log().split('\n').find((l) => l.includes(`[${id}] succeeded`)));
+      const line = (id: string) => waitFor(`the worker to run ${id}`, () => python.log().split('\n').find((l) => l.includes(`[${id}] succeeded`)), polling);
       const echo = await line(echoId);
       expect(echo).toContain(`'args': [1, 'x', '${testDb.provider}']`);
       expect(echo).toContain("'kwargs': {'n': 1, 'text': 'héllo ☃'}");
@@ -120,7 +108,7 @@ describeWithWorkers('beat with real workers', () => {
 
     it('a celery-node worker runs what beat sent to its queue', async () => {
       await sentId('node-echo');
-      const call = await until('celery-node to run tasks.node_echo', () => nodeCalls.find((args) => args[0] === testDb.provider));
+      const call = await waitFor('celery-node to run tasks.node_echo', () => nodeCalls.find((args) => args[0] === testDb.provider), polling);
       expect(call).toEqual([testDb.provider, 2, { k: 'v' }]);
     });
 

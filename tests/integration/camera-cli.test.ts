@@ -9,15 +9,9 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describeWithBroker('prisma-celery cam', () => {
   describeEachDatabase('process', (testDb) => {

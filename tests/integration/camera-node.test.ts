@@ -14,16 +14,9 @@ import { Camera } from '../../src/snapshot/camera/camera.js';
 import { enableCeleryEvents, type CeleryEvents, type EventsWorker } from '../../src/snapshot/node-events/index.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const polling = { timeoutMs: 20_000 };
 
 /** A task message as celery-node's Client publishes it (protocol 2, lang js, no reprs). */
 async function sendTask(queue: string, name: string, args: unknown[], kwargs: object = {}): Promise<string> {
@@ -76,37 +69,37 @@ describeWithBroker('celery-node worker with Celery events', () => {
       const { worker, events } = nodeWorker(queue, hostname, backend);
       try {
         void worker.start();
-        await waitFor('worker-online', () => events.stats().messages > 0);
+        await waitFor('worker-online', () => events.stats().messages > 0, polling);
         const add = await sendTask(queue, 'node.add', [2, 3]);
         const fail = await sendTask(queue, 'node.fail', []);
         const row = (taskId: string, state: string) => async () => {
           const found = await db.prisma.taskState.findUnique({ where: { taskId }, include: { worker: true } });
           return found?.state === state ? found : null;
         };
-        const added = await waitFor('node.add SUCCESS', row(add, 'SUCCESS'));
+        const added = await waitFor('node.add SUCCESS', row(add, 'SUCCESS'), polling);
         expect(added).toMatchObject({ name: 'node.add', args: '(2, 3)', kwargs: '{}', result: '5', retries: 0 });
         expect(added.runtime).toBeGreaterThan(0);
         expect(added.worker?.hostname).toBe(hostname);
-        const failed = await waitFor('node.fail FAILURE', row(fail, 'FAILURE'));
+        const failed = await waitFor('node.fail FAILURE', row(fail, 'FAILURE'), polling);
         expect(failed.result).toBe("TypeError('bad input')");
         expect(failed.traceback).toContain('TypeError: bad input');
         // The backend instrumentation stored the same outcome.
         expect((await db.prisma.taskMeta.findUnique({ where: { taskId: add } }))?.status).toBe('SUCCESS');
         // Heartbeats every second keep the worker row fresh.
-        const first = await waitFor('a heartbeat', async () => (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat);
+        const first = await waitFor('a heartbeat', async () => (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat, polling);
         await waitFor('a later heartbeat', async () => {
           const beat = (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat;
           return beat !== undefined && beat !== null && beat.getTime() > first.getTime() + 400;
-        });
+        }, polling);
         expect(camera.state.isAlive(hostname)).toBe(true);
         // Cameras of other test files share the run's vhost, and their wake-up
         // broadcast draws a freq-5 reply; the next regular heartbeat says 1 again.
-        await waitFor('a regular heartbeat', () => camera.state.worker(hostname)?.freq === 1);
+        await waitFor('a regular heartbeat', () => camera.state.worker(hostname)?.freq === 1, polling);
         expect(camera.state.worker(hostname)).toMatchObject({ swIdent: 'celery-node', freq: 1, swSys: expect.any(String) });
       } finally {
         await worker.disconnect();
       }
-      await waitFor('worker-offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat === null);
+      await waitFor('worker-offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat === null, polling);
       await camera.close();
       await backend.close();
       expect(camera.stats().decodeProblems).toBe(0);
@@ -120,7 +113,7 @@ describeWithBroker('celery-node worker with Celery events', () => {
     const { worker, events } = nodeWorker(queue, hostname);
     void worker.start();
     try {
-      await waitFor('worker-online', () => events.stats().messages > 0);
+      await waitFor('worker-online', () => events.stats().messages > 0, polling);
       const taskId = randomUUID();
       const python = spawn('/usr/bin/python3', ['-c', PYTHON_RECEIVER, taskId], {
         env: { ...process.env, BROKER_URL: testBrokerUrl() },
@@ -131,9 +124,9 @@ describeWithBroker('celery-node worker with Celery events', () => {
       python.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       python.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => python.on('exit', resolve));
-      await waitFor('the Python receiver', () => err.includes('READY'));
+      await waitFor('the Python receiver', () => err.includes('READY'), polling);
       // The receiver's wake-up broadcast makes our worker answer with a freq-5 heartbeat at once.
-      await waitFor('the wake-up answer', () => err.includes('HEARTBEAT'), 10_000);
+      await waitFor('the wake-up answer', () => err.includes('HEARTBEAT'), { timeoutMs: 10_000 });
       const connection = await amqp.connect(testBrokerUrl());
       try {
         const channel = await connection.createConfirmChannel();

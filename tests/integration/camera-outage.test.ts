@@ -6,7 +6,6 @@
 // camera reconnects with backoff, consumes again, and reconciles the tasks
 // whose events it missed from celery_taskmeta.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import * as amqp from 'amqplib';
 import Sqlite from 'better-sqlite3';
 import { beforeAll, expect, it } from 'vitest';
@@ -16,57 +15,8 @@ import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-
-/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
-class TcpProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async listen(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-    return this.port;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async restore(): Promise<void> {
-    await this.listen();
-  }
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 /** task-received, -started and -succeeded for each id, as one task.multi array per task. */
 async function publishTasks(url: string, ids: readonly string[], hostname: string): Promise<void> {
@@ -151,7 +101,7 @@ describeWithBroker('camera faults', () => {
           await publishTasks(testBrokerUrl(), during, hostname);
           await waitFor('the events to arrive', () => camera.stats().events >= (before.length + during.length) * 3);
           // MariaDB's pool gives up on a refused connection only after its acquire timeout (~20 s).
-          await waitFor('a failed snapshot', () => camera.stats().snapshotFailures >= 1, 60_000);
+          await waitFor('a failed snapshot', () => camera.stats().snapshotFailures >= 1, { timeoutMs: 60_000 });
           expect(camera.stats().pendingTasks).toBeGreaterThanOrEqual(during.length);
         } finally {
           await outage.restore();

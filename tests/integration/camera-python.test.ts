@@ -11,16 +11,9 @@ import { Camera } from '../../src/snapshot/camera/camera.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { PythonWorker } from '../support/python-worker.js';
+import { waitFor } from '../support/wait.js';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const polling = { intervalMs: 100 };
 
 describeWithBroker('camera and a real Python worker', () => {
   describeEachDatabase('python -E', (testDb) => {
@@ -43,34 +36,34 @@ describeWithBroker('camera and a real Python worker', () => {
         const fail = await worker.publish('tasks.fail');
         const retry = await worker.publish('tasks.retry_once', [42]);
 
-        const added = await waitFor('add SUCCESS', task(add, 'SUCCESS'));
+        const added = await waitFor('add SUCCESS', task(add, 'SUCCESS'), polling);
         expect(added).toMatchObject({ name: 'tasks.add', args: '[2, 3]', kwargs: '{}', result: '5', retries: 0, traceback: null, hidden: false });
         expect(added.runtime).toBeGreaterThan(0);
         expect(added.worker?.hostname).toBe(worker.name);
 
-        const failed = await waitFor('fail FAILURE', task(fail, 'FAILURE'));
+        const failed = await waitFor('fail FAILURE', task(fail, 'FAILURE'), polling);
         expect(failed).toMatchObject({ name: 'tasks.fail', args: '()', result: "ValueError('boom')" });
         expect(failed.traceback).toContain('ValueError: boom');
 
         // STARTED → RETRY → STARTED → SUCCESS; the retry's exception and traceback stay, retries is 1,
         // and the args are the retry message's, which the worker sends as a tuple.
-        const retried = await waitFor('retry_once SUCCESS', task(retry, 'SUCCESS'));
+        const retried = await waitFor('retry_once SUCCESS', task(retry, 'SUCCESS'), polling);
         expect(retried).toMatchObject({ name: 'tasks.retry_once', args: '(42,)', result: '42', retries: 1 });
         expect(retried.traceback).toContain('first attempt fails');
         expect(retried.eta).not.toBeNull();
 
         // A running task terminated by revoke.
         const slow = await worker.publish('tasks.slow', [30]);
-        await waitFor('slow STARTED', task(slow, 'STARTED'));
+        await waitFor('slow STARTED', task(slow, 'STARTED'), polling);
         await worker.revoke(slow, true);
-        const terminated = await waitFor('slow REVOKED', task(slow, 'REVOKED'));
+        const terminated = await waitFor('slow REVOKED', task(slow, 'REVOKED'), polling);
         expect(terminated).toMatchObject({ name: 'tasks.slow', args: '[30]' });
 
         // An ETA task revoked before it runs: received, then revoked when due.
         const later = await worker.publish('tasks.add', [5, 5], ['--countdown', '2']);
-        await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'));
+        await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'), polling);
         await worker.revoke(later);
-        const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'));
+        const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'), polling);
         expect(revoked).toMatchObject({ name: 'tasks.add', args: '[5, 5]', result: null });
         expect(revoked.eta).not.toBeNull();
 
@@ -81,7 +74,7 @@ describeWithBroker('camera and a real Python worker', () => {
         await worker.stop();
       }
       // Warm shutdown sends worker-offline.
-      await waitFor('worker offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname: worker.name } }))?.lastHeartbeat === null);
+      await waitFor('worker offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname: worker.name } }))?.lastHeartbeat === null, polling);
       await camera.close();
       expect(camera.stats()).toMatchObject({ decodeProblems: 0, snapshotFailures: 0, rowsRejected: 0 });
     });

@@ -13,6 +13,7 @@ import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { waitFor } from '../support/wait.js';
 
 const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
 const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
@@ -92,14 +93,6 @@ function privateVhost(): { url: string; drop: () => void } {
   return { url: base.toString(), drop: () => execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'ignore' }) };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function publish(url: string, messages: { routingKey: string; record: MessageRecord; body: Buffer }[]): Promise<void> {
   const connection = await amqp.connect(url);
   try {
@@ -146,9 +139,9 @@ describeWithBroker('camera over RabbitMQ: the captured run', () => {
         const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.2, onEvent: (e) => seen.push(e) });
         await camera.start();
         try {
-          await waitFor('the camera to consume', () => camera.brokerConnected);
+          await waitFor('the camera to consume', () => camera.brokerConnected, { timeoutMs: 15_000, intervalMs: 20 });
           await publish(vhost.url, messages());
-          await waitFor(`${replay.events} events`, () => camera.stats().events >= replay.events);
+          await waitFor(`${replay.events} events`, () => camera.stats().events >= replay.events, { timeoutMs: 15_000, intervalMs: 20 });
         } finally {
           await camera.close();
         }

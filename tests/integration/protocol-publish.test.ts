@@ -1,6 +1,6 @@
 // TaskPublisher against a real RabbitMQ (this run's vhost), and a real
 // Python Celery 5.2.6 worker running a task message built here.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -9,10 +9,11 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ChannelModel, GetMessage } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BrokerError, connectBroker, TaskPublisher, type BrokerLog } from '../../src/amqp/index.js';
 import { buildTaskMessage, declarationsFor, type TaskMessageOptions } from '../../src/core/protocol/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeWithPythonCelery } from '../support/python-worker.js';
 
 const unique = (prefix: string): string => `${prefix}.${randomBytes(4).toString('hex')}`;
 const origin = `gen${process.pid}@${hostname()}`;
@@ -202,11 +203,8 @@ describeWithBroker('TaskPublisher', () => {
 });
 
 const interop = fileURLToPath(new URL('../../../shared/interop/', import.meta.url));
-const hasPythonCelery = spawnSync('/usr/bin/python3', ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
-if (!hasPythonCelery && process.env.CI === 'true') throw new Error('CI needs python3-celery (apt-get install -y python3-celery)');
-const describeWithWorker = hasPythonCelery ? describeWithBroker : describe.skip;
 
-describeWithWorker('a Python Celery 5.2.6 worker', () => {
+describeWithPythonCelery('a Python Celery 5.2.6 worker', () => {
   const queue = unique('protocol.python-worker');
   const stateDir = mkdtempSync(join(tmpdir(), 'prisma-celery-worker-'));
   const run = promisify(execFile);

@@ -1,16 +1,38 @@
 // Starts and stops a real Python Celery 5.2.6 worker (with -E) through
 // ../shared/interop/run-python-worker.sh, and publishes tasks to it with
-// publish-python-task.py, for interop tests.
-import { execFile } from 'node:child_process';
+// publish-python-task.py, for interop tests; describeWithPythonCelery
+// gates the suites that need one.
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { describe } from 'vitest';
+import { describeWithBroker } from './broker.js';
 
 const run = promisify(execFile);
 const INTEROP = fileURLToPath(new URL('../../../shared/interop/', import.meta.url));
+
+let pythonCelery: boolean | undefined;
+const hasPythonCelery = (): boolean =>
+  (pythonCelery ??= spawnSync('/usr/bin/python3', ['-c', 'import celery'], { stdio: 'ignore' }).status === 0);
+
+/**
+ * `describeWithBroker` for suites that run real Python Celery: when
+ * /usr/bin/python3 cannot import celery, CI=true fails the run with the
+ * install hint, and elsewhere the suite is skipped with the reason printed.
+ */
+export function describeWithPythonCelery(name: string, body: () => void): void {
+  if (hasPythonCelery()) {
+    describeWithBroker(name, body);
+    return;
+  }
+  if (process.env.CI === 'true') throw new Error('CI needs python3-celery (apt-get install -y python3-celery)');
+  console.warn(`[prisma-celery tests] skipping "${name}": /usr/bin/python3 cannot import celery; install it with: apt-get install -y python3-celery`);
+  describe.skip(name, body);
+}
 
 export interface PythonWorkerOptions {
   brokerUrl: string;

@@ -17,6 +17,7 @@ import {
   type Scheduler,
   type SchedulerContext,
 } from '../../src/scheduler/index.js';
+import { waitFor } from '../support/wait.js';
 
 const database = {} as Database; // never touched by the stand-in scheduler
 const publisher = { publish: async () => {} };
@@ -45,13 +46,7 @@ function standIn(script: (tick: number) => number | Error) {
   return { StandIn, calls, context: () => contextSeen };
 }
 
-const until = async (check: () => boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+const polling = { timeoutMs: 5000, intervalMs: 5 };
 
 describe('Beat', () => {
   it('ticks, sleeps what the tick asks, and closes the scheduler once', async () => {
@@ -59,7 +54,7 @@ describe('Beat', () => {
     const events: BeatEvent[] = [];
     const beat = new Beat({ database, publisher, scheduler: StandIn, origin: 'gen7@here', onEvent: (e) => events.push(e) });
     await beat.start();
-    await until(() => calls.length >= 5);
+    await waitFor('five scheduler calls', () => calls.length >= 5, polling);
     await Promise.all([beat.close(), beat.close()]);
     expect(calls[0]).toBe('start');
     expect(calls.at(-1)).toBe('close');
@@ -73,7 +68,7 @@ describe('Beat', () => {
     const events: BeatEvent[] = [];
     const beat = new Beat({ database, publisher, scheduler: StandIn, retry: { minDelay: 0.01, maxDelay: 0.03 }, onEvent: (e) => events.push(e) });
     await beat.start();
-    await until(() => events.some((e) => e.type === 'recovered'));
+    await waitFor('recovery', () => events.some((e) => e.type === 'recovered'), polling);
     await beat.close();
     const failed = events.filter((e) => e.type === 'tick-failed') as Extract<BeatEvent, { type: 'tick-failed' }>[];
     expect(failed.map((e) => [e.failures, e.retryInSeconds])).toEqual([
@@ -100,7 +95,7 @@ describe('Beat', () => {
     console.error = (...args: unknown[]) => void errors.push(args);
     try {
       await beat.start();
-      await until(() => calls.length > 3);
+      await waitFor('more than three scheduler calls', () => calls.length > 3, polling);
       await beat.close();
     } finally {
       console.error = original;

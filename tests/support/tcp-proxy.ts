@@ -1,0 +1,48 @@
+// A TCP forwarder to put in front of a database or RabbitMQ, so a test can
+// make the server "go away" and come back without touching the server.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
+export class TcpProxy {
+  #server: Server | null = null;
+  readonly #sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly targetPort: number,
+  ) {}
+
+  /** Listens on 127.0.0.1 (a free port the first time, the same port after); resolves to the port. */
+  async listen(): Promise<number> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.host);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('close', () => this.#sockets.delete(socket));
+        socket.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as { port: number }).port;
+    this.#server = server;
+    return this.port;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    for (const socket of this.#sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port; does nothing if not cut. */
+  async restore(): Promise<void> {
+    if (this.#server === null) await this.listen();
+  }
+}
