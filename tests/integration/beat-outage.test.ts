@@ -6,50 +6,15 @@
 // away (a proxy in front of RabbitMQ): runs that could not be sent are given
 // back and sent after it returns; none is lost, none is doubled.
 import { randomBytes } from 'node:crypto';
-import Sqlite from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { openDatabase } from '../../src/db/open.js';
-import { parseDatabaseUrl } from '../../src/db/url.js';
 import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
-import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { databaseOutage, TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
-interface Outage {
-  url: string;
-  cut(): Promise<void>;
-  restore(): Promise<void>;
-}
-
-async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
-  const target = parseDatabaseUrl(testDb.url);
-  if (target.provider === 'sqlite') {
-    // A file cannot be unplugged; a writer that keeps the lock stops every claim.
-    let holder: Sqlite.Database | null = null;
-    return {
-      url: testDb.url,
-      async cut() {
-        holder = new Sqlite(target.file);
-        holder.exec('BEGIN IMMEDIATE');
-      },
-      async restore() {
-        holder?.exec('ROLLBACK');
-        holder?.close();
-        holder = null;
-      },
-    };
-  }
-  const url = new URL(testDb.url);
-  const proxy = new TcpProxy(url.hostname, Number(url.port || (target.provider === 'postgresql' ? 5432 : 3306)));
-  url.port = String(await proxy.listen());
-  return {
-    url: url.toString(),
-    cut: () => proxy.cut(),
-    restore: () => proxy.restore(),
-  };
-}
 
 const polling = { timeoutMs: 60_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

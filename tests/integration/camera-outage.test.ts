@@ -7,15 +7,13 @@
 // whose events it missed from celery_taskmeta.
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
-import Sqlite from 'better-sqlite3';
 import { beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
-import { parseDatabaseUrl } from '../../src/db/url.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
-import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { databaseOutage, TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 /** task-received, -started and -succeeded for each id, as one task.multi array per task. */
@@ -47,41 +45,11 @@ async function publishTasks(url: string, ids: readonly string[], hostname: strin
 const countSucceeded = async (db: Database, ids: readonly string[]): Promise<number> =>
   db.prisma.taskState.count({ where: { taskId: { in: [...ids] }, state: 'SUCCESS' } });
 
-/** Makes the database unreachable for the camera's connection, and back. */
-interface Outage {
-  url: string;
-  cut(): Promise<void>;
-  restore(): Promise<void>;
-}
-
-async function outageFor(testDb: TestDatabase): Promise<Outage> {
-  const target = parseDatabaseUrl(testDb.url);
-  if (target.provider === 'sqlite') {
-    // The file cannot be unplugged; a writer that keeps the lock does the same to the camera.
-    let holder: Sqlite.Database | null = null;
-    return {
-      url: testDb.url,
-      async cut() {
-        holder = new Sqlite(target.file);
-        holder.exec('BEGIN IMMEDIATE');
-      },
-      async restore() {
-        holder?.exec('ROLLBACK');
-        holder?.close();
-        holder = null;
-      },
-    };
-  }
-  const url = new URL(testDb.url);
-  const proxy = new TcpProxy(url.hostname, Number(url.port || (target.provider === 'postgresql' ? 5432 : 3306)));
-  url.port = String(await proxy.listen());
-  return { url: url.toString(), cut: () => proxy.cut(), restore: () => proxy.restore() };
-}
 
 describeWithBroker('camera faults', () => {
   describeEachDatabase('database outage', (testDb) => {
     it('keeps every event received while the database is away and writes it once it is back', { timeout: 120_000 }, async () => {
-      const outage = await outageFor(testDb);
+      const outage = await databaseOutage(testDb);
       // A short busy timeout, so SQLite's locked snapshots fail fast like refused connections.
       const db = await openDatabase(outage.url, { sqliteBusyTimeoutMs: 100, poolSize: 2 });
       const seen: CameraEvent[] = [];

@@ -1,6 +1,9 @@
 // A TCP forwarder to put in front of a database or RabbitMQ, so a test can
 // make the server "go away" and come back without touching the server.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import Sqlite from 'better-sqlite3';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import type { TestDatabase } from './databases.js';
 
 /** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
 export class TcpProxy {
@@ -45,4 +48,35 @@ export class TcpProxy {
   async restore(): Promise<void> {
     if (this.#server === null) await this.listen();
   }
+}
+
+/** Makes a test database unreachable for whatever connects through `url`, and back. */
+export interface Outage {
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+}
+
+export async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
+  const target = parseDatabaseUrl(testDb.url);
+  if (target.provider === 'sqlite') {
+    // A file cannot be unplugged; a writer that keeps the lock stops every other writer.
+    let holder: Sqlite.Database | null = null;
+    return {
+      url: testDb.url,
+      async cut() {
+        holder = new Sqlite(target.file);
+        holder.exec('BEGIN IMMEDIATE');
+      },
+      async restore() {
+        holder?.exec('ROLLBACK');
+        holder?.close();
+        holder = null;
+      },
+    };
+  }
+  const url = new URL(testDb.url);
+  const proxy = new TcpProxy(url.hostname, Number(url.port || (target.provider === 'postgresql' ? 5432 : 3306)));
+  url.port = String(await proxy.listen());
+  return { url: url.toString(), cut: () => proxy.cut(), restore: () => proxy.restore() };
 }
