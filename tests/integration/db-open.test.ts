@@ -1,7 +1,7 @@
 // What openDatabase sets up on each database's sessions.
 import { expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, itWhen } from '../support/databases.js';
 
 describeEachDatabase('openDatabase', (testDb) => {
   /** The same small statement through db.sql, ten times. */
@@ -10,8 +10,7 @@ describeEachDatabase('openDatabase', (testDb) => {
     for (let i = 0; i < 10; i++) await db.sql.query(sql, [`id-${i}`]);
   };
 
-  it('keeps prepared statements on MySQL connections, so a repeated statement is prepared once', async (context) => {
-    if (testDb.provider !== 'mysql') context.skip();
+  itWhen(testDb.provider === 'mysql')('keeps prepared statements on MySQL connections, so a repeated statement is prepared once', async () => {
     const prepares = async (db: Database): Promise<number> => {
       const rows = await db.prisma.$queryRawUnsafe<{ Value: string }[]>("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'");
       return Number(rows[0]?.Value);
@@ -29,8 +28,7 @@ describeEachDatabase('openDatabase', (testDb) => {
     }
   });
 
-  it('runs db.sql\'s small statements as named prepared statements on PostgreSQL', async (context) => {
-    if (testDb.provider !== 'postgresql') context.skip();
+  itWhen(testDb.provider === 'postgresql')('runs db.sql\'s small statements as named prepared statements on PostgreSQL', async () => {
     const named = async (db: Database): Promise<string[]> =>
       (await db.prisma.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM pg_prepared_statements ORDER BY name')).map((r) => r.name);
     for (const preparedStatements of [true, false]) {
