@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from '../db/url.js';
+import { parseDatabaseUrl, redactUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -24,7 +24,6 @@ export interface SettingType<V> {
 const shown = (raw: unknown): string => JSON.stringify(raw) ?? String(raw);
 
 // Passwords in URLs must not reach terminals or logs.
-const redacted = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 
 function requireString(raw: unknown): string {
   if (typeof raw !== 'string') throw new ConfigError(`expected a string, got ${shown(raw)}`);
@@ -79,9 +78,9 @@ export const types = {
       const text = requireString(raw);
       const url = URL.canParse(text) ? new URL(text) : undefined;
       if (url?.protocol !== 'amqp:' && url?.protocol !== 'amqps:') {
-        throw new ConfigError(`"${redacted(text)}" is not a broker URL (use amqp://host or amqps://host)`);
+        throw new ConfigError(`"${redactUrl(text)}" is not a broker URL (use amqp://host or amqps://host)`);
       }
-      if (url.hostname === '') throw new ConfigError(`"${redacted(text)}" names no host`);
+      if (url.hostname === '') throw new ConfigError(`"${redactUrl(text)}" names no host`);
       return text;
     },
   }),

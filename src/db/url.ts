@@ -18,7 +18,8 @@ export type DatabaseTarget =
       database: string;
     };
 
-const redacted = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+/** The URL with its password replaced by ***, for messages and logs. */
+export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 
 /**
  * Parses `file:`, `postgres(ql)://` and `mysql://` / `mariadb://` URLs.
@@ -38,10 +39,10 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Data
     try {
       parsed = new URL(url);
     } catch (cause) {
-      throw new ConfigError(`database URL "${redacted(url)}" is not a valid URL`, { cause });
+      throw new ConfigError(`database URL "${redactUrl(url)}" is not a valid URL`, { cause });
     }
     const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-    if (database === '') throw new ConfigError(`database URL "${redacted(url)}" names no database`);
+    if (database === '') throw new ConfigError(`database URL "${redactUrl(url)}" names no database`);
     if (scheme === 'postgres' || scheme === 'postgresql') {
       const schema = parsed.searchParams.get('schema') ?? 'public';
       parsed.searchParams.delete('schema');
@@ -58,6 +59,6 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Data
     };
   }
   throw new ConfigError(
-    `database URL "${redacted(url)}" has an unknown scheme: use file: (SQLite), postgresql:// or mysql:// (also mariadb://)`,
+    `database URL "${redactUrl(url)}" has an unknown scheme: use file: (SQLite), postgresql:// or mysql:// (also mariadb://)`,
   );
 }

@@ -12,9 +12,8 @@ import { Beat } from '../../scheduler/beat.js';
 import { describeEvent, type BeatEvent } from '../../scheduler/events.js';
 import { parseStaticSchedule } from '../../scheduler/static-schedule.js';
 import { defineCommand, UsageError } from '../command.js';
+import { shows, type Level } from '../process-life.js';
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 function levelOf(event: BeatEvent): Level {
   switch (event.type) {
@@ -52,10 +51,9 @@ export const beat = defineCommand({
       if (!(error instanceof ConfigError)) throw error;
       throw new ConfigError(`beatSchedule: ${error.message}`, { cause: error });
     }
-    const threshold = RANK[settings.logLevel];
     const log = (event: BeatEvent): void => {
       const level = levelOf(event);
-      if (RANK[level] >= threshold) err(`[${new Date().toISOString()}] ${level.toUpperCase()} ${describeEvent(event)}`);
+      if (shows(level, settings.logLevel)) err(`[${new Date().toISOString()}] ${level.toUpperCase()} ${describeEvent(event)}`);
     };
     const beat = new Beat({
       databaseUrl: settings.databaseUrl,
@@ -66,9 +64,8 @@ export const beat = defineCommand({
       resultExpires: settings.resultExpires,
       onEvent: log,
     });
-    await beat.start();
-
     // The first signal stops after the tick under way; a second one is the user insisting.
+    // Listening before start() means a signal during start-up also stops cleanly.
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -82,6 +79,7 @@ export const beat = defineCommand({
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     try {
+      await beat.start();
       await beat.stopped;
       await beat.close();
     } finally {

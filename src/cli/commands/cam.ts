@@ -10,16 +10,15 @@ import {
   logLevel,
 } from '../../config/settings.js';
 import { openDatabase } from '../../db/open.js';
+import { redactUrl } from '../../db/url.js';
 import { Camera } from '../../snapshot/camera/camera.js';
 import type { CameraEvent } from '../../snapshot/camera/events.js';
 import { parseRate } from '../../snapshot/camera/rate-limit.js';
 import { defineCommand, UsageError } from '../command.js';
+import { shows, untilSignal, type Level } from '../process-life.js';
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const redacted = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 
 /** One log line per camera event worth a line, with its level. */
 function describe(event: CameraEvent): [Level, string] | null {
@@ -71,9 +70,8 @@ export const cam = defineCommand({
   async run({ positionals, settings, out, err }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
     const maxrate = settings.camMaxrate === undefined ? null : parseRate(settings.camMaxrate);
-    const threshold = RANK[settings.logLevel];
     const log = (level: Level, line: string): void => {
-      if (RANK[level] >= threshold) (level === 'warn' || level === 'error' ? err : out)(`[cam] ${line}`);
+      if (shows(level, settings.logLevel)) (level === 'warn' || level === 'error' ? err : out)(`[cam] ${line}`);
     };
     const database = await openDatabase(settings.databaseUrl);
     try {
@@ -91,17 +89,9 @@ export const cam = defineCommand({
           if (line !== null) log(...line);
         },
       });
-      const stop = new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stop = untilSignal();
       await camera.start();
-      log('info', `camera started: snapshots every ${settings.camFreq}s${maxrate === null ? '' : ` (at most ${settings.camMaxrate})`} of ${redacted(settings.brokerUrl)} into ${database.provider}`);
+      log('info', `camera started: snapshots every ${settings.camFreq}s${maxrate === null ? '' : ` (at most ${settings.camMaxrate})`} of ${redactUrl(settings.brokerUrl)} into ${database.provider}`);
       const signal = await stop;
       log('info', `${signal}: writing the final snapshot`);
       await camera.close();

@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../../db/open.js';
 import { PrismaCeleryError } from '../../errors.js';
 import { startMonitorServer } from '../../web/server.js';
 import { defineCommand, UsageError } from '../command.js';
+import { untilSignal } from '../process-life.js';
 
 export const serve = defineCommand({
   usage: 'serve [options]',
@@ -19,15 +20,7 @@ export const serve = defineCommand({
     const database = await openDatabase(settings.databaseUrl);
     try {
       await checkTables(database);
-      const stop = new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stop = untilSignal();
       await using server = await startMonitorServer({
         database,
         host: settings.serveHost,
