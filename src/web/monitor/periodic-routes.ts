@@ -18,7 +18,7 @@ import type { Router } from '../http/router.js';
 import { defaultOrigin, sendOrFail } from '../views/apply.js';
 import { formToInput, invalid } from './periodic-form.js';
 import { describeSchedule, listPeriodicTasks } from './periodic-list.js';
-import type { MonitorContext } from './routes.js';
+import type { MonitorContext } from './context.js';
 
 /** The scheduler's refusals as answers: the page shows the message next to the field. */
 function refusal(error: unknown): never {

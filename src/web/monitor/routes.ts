@@ -12,22 +12,15 @@
  *   GET  /api/results/:id
  *   and the periodic tasks' routes (periodic-routes.ts).
  */
-import type { PrismaResultBackend } from '../../backend/index.js';
-import type { TokenGuard } from '../http/auth.js';
 import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
-import type { ResolvedWebOptions } from '../options.js';
 import { StaticFiles } from '../static-files.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
 import { getResult, listResults } from './results.js';
 import { getTask, listTasks } from './tasks.js';
-import { listWorkers, type Liveness } from './workers.js';
+import { listWorkers } from './workers.js';
+import type { MonitorContext } from './context.js';
 
-export interface MonitorContext extends ResolvedWebOptions {
-  readonly liveness: Liveness;
-  readonly backend: PrismaResultBackend;
-  readonly guard: TokenGuard;
-}
 
 function found<T>(value: T | null, what: string, id: string): T {
   if (value === null) throw new HttpError(404, `no ${what} ${JSON.stringify(id)}`);
