@@ -21,7 +21,6 @@ import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
 import type { MonitorContext } from './context.js';
 
-
 function found<T>(value: T | null, what: string, id: string): T {
   if (value === null) throw new HttpError(404, `no ${what} ${JSON.stringify(id)}`);
   return value;
