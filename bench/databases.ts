@@ -79,3 +79,34 @@ async function createMysql(target: Extract<DatabaseTarget, { provider: 'mysql' }
     await conn.end();
   }
 }
+
+/**
+ * A namespace for the package's tables beside the bench's own (migrations
+ * refuse a database holding W0's table): a sibling SQLite file, a schema of
+ * its own on PostgreSQL, a database of its own on MySQL, named by `suffix`.
+ */
+export async function sideDatabaseUrl(bench: BenchDatabase, suffix: string): Promise<string> {
+  const target = bench.target;
+  switch (target.provider) {
+    case 'sqlite':
+      return `file:${target.file.replace(/(\.[^./]*)?$/, `-${suffix}$1`)}`;
+    case 'postgresql': {
+      const url = new URL(target.url);
+      url.searchParams.set('schema', `prisma_celery_${suffix}`);
+      return url.toString();
+    }
+    case 'mysql': {
+      const { host, port, user, password } = target;
+      const name = `${target.database}_${suffix}`;
+      const conn = await mariadb.createConnection({ host, port, user, password });
+      try {
+        await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4`);
+      } finally {
+        await conn.end();
+      }
+      const url = new URL(target.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    }
+  }
+}

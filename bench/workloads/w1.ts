@@ -7,12 +7,11 @@
  *   and how many statements the coalescing made of them;
  * - reads: 1000 distinct stored ids, each read once (getTaskMeta): p50/p99 ms.
  */
-import mariadb from 'mariadb';
 import { attachBackend, PrismaResultBackend, type BackendEvent, type CeleryNodeBackend } from '../../src/backend/index.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
-import type { BenchDatabase } from '../databases.js';
+import { sideDatabaseUrl, type BenchDatabase } from '../databases.js';
 import { resultJson, uuidSource } from '../data.js';
 import { percentile, repeat } from '../stats.js';
 import type { Workload } from '../workload.js';
@@ -21,40 +20,9 @@ const IN_FLIGHT = 64;
 const READS = 1000;
 const WARM_UP = 20;
 
-/**
- * The package's tables beside the bench's own (migrations refuse a database
- * holding W0's table): a sibling SQLite file, a schema of its own on
- * PostgreSQL, a database of its own on MySQL. Shared by W1 and W2.
- */
-export async function backendDatabaseUrl(bench: BenchDatabase): Promise<string> {
-  const target = bench.target;
-  switch (target.provider) {
-    case 'sqlite':
-      return `file:${target.file.replace(/(\.[^./]*)?$/, '-backend$1')}`;
-    case 'postgresql': {
-      const url = new URL(target.url);
-      url.searchParams.set('schema', 'prisma_celery_backend');
-      return url.toString();
-    }
-    case 'mysql': {
-      const { host, port, user, password } = target;
-      const name = `${target.database}_backend`;
-      const conn = await mariadb.createConnection({ host, port, user, password });
-      try {
-        await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4`);
-      } finally {
-        await conn.end();
-      }
-      const url = new URL(target.url);
-      url.pathname = `/${name}`;
-      return url.toString();
-    }
-  }
-}
-
 /** Migrated, opened, and the backend's tables emptied. */
 export async function openBackendDatabase(bench: BenchDatabase): Promise<Database> {
-  const url = parseDatabaseUrl(await backendDatabaseUrl(bench)).url;
+  const url = parseDatabaseUrl(await sideDatabaseUrl(bench, 'backend')).url;
   await migrateDeploy(url);
   const db = await openDatabase(url);
   await emptyTables(db);

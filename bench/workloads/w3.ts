@@ -23,9 +23,9 @@ import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { Beat, DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { sideDatabaseUrl } from '../databases.js';
 import { percentile, repeat, summarise, type Summary } from '../stats.js';
 import type { VariantResult, Workload } from '../workload.js';
-import { backendDatabaseUrl } from './w1.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const NOTICE_UP_TO = 10_000;
@@ -153,7 +153,7 @@ export const w3: Workload<{ k_small: number; k_large: number; k_idle: number; d:
   id: 'w3',
   params: { k_small: SIZES[0]!, k_large: SIZES[1]!, k_idle: SIZES[2]!, d: 100 },
   async run({ database, params, runs, log }) {
-    const url = parseDatabaseUrl(await backendDatabaseUrl(database)).url;
+    const url = parseDatabaseUrl(await sideDatabaseUrl(database, 'backend')).url;
     await migrateDeploy(url);
     const db = await openDatabase(url);
     ensureVhost();

@@ -7,10 +7,9 @@
  * - flush_insert: the camera's first snapshot of that state into empty tables (tasks/s);
  * - flush_update: the same state snapshotted again by a fresh camera, every row existing (tasks/s).
  */
-import mariadb from 'mariadb';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
-import type { BenchDatabase } from '../databases.js';
+import { sideDatabaseUrl } from '../databases.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CeleryEvent } from '../../src/snapshot/events/types.js';
@@ -76,37 +75,6 @@ function generate(e: number, start: number): CeleryEvent[] {
   return events;
 }
 
-/**
- * The package's tables beside the bench's own: W4 runs migrations, which
- * refuse a database holding W0's table, so it takes a sibling SQLite file,
- * a schema of its own on PostgreSQL, a database of its own on MySQL.
- */
-async function tablesDatabase(bench: BenchDatabase): Promise<string> {
-  const target = bench.target;
-  switch (target.provider) {
-    case 'sqlite':
-      return `file:${target.file.replace(/(\.[^./]*)?$/, '-w4$1')}`;
-    case 'postgresql': {
-      const url = new URL(target.url);
-      url.searchParams.set('schema', 'prisma_celery_w4');
-      return url.toString();
-    }
-    case 'mysql': {
-      const { host, port, user, password } = target;
-      const name = `${target.database}_w4`;
-      const conn = await mariadb.createConnection({ host, port, user, password });
-      try {
-        await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4`);
-      } finally {
-        await conn.end();
-      }
-      const url = new URL(target.url);
-      url.pathname = `/${name}`;
-      return url.toString();
-    }
-  }
-}
-
 async function truncate(db: Database): Promise<void> {
   const q = db.dialect.ident;
   for (const table of ['djcelery_taskstate', 'djcelery_workerstate']) {
@@ -135,7 +103,7 @@ export const w4: Workload<{ e: number }> = {
     const start = Date.now() / 1000 - 3600;
     const events = generate(e, start);
     const tasks = Math.floor(e / 3);
-    const url = parseDatabaseUrl(await tablesDatabase(database)).url;
+    const url = parseDatabaseUrl(await sideDatabaseUrl(database, 'w4')).url;
     await migrateDeploy(url);
     const db = await openDatabase(url);
     try {
