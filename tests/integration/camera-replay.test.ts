@@ -4,7 +4,6 @@
 // must end as Celery's own State ended (events-state-replay.json).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as amqp from 'amqplib';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,9 +13,8 @@ import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
 import { waitFor } from '../support/wait.js';
+import { readCeleryFixture, SUBJECT_OF_STATE } from '../support/celery-fixtures.js';
 
-const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
-const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
 
 interface MessageRecord {
   routing_key: string;
@@ -42,19 +40,9 @@ interface ReplayTask {
   [subject: string]: unknown;
 }
 
-const SUBJECT_OF_STATE: Record<string, string> = {
-  PENDING: 'sent',
-  RECEIVED: 'received',
-  STARTED: 'started',
-  SUCCESS: 'succeeded',
-  FAILURE: 'failed',
-  RETRY: 'retried',
-  REVOKED: 'revoked',
-  REJECTED: 'rejected',
-};
 
-const records = read<MessageRecord[]>('events.json');
-const replay = read<{ events: number; tasks: Record<string, ReplayTask> }>('events-state-replay.json');
+const records = readCeleryFixture<MessageRecord[]>('events.json');
+const replay = readCeleryFixture<{ events: number; tasks: Record<string, ReplayTask> }>('events-state-replay.json');
 
 /** The captured messages with every run of consecutive task events (not task-sent) packed into task.multi arrays of up to 24. */
 function rebatched(): { routingKey: string; record: MessageRecord; body: Buffer }[] {

@@ -1,12 +1,11 @@
 // events.json (a real Celery 5.2.6 worker run) through decode and ClusterState,
 // checked against the same messages replayed through Python's
 // celery.events.state.State (events-state-replay.json).
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvents } from '../../src/snapshot/events/decode.js';
 import { ClusterState } from '../../src/snapshot/state/cluster-state.js';
+import { readCeleryFixture, SUBJECT_OF_STATE } from '../support/celery-fixtures.js';
 
-const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
 
 interface MessageRecord {
   case: string;
@@ -46,28 +45,16 @@ interface Replay {
   workers: Record<string, Record<string, unknown>>;
 }
 
-const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
 
-// Task.<subject> holds the timestamp of the last event of that kind; the one for the current state set it.
-const SUBJECT_OF_STATE: Record<string, string> = {
-  PENDING: 'sent',
-  RECEIVED: 'received',
-  STARTED: 'started',
-  SUCCESS: 'succeeded',
-  FAILURE: 'failed',
-  RETRY: 'retried',
-  REVOKED: 'revoked',
-  REJECTED: 'rejected',
-};
 
 describe('replaying a real worker run', () => {
-  const replay = read<Replay>('events-state-replay.json');
+  const replay = readCeleryFixture<Replay>('events-state-replay.json');
   const state = new ClusterState({ now: () => 0 });
   const timelines = new Map<string, TimelineStep[]>();
   let problems = 0;
 
   beforeAll(() => {
-    for (const record of read<MessageRecord[]>('events.json')) {
+    for (const record of readCeleryFixture<MessageRecord[]>('events.json')) {
       const decoded = decodeEvents(Buffer.from(record.body_b64, 'base64'), {
         contentType: record.properties.content_type,
         contentEncoding: record.properties.content_encoding,
@@ -140,7 +127,7 @@ describe('replaying a real worker run', () => {
 
   it('differs from Celery’s Task.timestamp only where an older event came last (task-rejected after task-started)', () => {
     const differing = [...state.tasks()].filter((t) => t.stateTimestamp !== replay.tasks[t.id]!.timestamp);
-    const ids = read<Record<string, string>>('events-task-ids.json');
+    const ids = readCeleryFixture<Record<string, string>>('events-task-ids.json');
     expect(differing.map((t) => t.id)).toEqual([ids.reject]);
   });
 
@@ -176,7 +163,7 @@ describe('replaying a real worker run', () => {
   });
 
   it('drains one row per task and worker, shaped for djcelery_taskstate', () => {
-    const ids = read<Record<string, string>>('events-task-ids.json');
+    const ids = readCeleryFixture<Record<string, string>>('events-task-ids.json');
     const changes = state.drainChanges();
     expect(changes.tasks).toHaveLength(38);
     expect(changes.workers).toEqual([{ hostname: 'w1@vm', lastHeartbeat: null }]);

@@ -1,13 +1,12 @@
 // Event bodies a Node worker sends must be byte-for-byte what a Python
 // worker sends for the same values (events.json), and the reprs must be
 // Python's.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventJson, PyFloat, pythonFloat, routingKeyOf, utcoffsetHoursWest } from '../../src/snapshot/node-events/event-body.js';
 import { argsRepr, exceptionRepr, kwargsRepr, pythonStrRepr, resultRepr } from '../../src/snapshot/node-events/python-repr.js';
+import { readCeleryFixture } from '../support/celery-fixtures.js';
 
-const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
-const records = JSON.parse(readFileSync(new URL('events.json', FIXTURES), 'utf8')) as { routing_key: string; body_text: string }[];
+const records = readCeleryFixture<{ routing_key: string; body_text: string }[]>('events.json');
 
 const sender = { hostname: 'w1@vm', utcoffset: 0, pid: 17465 };
 
