@@ -79,23 +79,26 @@ export type ScheduleDefinition =
     }
   | { readonly kind: 'clocked'; readonly clockedTime: Date };
 
-/** A checked periodic task, in column values (JSON as text). */
-export interface TaskDefinition {
-  readonly name: string;
-  readonly task: string;
+/** A checked periodic task, in column values (JSON as text): the row's own columns, and its schedule. */
+export interface TaskDefinition
+  extends Pick<
+    PeriodicTaskRow,
+    | 'name'
+    | 'task'
+    | 'args'
+    | 'kwargs'
+    | 'headers'
+    | 'queue'
+    | 'exchange'
+    | 'routingKey'
+    | 'priority'
+    | 'expires'
+    | 'expireSeconds'
+    | 'oneOff'
+    | 'startTime'
+    | 'enabled'
+  > {
   readonly schedule: ScheduleDefinition;
-  readonly args: string;
-  readonly kwargs: string;
-  readonly headers: string;
-  readonly queue: string | null;
-  readonly exchange: string | null;
-  readonly routingKey: string | null;
-  readonly priority: number | null;
-  readonly expires: Date | null;
-  readonly expireSeconds: number | null;
-  readonly oneOff: boolean;
-  readonly startTime: Date | null;
-  readonly enabled: boolean;
   readonly description: string;
 }
 
