@@ -14,25 +14,33 @@ export const TX_ISOLATION_WARNING = 'TxIsolationWarning';
 const UNKNOWN_SYSTEM_VARIABLE = 1193;
 /** Missing ids remembered; enough for any set of concurrent waits, bounded for a long-running reader. */
 const REMEMBERED_MISSES = 1000;
+/** How long an id must stay missing before the session's isolation is worth a look. */
+export const STALE_AFTER_MS = 5000;
 
 export class IsolationCheck {
   readonly #db: Database;
-  readonly #misses = new Set<string>();
+  readonly #now: () => number;
+  /** Missing id → when it was first missed (epoch ms). */
+  readonly #misses = new Map<string, number>();
   #done: boolean;
 
-  constructor(db: Database) {
+  constructor(db: Database, now: () => number = Date.now) {
     this.#db = db;
+    this.#now = now;
     this.#done = db.provider !== 'mysql';
   }
 
   /** Called after a read found no row for `taskId`. */
   async missed(taskId: string): Promise<void> {
     if (this.#done) return;
-    if (!this.#misses.has(taskId)) {
+    const now = this.#now();
+    const first = this.#misses.get(taskId);
+    if (first === undefined) {
       if (this.#misses.size >= REMEMBERED_MISSES) this.#misses.clear();
-      this.#misses.add(taskId);
+      this.#misses.set(taskId, now);
       return;
     }
+    if (now - first < STALE_AFTER_MS) return;
     this.#done = true;
     this.#misses.clear();
     let level: string | undefined;
@@ -46,7 +54,7 @@ export class IsolationCheck {
     }
     if (level?.toUpperCase().replace(/[\s_]/g, '-') !== 'REPEATABLE-READ') return;
     process.emitWarning(
-      `Polling for task ${taskId}, which is not stored yet, on a MySQL/MariaDB session whose transaction isolation is ` +
+      `Polling for task ${taskId}, still not stored after ${Math.round((now - first) / 1000)} s, on a MySQL/MariaDB session whose transaction isolation is ` +
         'REPEATABLE-READ: a poll inside a long transaction keeps seeing its first snapshot and may never see the result. ' +
         'Commit between polls, or set transaction_isolation (tx_isolation on MariaDB) to READ-COMMITTED.',
       { type: TX_ISOLATION_WARNING, code: 'PRISMA_CELERY_TX_ISOLATION' },

@@ -3,6 +3,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { PrismaResultBackend, TaskFailedError, TaskTimeoutError, TX_ISOLATION_WARNING } from '../../src/backend/index.js';
+import { IsolationCheck, STALE_AFTER_MS } from '../../src/backend/isolation.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 const later = (ms: number, run: () => Promise<unknown>): Promise<unknown> =>
@@ -64,30 +65,36 @@ describeEachDatabase('result backend waits', (testDb) => {
   });
 
   if (testDb.provider === 'mysql') {
-    it('warns once per backend when a missing id is polled again under REPEATABLE-READ', async () => {
-      const first = new PrismaResultBackend(db);
-      const second = new PrismaResultBackend(db);
-      try {
-        await first.getTaskMeta('iso-missing');
-        await first.getTaskMeta('iso-other');
-        await settle();
-        expect(warnings).toHaveLength(0); // a miss of each id is not yet a poll
-        await first.getTaskMeta('iso-missing');
-        await settle();
-        expect(warnings).toHaveLength(1);
-        expect(warnings[0]!.message).toMatch(/REPEATABLE-READ.*READ-COMMITTED/s);
-        expect((warnings[0] as Error & { code?: string }).code).toBe('PRISMA_CELERY_TX_ISOLATION');
-        for (let i = 0; i < 3; i++) await first.getTaskMeta('iso-missing');
-        await settle();
-        expect(warnings).toHaveLength(1);
+    it('warns once per check when a missing id is still missing after a while under REPEATABLE-READ', async () => {
+      let now = 0;
+      const check = new IsolationCheck(db, () => now);
+      await check.missed('iso-missing');
+      await check.missed('iso-other');
+      now = STALE_AFTER_MS - 1;
+      await check.missed('iso-missing');
+      await settle();
+      expect(warnings).toHaveLength(0); // an ordinary wait polls a missing id a few times
+      now = STALE_AFTER_MS;
+      await check.missed('iso-missing');
+      await settle();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]!.message).toMatch(/still not stored after 5 s.*REPEATABLE-READ.*READ-COMMITTED/s);
+      expect((warnings[0] as Error & { code?: string }).code).toBe('PRISMA_CELERY_TX_ISOLATION');
+      for (let i = 0; i < 3; i++) await check.missed('iso-other');
+      await settle();
+      expect(warnings).toHaveLength(1);
+    });
 
-        await second.getTaskMeta('iso-other');
-        await second.getTaskMeta('iso-other');
+    it('does not warn about a wait that ends as waits do', async () => {
+      const backend = new PrismaResultBackend(db);
+      try {
+        for (let i = 0; i < 4; i++) await backend.getTaskMeta('iso-quick');
+        await backend.markSucceeded('iso-quick', 1);
+        await expect(backend.waitFor('iso-quick')).resolves.toBe(1);
         await settle();
-        expect(warnings).toHaveLength(2);
+        expect(warnings).toHaveLength(0);
       } finally {
-        await first.close();
-        await second.close();
+        await backend.close();
       }
     });
   } else {
