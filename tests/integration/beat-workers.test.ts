@@ -18,7 +18,7 @@ const tag = () => randomBytes(4).toString('hex');
 const polling = { intervalMs: 100 };
 
 describeWithPythonCelery('beat with real workers', () => {
-  const python = new PythonWorker({ brokerUrl: testBrokerUrl() });
+  const python = new PythonWorker();
   const nodeQueue = `beat.node.${tag()}`;
   const nodeCalls: unknown[][] = [];
   let nodeWorker: ReturnType<typeof createWorker>;

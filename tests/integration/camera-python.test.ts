@@ -25,7 +25,7 @@ describeWithPythonCelery('camera and a real Python worker', () => {
     it('ends each task in the state and with the fields Celery gives it', { timeout: 120_000 }, async () => {
       const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.2, workerWriteInterval: 0 });
       await camera.start();
-      await using worker = new PythonWorker({ brokerUrl: testBrokerUrl() });
+      await using worker = new PythonWorker();
       const task = (id: string, state?: string) => async () => {
         const row = await db.prisma.taskState.findUnique({ where: { taskId: id }, include: { worker: true } });
         return row !== null && (state === undefined || row.state === state) ? row : null;

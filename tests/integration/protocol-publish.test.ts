@@ -199,7 +199,7 @@ describeWithBroker('TaskPublisher', () => {
 
 describeWithPythonCelery('a Python Celery 5.2.6 worker', () => {
   const queue = unique('protocol.python-worker');
-  const worker = new PythonWorker({ brokerUrl: testBrokerUrl(), queues: queue, name: `${queue}@%h`, resultBackend: 'rpc://' });
+  const worker = new PythonWorker({ queues: queue, name: `${queue}@%h`, resultBackend: 'rpc://' });
   let admin: ChannelModel | undefined;
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe } from 'vitest';
-import { describeWithBroker } from './broker.js';
+import { describeWithBroker, testBrokerUrl } from './broker.js';
 import { missingServices, PYTHON } from './services.js';
 
 const run = promisify(execFile);
@@ -19,7 +19,8 @@ const TASKS_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 export const describeWithPythonCelery = missingServices().has('python-celery') ? describe.skip : describeWithBroker;
 
 export interface PythonWorkerOptions {
-  brokerUrl: string;
+  /** Default this run's vhost, read when the worker starts (a skipped suite may build one without a broker). */
+  brokerUrl?: string;
   /** Nodename (-n); default a unique `py-<random>@test`. */
   name?: string;
   /** Queues (-Q), comma separated; default a unique queue, so no other test's tasks reach it. */
@@ -45,7 +46,7 @@ export class PythonWorker implements AsyncDisposable {
   private process: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
 
-  constructor(private readonly options: PythonWorkerOptions) {
+  constructor(private readonly options: PythonWorkerOptions = {}) {
     const tag = randomBytes(4).toString('hex');
     this.name = options.name ?? `py-${tag}@test`;
     this.queue = options.queues ?? `py-${tag}`;
@@ -53,7 +54,7 @@ export class PythonWorker implements AsyncDisposable {
 
   /** Celery reads its broker and result backend from these; without a backend the client waits for nothing. */
   private env(resultBackend?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, CELERY_BROKER_URL: this.options.brokerUrl, PYTHONPATH: TASKS_DIR };
+    const env: NodeJS.ProcessEnv = { ...process.env, CELERY_BROKER_URL: this.options.brokerUrl ?? testBrokerUrl(), PYTHONPATH: TASKS_DIR };
     delete env.CELERY_RESULT_BACKEND;
     if (resultBackend) env.CELERY_RESULT_BACKEND = resultBackend;
     return env;
