@@ -25,7 +25,6 @@ export interface PythonWorkerOptions {
   name?: string;
   /** Queues (-Q), comma separated; default a unique queue, so no other test's tasks reach it. */
   queues?: string;
-  concurrency?: number;
   /** A result backend URL (e.g. `rpc://`); default none: tests read outcomes from events, tables or the log. */
   resultBackend?: string;
 }
@@ -64,8 +63,8 @@ export class PythonWorker implements AsyncDisposable {
   async start(): Promise<void> {
     if (this.process) return;
     const log = openSync(this.logFile, 'w');
-    const args = ['-m', 'celery', '-A', 'tasks', 'worker', '-E', '-l', 'info'];
-    args.push('--concurrency', String(this.options.concurrency ?? 1), '-n', this.name, '-Q', this.queue);
+    // One pool process, as in the captures: tasks run one at a time, in order.
+    const args = ['-m', 'celery', '-A', 'tasks', 'worker', '-E', '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
     // Detached: the worker leads its own process group, so stop() reaches its pool children too.
     const child = spawn(PYTHON, args, { env: this.env(this.options.resultBackend), detached: true, stdio: ['ignore', log, log] });
     closeSync(log);
