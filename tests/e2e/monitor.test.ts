@@ -4,20 +4,18 @@
 // traceback, and disabling a periodic task from the page stopping the real
 // beat from sending it. Screenshots of the main views go to
 // .test-output/screenshots/.
-import { existsSync } from 'node:fs';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectBroker } from '../../src/amqp/index.js';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { Camera } from '../../src/snapshot/index.js';
 import { startMonitorServer, type MonitorServer } from '../../src/web/server.js';
-import { describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { CHROMIUM, launchBrowser, screenshot, type Browser } from './support/browser.js';
+import { describeWithChromium, launchBrowser, screenshot, type Browser } from './support/browser.js';
 import { EventStream } from './support/events.js';
 import { privateVhost, type PrivateVhost } from './support/vhost.js';
 
@@ -29,8 +27,6 @@ const XSS = '<img src=x onerror="window.__xss=1">';
 const TRACEBACK = `Traceback (most recent call last):\n  File "tasks.py", line 12, in divide\n    return a / b\nZeroDivisionError: division by zero ${XSS}\n`;
 
 const polling = { timeoutMs: 15_000, intervalMs: 100 };
-
-const describeWithChromium = existsSync(CHROMIUM) || process.env.CI === 'true' ? describeWithBroker : describe.skip;
 
 describeWithChromium('monitor page in Chromium', () => {
   describeEachDatabase('monitor', (testDb) => {

@@ -18,7 +18,7 @@ const tag = () => randomBytes(4).toString('hex');
 const polling = { intervalMs: 100 };
 
 describeWithPythonCelery('beat with real workers', () => {
-  const python = new PythonWorker({ brokerUrl: testBrokerUrl() });
+  const python = new PythonWorker();
   const nodeQueue = `beat.node.${tag()}`;
   const nodeCalls: unknown[][] = [];
   let nodeWorker: ReturnType<typeof createWorker>;
@@ -26,13 +26,15 @@ describeWithPythonCelery('beat with real workers', () => {
 
   beforeAll(async () => {
     admin = await connectBroker(testBrokerUrl(), { log: () => {} });
+    // The Python worker first: if it cannot start, no celery-node connection is left
+    // half open for afterAll to close under it (an unhandled amqplib rejection).
+    await python.start();
     nodeWorker = createWorker(testBrokerUrl(), 'amqp://', nodeQueue);
     nodeWorker.register('tasks.node_echo', (...args: unknown[]) => {
       nodeCalls.push(args);
       return args.length;
     });
-    void nodeWorker.start();
-    await python.start();
+    await nodeWorker.start();
   }, 90_000);
 
   afterAll(async () => {

@@ -1,21 +1,21 @@
 // A real Python Celery 5.2.6 worker started with -E runs add, fail,
 // retry_once, a terminated slow task and a revoked ETA task; the camera's
-// rows end as Celery's State ends them (see the interop README's merge
-// rules and events-state-replay.json for the same scenarios). Tasks are
-// sent by publish-python-task.py with send_task, whose args are a list:
-// the argsrepr the worker echoes in its events is `[2, 3]`, not `(2, 3)`
-// (no args at all is still `()`).
+// rows end as Celery's State ends them (see the merge rules in
+// tests/fixtures/README.md and events-state-replay.json for the same
+// scenarios). Tasks are sent by the Python client with send_task, whose
+// args are a list: the argsrepr the worker echoes in its events is
+// `[2, 3]`, not `(2, 3)` (no args at all is still `()`).
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
-import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { PythonWorker } from '../support/python-worker.js';
+import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
 import { waitFor } from '../support/wait.js';
 
 const polling = { intervalMs: 100 };
 
-describeWithBroker('camera and a real Python worker', () => {
+describeWithPythonCelery('camera and a real Python worker', () => {
   describeEachDatabase('python -E', (testDb) => {
     let db: Database;
     beforeAll(async () => {
@@ -25,7 +25,7 @@ describeWithBroker('camera and a real Python worker', () => {
     it('ends each task in the state and with the fields Celery gives it', { timeout: 120_000 }, async () => {
       const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.2, workerWriteInterval: 0 });
       await camera.start();
-      await using worker = new PythonWorker({ brokerUrl: testBrokerUrl() });
+      await using worker = new PythonWorker();
       const task = (id: string, state?: string) => async () => {
         const row = await db.prisma.taskState.findUnique({ where: { taskId: id }, include: { worker: true } });
         return row !== null && (state === undefined || row.state === state) ? row : null;
@@ -60,7 +60,7 @@ describeWithBroker('camera and a real Python worker', () => {
         expect(terminated).toMatchObject({ name: 'tasks.slow', args: '[30]' });
 
         // An ETA task revoked before it runs: received, then revoked when due.
-        const later = await worker.publish('tasks.add', [5, 5], ['--countdown', '2']);
+        const later = await worker.publish('tasks.add', [5, 5], { countdown: 2 });
         await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'), polling);
         await worker.revoke(later);
         const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'), polling);

@@ -1,19 +1,14 @@
 // TaskPublisher against a real RabbitMQ (this run's vhost), and a real
 // Python Celery 5.2.6 worker running a task message built here.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { ChannelModel, GetMessage } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BrokerError, connectBroker, TaskPublisher, type BrokerLog } from '../../src/amqp/index.js';
 import { buildTaskMessage, declarationsFor, type TaskMessageOptions } from '../../src/core/protocol/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
-import { describeWithPythonCelery } from '../support/python-worker.js';
+import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
 
 const unique = (prefix: string): string => `${prefix}.${randomBytes(4).toString('hex')}`;
 const origin = `gen${process.pid}@${hostname()}`;
@@ -202,36 +197,20 @@ describeWithBroker('TaskPublisher', () => {
   });
 });
 
-const interop = fileURLToPath(new URL('../../../shared/interop/', import.meta.url));
-
 describeWithPythonCelery('a Python Celery 5.2.6 worker', () => {
   const queue = unique('protocol.python-worker');
-  const stateDir = mkdtempSync(join(tmpdir(), 'prisma-celery-worker-'));
-  const run = promisify(execFile);
-  const worker = (command: 'start' | 'stop') =>
-    run(join(interop, 'run-python-worker.sh'), [command], {
-      env: {
-        ...process.env,
-        BROKER_URL: testBrokerUrl(),
-        WORKER_STATE_DIR: stateDir,
-        WORKER_QUEUES: queue,
-        WORKER_NAME: `${queue}@%h`,
-        RESULT_BACKEND: 'rpc://',
-      },
-      timeout: 60_000,
-    });
+  const worker = new PythonWorker({ queues: queue, name: `${queue}@%h`, resultBackend: 'rpc://' });
   let admin: ChannelModel | undefined;
 
   beforeAll(async () => {
     admin = await connectBroker(testBrokerUrl(), { log: quiet });
-    await worker('start');
+    await worker.start();
   });
   afterAll(async () => {
     try {
-      await worker('stop');
+      await worker[Symbol.asyncDispose]();
     } finally {
       await admin?.close();
-      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 
@@ -283,7 +262,7 @@ describeWithPythonCelery('a Python Celery 5.2.6 worker', () => {
       },
     });
 
-    const log = readFileSync(join(stateDir, 'worker.log'), 'utf8');
+    const log = worker.log();
     expect(log).toContain(`Task tasks.echo[${message.id}] succeeded`);
     expect(log).not.toMatch(/FrameSyntaxError|Unknown value in table|InvalidTaskError/);
   });

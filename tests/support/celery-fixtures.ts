@@ -1,10 +1,17 @@
-// The Celery 5.2.6 captures in ../shared/interop (beside the checkout).
+// The captured wire data in tests/fixtures (its README says what each file
+// is and how it was captured).
 import { readFileSync } from 'node:fs';
 
-const FIXTURES = new URL('../../../shared/interop/fixtures/celery-5.2.6/', import.meta.url);
+const FIXTURES = new URL('../fixtures/', import.meta.url);
 
-/** A fixture file of the Celery captures, parsed. */
-export const readCeleryFixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
+/** A file under tests/fixtures, as text. */
+export const readFixtureText = (path: string): string => readFileSync(new URL(path, FIXTURES), 'utf8');
+
+/** A JSON file under tests/fixtures, parsed. */
+export const readFixture = <T>(path: string): T => JSON.parse(readFixtureText(path)) as T;
+
+/** A JSON file of the Celery 5.2.6 captures, parsed. */
+export const readCeleryFixture = <T>(name: string): T => readFixture(`celery-5.2.6/${name}`);
 
 /**
  * The event subject that puts a task in each state. In Celery's State,

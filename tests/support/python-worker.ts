@@ -1,87 +1,103 @@
-// Starts and stops a real Python Celery 5.2.6 worker (with -E) through
-// ../shared/interop/run-python-worker.sh, and publishes tasks to it with
-// publish-python-task.py, for interop tests; describeWithPythonCelery
-// gates the suites that need one.
-import { execFile, spawnSync } from 'node:child_process';
+// A real Python Celery 5.2.6 worker (with -E) running python/tasks.py, and
+// a Python client that sends it tasks and revokes, for the interoperability
+// tests; describeWithPythonCelery gates the suites that need one.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe } from 'vitest';
-import { describeWithBroker } from './broker.js';
+import { describeWithBroker, testBrokerUrl } from './broker.js';
+import { missingServices, PYTHON } from './services.js';
 
 const run = promisify(execFile);
-const INTEROP = fileURLToPath(new URL('../../../shared/interop/', import.meta.url));
+const TASKS_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
-let pythonCelery: boolean | undefined;
-const hasPythonCelery = (): boolean =>
-  (pythonCelery ??= spawnSync('/usr/bin/python3', ['-c', 'import celery'], { stdio: 'ignore' }).status === 0);
-
-/**
- * `describeWithBroker` for suites that run real Python Celery: when
- * /usr/bin/python3 cannot import celery, CI=true fails the run with the
- * install hint, and elsewhere the suite is skipped with the reason printed.
- */
-export function describeWithPythonCelery(name: string, body: () => void): void {
-  if (hasPythonCelery()) {
-    describeWithBroker(name, body);
-    return;
-  }
-  if (process.env.CI === 'true') throw new Error('CI needs python3-celery (apt-get install -y python3-celery)');
-  console.warn(`[prisma-celery tests] skipping "${name}": /usr/bin/python3 cannot import celery; install it with: apt-get install -y python3-celery`);
-  describe.skip(name, body);
-}
+/** `describeWithBroker` for suites that run real Python Celery (skipped outside CI when it is not installed). */
+export const describeWithPythonCelery = missingServices().has('python-celery') ? describe.skip : describeWithBroker;
 
 export interface PythonWorkerOptions {
-  brokerUrl: string;
+  /** Default this run's vhost, read when the worker starts (a skipped suite may build one without a broker). */
+  brokerUrl?: string;
   /** Nodename (-n); default a unique `py-<random>@test`. */
   name?: string;
   /** Queues (-Q), comma separated; default a unique queue, so no other test's tasks reach it. */
   queues?: string;
-  concurrency?: number;
-  /** Default `disabled`: tests read outcomes from events or tables. */
+  /** A result backend URL (e.g. `rpc://`); default none: tests read outcomes from events, tables or the log. */
   resultBackend?: string;
-  extraArgs?: string;
 }
+
+/** apply_async options the tests send with. */
+export interface SendOptions {
+  countdown?: number;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const WARM_SHUTDOWN_MS = 15_000;
 
 export class PythonWorker implements AsyncDisposable {
   readonly name: string;
   readonly queue: string;
   private readonly stateDir = mkdtempSync(join(tmpdir(), 'prisma-celery-pyworker-'));
-  private running = false;
+  private readonly logFile = join(this.stateDir, 'worker.log');
+  private process: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
 
-  constructor(private readonly options: PythonWorkerOptions) {
+  constructor(private readonly options: PythonWorkerOptions = {}) {
     const tag = randomBytes(4).toString('hex');
     this.name = options.name ?? `py-${tag}@test`;
     this.queue = options.queues ?? `py-${tag}`;
   }
 
-  private get env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      BROKER_URL: this.options.brokerUrl,
-      RESULT_BACKEND: this.options.resultBackend ?? 'disabled',
-      WORKER_NAME: this.name,
-      WORKER_QUEUES: this.queue,
-      WORKER_CONCURRENCY: String(this.options.concurrency ?? 1),
-      WORKER_STATE_DIR: this.stateDir,
-      WORKER_EXTRA_ARGS: this.options.extraArgs ?? '',
-    };
+  /** Celery reads its broker and result backend from these; without a backend the client waits for nothing. */
+  private env(resultBackend?: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, CELERY_BROKER_URL: this.options.brokerUrl ?? testBrokerUrl(), PYTHONPATH: TASKS_DIR };
+    delete env.CELERY_RESULT_BACKEND;
+    if (resultBackend) env.CELERY_RESULT_BACKEND = resultBackend;
+    return env;
   }
 
-  /** Resolves once the worker logged "ready". */
+  /** Resolves once the worker logged "ready"; rejects with its log if it exits or is not ready in time. */
   async start(): Promise<void> {
-    await run(join(INTEROP, 'run-python-worker.sh'), ['start'], { env: this.env, timeout: 60_000 });
-    this.running = true;
+    if (this.process) return;
+    const log = openSync(this.logFile, 'w');
+    // One pool process, as in the captures: tasks run one at a time, in order.
+    const args = ['-m', 'celery', '-A', 'tasks', 'worker', '-E', '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
+    // Detached: the worker leads its own process group, so stop() reaches its pool children too.
+    const child = spawn(PYTHON, args, { env: this.env(this.options.resultBackend), detached: true, stdio: ['ignore', log, log] });
+    closeSync(log);
+    this.process = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    process.once('exit', () => this.killGroup());
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!/ ready\.$/m.test(this.log())) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the Python worker exited while starting; its log:\n${this.log()}`);
+      if (Date.now() > deadline) throw new Error(`the Python worker was not ready after ${READY_TIMEOUT_MS} ms; its log:\n${this.log()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
-  /** Warm shutdown (the worker sends worker-offline); SIGKILL after 15 s. */
+  /** Warm shutdown (the worker sends worker-offline); SIGKILL to its process group after 15 s. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    await run(join(INTEROP, 'run-python-worker.sh'), ['stop'], { env: this.env, timeout: 60_000 });
+    const child = this.process;
+    if (!child) return;
+    this.process = undefined;
+    child.kill('SIGTERM');
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, WARM_SHUTDOWN_MS).unref());
+    await Promise.race([this.exited, timer]);
+    this.killGroup(child);
+  }
+
+  private killGroup(child = this.process): void {
+    if (child?.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -92,34 +108,27 @@ export class PythonWorker implements AsyncDisposable {
     }
   }
 
+  /** What the worker printed so far. */
   log(): string {
     try {
-      return readFileSync(join(this.stateDir, 'worker.log'), 'utf8');
+      return readFileSync(this.logFile, 'utf8');
     } catch {
       return '';
     }
   }
 
-  /**
-   * Publishes `task` with JSON `args` to this worker's queue from real
-   * Python Celery; resolves to the task id. `options` are extra flags of
-   * publish-python-task.py (e.g. ['--countdown', '30']).
-   */
-  async publish(task: string, args: unknown[] = [], options: string[] = []): Promise<string> {
-    const { stdout } = await run(
-      '/usr/bin/python3',
-      [join(INTEROP, 'publish-python-task.py'), task, ...args.map((a) => JSON.stringify(a)), '--queue', this.queue, ...options],
-      { env: { ...this.env, RESULT_BACKEND: 'disabled' }, timeout: 30_000 },
-    );
-    return (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { task_id: string }).task_id;
+  /** Sends `task` to this worker's queue from real Python Celery (send_task); resolves to the task id. */
+  async publish(task: string, args: unknown[] = [], options: SendOptions = {}): Promise<string> {
+    const { stdout } = await this.client('send', { task, args, options: { ...options, queue: this.queue } });
+    return stdout.trim();
   }
 
   /** Broadcasts a revoke, as `app.control.revoke(id, terminate=…)` does. */
   async revoke(taskId: string, terminate = false): Promise<void> {
-    const script = `from app import app; app.control.revoke(${JSON.stringify(taskId)}, terminate=${terminate ? 'True' : 'False'})`;
-    await run('/usr/bin/python3', ['-c', script], {
-      env: { ...this.env, RESULT_BACKEND: 'disabled', PYTHONPATH: join(INTEROP, 'python') },
-      timeout: 30_000,
-    });
+    await this.client('revoke', { task_id: taskId, terminate });
+  }
+
+  private client(action: 'send' | 'revoke', request: object): Promise<{ stdout: string }> {
+    return run(PYTHON, [join(TASKS_DIR, 'client.py'), action, JSON.stringify(request)], { env: this.env(), timeout: 30_000 });
   }
 }

@@ -1,5 +1,7 @@
-// The servers integration tests talk to, how to tell they are up, and how
-// to start one that is not. Under CI=true a missing server fails the run.
+// The servers and programs the tests need, how to tell they are there, and
+// what to do when one is not. Under CI=true a missing one fails the run.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 
 export type ServiceName = 'postgresql' | 'mysql' | 'rabbitmq';
@@ -51,6 +53,29 @@ export const missingMessage = (name: ServiceName): string => {
   return `${s.label} is not reachable at ${s.host}:${s.port}; start it with: ${s.start}`;
 };
 
-/** Services found missing by the global setup (outside CI only). */
+export type ToolName = 'python-celery' | 'chromium';
+
+/** Debian's interpreter: a venv or pyenv python3 earlier in PATH cannot import Debian's python3-celery. */
+export const PYTHON = '/usr/bin/python3';
+/** Debian's Chromium, which playwright-core drives (never a downloaded browser). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Null when the program is installed, else one line saying what to install. */
+export function missingTool(name: ToolName): string | null {
+  if (name === 'chromium') return isExecutable(CHROMIUM) ? null : `Chromium is not at ${CHROMIUM}; install it with: apt-get install -y chromium`;
+  const imports = spawnSync(PYTHON, ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
+  return imports ? null : `${PYTHON} cannot import celery; install it with: apt-get install -y python3-celery`;
+}
+
+/** Services and tools found missing by the global setup (outside CI only). */
 export const missingServices = (): Set<string> =>
   new Set((process.env.PRISMA_CELERY_TEST_MISSING ?? '').split(',').filter(Boolean));

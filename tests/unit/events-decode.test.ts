@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeEvents } from '../../src/snapshot/events/decode.js';
-
-const FIXTURES = new URL('../../../shared/interop/fixtures/', import.meta.url);
+import { readCeleryFixture, readFixtureText } from '../support/celery-fixtures.js';
 
 interface MessageRecord {
   case: string;
@@ -13,7 +11,7 @@ interface MessageRecord {
   event_types: string[];
 }
 
-const celeryRun = JSON.parse(readFileSync(new URL('celery-5.2.6/events.json', FIXTURES), 'utf8')) as MessageRecord[];
+const celeryRun = readCeleryFixture<MessageRecord[]>('events.json');
 
 const started = (uuid: string, clock: number) => ({ hostname: 'w1@vm', utcoffset: 0, pid: 1, clock, uuid, timestamp: 1795946320.5, type: 'task-started' });
 
@@ -43,7 +41,7 @@ describe('decoding celeryev bodies', () => {
   });
 
   it('reads amqplib deliveries as they come (camelCase properties), with the null result a celery-node task gives', () => {
-    const lines = readFileSync(new URL('celery-node-0.5.9/python-worker-events-for-celery-node-tasks.jsonl', FIXTURES), 'utf8').trim().split('\n');
+    const lines = readFixtureText('celery-node-0.5.9/python-worker-events-for-celery-node-tasks.jsonl').trim().split('\n');
     const decoded = lines.map((line) => {
       const record = JSON.parse(line) as { body_b64: string; properties: { contentType: string; contentEncoding: string } };
       return decodeEvents(Buffer.from(record.body_b64, 'base64'), record.properties);

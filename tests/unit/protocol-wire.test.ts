@@ -3,13 +3,11 @@
 // compared byte for byte (header order, values, AMQP type tags, raw
 // basic-properties bytes, body bytes), and integer headers that py-amqp
 // reads back as the same integers.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTaskMessage, ProtocolError, type TaskMessage, type TaskMessageOptions } from '../../src/core/protocol/index.js';
-
-const fixtures = new URL('../../../shared/interop/fixtures/', import.meta.url);
+import { readFixture } from '../support/celery-fixtures.js';
 
 interface Capture {
   case: string;
@@ -23,7 +21,7 @@ interface Capture {
   body: [unknown[], Record<string, unknown>, unknown];
 }
 
-const captures = JSON.parse(readFileSync(new URL('celery-5.2.6/task-messages.json', fixtures), 'utf8')) as Capture[];
+const captures = readFixture<Capture[]>('celery-5.2.6/task-messages.json');
 
 // amqplib's encoder, reached by file path because its package exports hide lib/.
 const require = createRequire(import.meta.url);
@@ -250,9 +248,7 @@ interface AmqplibCapture {
   py_amqp_decode_error?: string;
 }
 
-const amqplibCaptures = JSON.parse(
-  readFileSync(new URL('amqplib-2.3.1/int-header-encoding.json', fixtures), 'utf8'),
-) as AmqplibCapture[];
+const amqplibCaptures = readFixture<AmqplibCapture[]>('amqplib-2.3.1/int-header-encoding.json');
 
 describe('integer headers', () => {
   const base: TaskMessageOptions = { task: 'tasks.echo', id: 'i', args: [], kwargs: {}, origin: 'gen1@test' };

@@ -1,7 +1,6 @@
 // The entry model: rows validated into entries, due state with an injected
 // clock, and the message an entry sends, checked against the beat message
-// Python Celery 5.2.6 sent (../shared/interop).
-import { readFileSync } from 'node:fs';
+// Python Celery 5.2.6 sent (tests/fixtures).
 import { describe, expect, it } from 'vitest';
 import { buildTaskMessage } from '../../src/core/protocol/index.js';
 import {
@@ -14,6 +13,7 @@ import {
   SchedulerError,
   type PeriodicTaskRow,
 } from '../../src/scheduler/index.js';
+import { readCeleryFixture } from '../support/celery-fixtures.js';
 
 const T0 = new Date('2026-05-04T12:00:00Z'); // a Monday
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -137,9 +137,9 @@ describe('entry timing', () => {
 });
 
 describe('the message an entry sends', () => {
-  const captures = JSON.parse(
-    readFileSync(new URL('../../../shared/interop/fixtures/celery-5.2.6/task-messages.json', import.meta.url), 'utf8'),
-  ) as { case: string; headers: Record<string, unknown>; properties: Record<string, unknown>; body_b64: string; routing_key: string; exchange: string }[];
+  const captures = readCeleryFixture<
+    { case: string; headers: Record<string, unknown>; properties: Record<string, unknown>; body_b64: string; routing_key: string; exchange: string }[]
+  >('task-messages.json');
 
   it("matches Python beat's message for the same entry, byte for byte in the body", () => {
     const capture = captures.find((c) => c.case === 'beat:tasks.add')!;

@@ -2,7 +2,7 @@
  * The `heartbeat` control broadcast `celery events` sends when it starts
  * (EventReceiver.wakeup_workers): every worker answers at once with a
  * heartbeat, so a camera sees the live workers without waiting a full
- * heartbeat interval. Wire format from interop control-messages.json. Pure.
+ * heartbeat interval. Wire format from tests/fixtures/celery-5.2.6/control-messages.json. Pure.
  */
 import type { Options } from 'amqplib';
 

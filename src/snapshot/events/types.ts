@@ -1,6 +1,6 @@
 /**
  * The events Celery workers and clients publish on `celeryev`, as they
- * arrive (interop README, section 2). Field names stay snake_case: they are
+ * arrive (tests/fixtures/README.md, Events). Field names stay snake_case: they are
  * the wire format. Every type-specific field may be absent or null, because
  * Python sends None freely (celery-node tasks give `result: null`).
  */

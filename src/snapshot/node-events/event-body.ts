@@ -1,6 +1,6 @@
 /**
  * Celery event bodies written exactly as a Python worker writes them
- * (interop README, section 2): fields in the order hostname, utcoffset,
+ * (tests/fixtures/README.md, Events): fields in the order hostname, utcoffset,
  * pid, clock, the type's own fields, timestamp, type; Python json.dumps
  * spacing and ASCII escapes; floats that Python holds as floats (freq,
  * timestamp, runtime, loadavg) keep their `.0`. Pure.

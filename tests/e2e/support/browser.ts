@@ -5,8 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { describe } from 'vitest';
+import { describeWithBroker } from '../../support/broker.js';
+import { CHROMIUM, missingServices } from '../../support/services.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** `describeWithBroker` for suites that drive Chromium (skipped outside CI when it is not installed). */
+export const describeWithChromium = missingServices().has('chromium') ? describe.skip : describeWithBroker;
 export const SCREENSHOTS = new URL('../../../.test-output/screenshots/', import.meta.url);
 
 // Without the background-networking flags Chromium keeps dialling Google on a closed network.
