@@ -10,10 +10,10 @@
 // result-backend example.
 //
 // better-sqlite3 compiles its driver when installed (node-gyp, about 80 s of
-// one core). The app is installed without running install scripts and gets
-// the driver `npm ci` compiled for this checkout when the versions match;
-// that the README's `allowScripts` entry covers every install script the
-// package brings is checked with `npm install-scripts ls`.
+// one core). The app asks for the version this checkout has, is installed
+// without running install scripts, and gets the driver `npm ci` compiled for
+// this checkout; that the README's `allowScripts` entry covers every install
+// script the package brings is checked with `npm install-scripts ls`.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,7 +89,7 @@ function run(
   };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), seen()));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => signal('SIGKILL'), options.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => signal('SIGKILL'), options.timeoutMs ?? 120_000);
   return new Promise((resolve) =>
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -113,21 +113,6 @@ interface Packed {
 let packed: Packed;
 let installed: { exports: Record<string, unknown>; bin: Record<string, string>; scripts: Record<string, string> };
 
-/**
- * better-sqlite3's compiled driver: this checkout's when the app got the
- * same version, else compiled as its install script would.
- */
-async function placeSqliteDriver(): Promise<void> {
-  const version = (dir: string): string => (JSON.parse(readFileSync(join(dir, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
-  const driver = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-  if (version(APP) === version(ROOT) && existsSync(join(ROOT, driver))) {
-    mkdirSync(dirname(join(APP, driver)), { recursive: true });
-    cpSync(join(ROOT, driver), join(APP, driver));
-  } else {
-    ok(await run('npm', ['rebuild', 'better-sqlite3'], { cwd: APP, timeoutMs: 300_000 }), 'npm rebuild better-sqlite3');
-  }
-}
-
 /** Copies the files a clean clone has: tracked, or new and not ignored; this checkout's node_modules is linked, as `npm ci` would make it. */
 function copyCleanTree(): void {
   const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
@@ -148,19 +133,28 @@ beforeAll(async () => {
   [packed] = JSON.parse(report.slice(report.search(/^\[/m))) as [Packed];
 
   mkdirSync(APP);
+  const sqliteVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
   writeFileSync(
     join(APP, 'package.json'),
     JSON.stringify({
       name: 'consumer',
       private: true,
       type: 'module',
-      dependencies: { 'prisma-celery': `file:../${packed.filename}`, 'celery-node': '0.5.9', '@types/node': '^20.19.0' },
+      dependencies: {
+        'prisma-celery': `file:../${packed.filename}`,
+        'celery-node': '0.5.9',
+        '@types/node': '^20.19.0',
+        // The version this checkout compiled, whose driver the app gets.
+        'better-sqlite3': sqliteVersion,
+      },
       // What the README's Install section tells an app to add.
       allowScripts: { 'better-sqlite3': true },
     }),
   );
   ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: APP, timeoutMs: 180_000 }), 'npm install');
-  await placeSqliteDriver();
+  const driver = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  mkdirSync(dirname(join(APP, driver)), { recursive: true });
+  cpSync(join(ROOT, driver), join(APP, driver));
   installed = JSON.parse(readFileSync(join(APP, 'node_modules', 'prisma-celery', 'package.json'), 'utf8')) as typeof installed;
 }, 420_000);
 
@@ -224,7 +218,7 @@ describe('the installed package', () => {
       expect(JSON.parse(ok(cjs, `require('${subpath}')`)), subpath).toEqual(expected);
       expect(cjs.stderr, subpath).toBe('');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('typechecks a consumer under node16 and bundler module resolution', async () => {
     const imports = subpaths().map((subpath, i) => `import * as part${i} from '${subpath}';`);
@@ -257,7 +251,7 @@ describe('the installed package', () => {
       expect(`${ran.stdout}${ran.stderr}`, file).toBe('');
       expect(ran.code, file).toBe(0);
     }
-  }, 90_000);
+  }, 240_000);
 
   it('applies its migrations from the installed CLI and serves the monitor page with its assets', async () => {
     const url = `file:${join(APP, 'cli.db')}`;
@@ -282,7 +276,7 @@ describe('the installed package', () => {
     expect(served.map((s) => s.status)).toEqual([200, 200, 200]);
     expect(served[0]?.body).toMatch(/<html/i);
     expect(served[1]?.body).toBe(readFileSync(join(ROOT, 'src', 'web', 'assets', 'app.js'), 'utf8'));
-  }, 90_000);
+  }, 120_000);
 });
 
 describeWithBroker('the installed README', () => {
@@ -318,5 +312,5 @@ describeWithBroker('the installed README', () => {
       expect(found, `"${wanted}" not printed (in order); it printed:\n${printed}`).toBeGreaterThanOrEqual(0);
       at = found + 1;
     }
-  }, 90_000);
+  }, 120_000);
 });
