@@ -37,7 +37,9 @@ const WORK = join(ROOT, '.test-output', `readme-${randomBytes(3).toString('hex')
 
 /** Shell commands of the README that are not run here, and why. */
 const EXCLUDED: Readonly<Record<string, string>> = {
-  'npm install prisma-celery': 'installs the published package; these tests run this checkout instead',
+  'npm ci && npm pack': 'packing and installing the tarball is tests/integration/package.test.ts; these tests run this checkout',
+  'npm install ../prisma-celery/prisma-celery-0.1.0.tgz': 'installed into an app of its own by tests/integration/package.test.ts',
+  'npm install-scripts approve better-sqlite3': "tests/integration/package.test.ts gives its app this allowScripts entry",
   'npm install celery-node': 'celery-node is installed in this checkout already (a dev dependency)',
   'npm install && npm run demo': 'the demo is run, for a bounded time, by tests/integration/demo.test.ts',
   'npm install && npm test': 'this is the test run itself',
