@@ -17,7 +17,8 @@
 //    dropped before it exits).
 // 3. MySQL has no connector in the WASM engine: the script creates the
 //    same-named folder with a placeholder that fails on purpose. Write that
-//    migration by hand (MySQL types: DATETIME(3), LONGTEXT, VARCHAR(255);
+//    migration by hand (MySQL types: DATETIME(3), LONGTEXT, VARCHAR(255)
+//    with an exact collation as in 20261207090100_exact_ids;
 //    Prisma's index and constraint names), then check it with
 //    `npx vitest run tests/integration/schema-shape.test.ts`, which compares
 //    the three migrated databases table by table.
@@ -133,7 +134,8 @@ function mysqlPlaceholder(): string {
     '-- has no MySQL connector, so this migration is written by hand. Bring the',
     '-- database to prisma/mysql/schema.prisma, mirroring',
     `-- prisma/migrations/postgresql/${directoryName}/migration.sql`,
-    '-- (DATETIME(3), LONGTEXT, VARCHAR(255); Prisma\'s index/constraint names;',
+    '-- (DATETIME(3), LONGTEXT, VARCHAR(255) with the exact collation of',
+    '-- 20261207090100_exact_ids; Prisma\'s index/constraint names;',
     '-- ENGINE InnoDB, utf8mb4), then run tests/integration/schema-shape.test.ts.',
     '-- The statement below fails on purpose, so that this file is never applied',
     '-- (and recorded) by mistake.',
