@@ -7,7 +7,9 @@
 // deploy's next statement is the first to meet the dead session.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../../src/db/url.js';
 import { MigrationError } from '../../src/errors.js';
+import { openMigrationConnection, queryRows } from '../../src/migrate/connection.js';
 import { deployMigrations, migrationStatus } from '../../src/migrate/deploy.js';
 import { readMigrationsFolder } from '../../src/migrate/migrations-dir.js';
 import { TestDatabase } from '../support/databases.js';
@@ -64,6 +66,20 @@ for (const provider of ['postgresql', 'mysql'] as const) {
     };
     beforeAll(() => expect(names.length).toBeGreaterThan(1));
     afterAll(() => Promise.all(databases.map((db) => db.drop())));
+
+    it('keeps one session through a failed statement (a pool would drop it, and the lock with it)', async () => {
+      const connection = await openMigrationConnection(parseDatabaseUrl(await fresh()));
+      try {
+        const session = provider === 'postgresql' ? 'SELECT pg_backend_pid() AS id' : 'SELECT CONNECTION_ID() AS id';
+        const [before] = await queryRows(connection.adapter, session);
+        await expect(queryRows(connection.adapter, 'SELECT * FROM no_such_table')).rejects.toThrow();
+        const [after] = await queryRows(connection.adapter, session);
+        expect(String(after?.id)).toBe(String(before?.id));
+        expect(await connection.sessionAlive()).toBe(true);
+      } finally {
+        await connection.close();
+      }
+    });
 
     it('aborts a deploy whose lock session is killed right after it took the lock, and applies nothing', async () => {
       const url = await fresh();
