@@ -15,7 +15,6 @@ import pg from 'pg';
 import type { DatabaseTarget, Provider } from '../db/url.js';
 import { CharAsTextClient, execFallback, sharedConnectionFactory, wholeScripts } from './adapter-fixes.js';
 
-
 export interface MigrationConnection extends AsyncDisposable {
   readonly provider: Provider;
   /** Our own queries; the engine's go through `engineFactory` to the same session. */
