@@ -118,17 +118,23 @@ describeEachDatabase('result backend expiry', (testDb) => {
     await expect(backend.cleanup({ expires: '1d', unreadyExpires: 'soon' })).rejects.toThrow(/^unreadyExpires must be .*"soon"/);
   });
 
-  it('runs from the shell: prisma-celery cleanup --database-url URL --expires 1d', async () => {
+  it('runs from the shell: prisma-celery cleanup --database-url URL --expires 1d --unready-expires 2d', async () => {
+    await db.prisma.taskMeta.createMany({
+      data: [
+        { taskId: 'started-3d', status: 'STARTED', dateDone: new Date(now - 3 * DAY) },
+        { taskId: 'started-36h', status: 'STARTED', dateDone: new Date(now - 36 * HOUR) },
+      ],
+    });
     let stdout = '';
     let stderr = '';
-    const code = await runCli(['cleanup', '--database-url', testDb.url, '--expires', '1d'], {
+    const code = await runCli(['cleanup', '--database-url', testDb.url, '--expires', '1d', '--unready-expires', '2d'], {
       env: {},
       cwd: process.cwd(),
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^Expired 7 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
-    expect((await remaining()).tasks).toHaveLength(24);
+    expect(stdout).toMatch(/^Expired 8 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect((await remaining()).tasks).toEqual([...Array.from({ length: 24 }, (_, i) => `age-${String(i).padStart(2, '0')}`), 'started-36h']);
   });
 });
