@@ -15,7 +15,12 @@ import mariadb from 'mariadb';
 import pg from 'pg';
 import { parseDatabaseUrl, type DatabaseTarget } from '../src/db/url.js';
 
-/** The common column vocabulary. */
+/**
+ * The common column vocabulary. `varchar255` is an identifier column
+ * compared byte for byte, as PostgreSQL and SQLite compare text: on MySQL a
+ * VARCHAR(255) counts only with a binary collation that does not pad
+ * (Prisma has no attribute for collations, so this is where it is checked).
+ */
 export type ColumnType = 'text' | 'varchar255' | 'int' | 'float' | 'bool' | 'timestamp' | `other:${string}`;
 
 export interface ColumnShape {
@@ -277,14 +282,18 @@ async function postgresShape(target: Extract<DatabaseTarget, { provider: 'postgr
   }
 }
 
-function mysqlType(dataType: string, columnType: string, length: number | null): ColumnType {
+/** MariaDB's and MySQL 8's names for utf8mb4 compared byte for byte, trailing spaces included. */
+export const MYSQL_EXACT_COLLATIONS: ReadonlySet<string> = new Set(['utf8mb4_nopad_bin', 'utf8mb4_0900_bin']);
+
+function mysqlType(dataType: string, columnType: string, length: number | null, collation: string | null): ColumnType {
   switch (dataType.toLowerCase()) {
     case 'int':
       return 'int';
     case 'longtext':
       return 'text';
     case 'varchar':
-      return length === 255 ? 'varchar255' : `other:varchar(${length})`;
+      if (length !== 255) return `other:varchar(${length})`;
+      return collation !== null && MYSQL_EXACT_COLLATIONS.has(collation) ? 'varchar255' : `other:varchar(255) collate ${collation}`;
     case 'double':
       return 'float';
     case 'tinyint':
@@ -308,16 +317,26 @@ async function mysqlShape(target: Extract<DatabaseTarget, { provider: 'mysql' }>
     const shape: SchemaShape = {};
     const columns = (await conn.query(
       `SELECT c.TABLE_NAME AS t, c.COLUMN_NAME AS name, c.DATA_TYPE AS dataType, c.COLUMN_TYPE AS columnType,
-              c.CHARACTER_MAXIMUM_LENGTH AS length, c.IS_NULLABLE AS nullable, c.COLUMN_DEFAULT AS dflt
+              c.CHARACTER_MAXIMUM_LENGTH AS length, c.IS_NULLABLE AS nullable, c.COLUMN_DEFAULT AS dflt,
+              c.COLLATION_NAME AS collation
        FROM information_schema.COLUMNS c
        JOIN information_schema.TABLES tb ON tb.TABLE_SCHEMA = c.TABLE_SCHEMA AND tb.TABLE_NAME = c.TABLE_NAME
        WHERE c.TABLE_SCHEMA = DATABASE() AND tb.TABLE_TYPE = 'BASE TABLE' AND c.TABLE_NAME <> ?
        ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
       [MIGRATIONS_TABLE],
-    )) as { t: string; name: string; dataType: string; columnType: string; length: number | bigint | null; nullable: string; dflt: string | null }[];
+    )) as {
+      t: string;
+      name: string;
+      dataType: string;
+      columnType: string;
+      length: number | bigint | null;
+      nullable: string;
+      dflt: string | null;
+      collation: string | null;
+    }[];
     for (const c of columns) {
       const table = (shape[c.t] ??= { columns: {}, primaryKey: [], indexes: [], foreignKeys: [] });
-      const type = mysqlType(c.dataType, c.columnType, c.length == null ? null : Number(c.length));
+      const type = mysqlType(c.dataType, c.columnType, c.length == null ? null : Number(c.length), c.collation);
       // MariaDB reports "no default" of a nullable column as the text NULL.
       const raw = c.dflt === 'NULL' ? null : c.dflt;
       table.columns[c.name] = { type, nullable: c.nullable === 'YES', default: normaliseDefault(raw, type) };

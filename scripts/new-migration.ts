@@ -17,7 +17,8 @@
 //    dropped before it exits).
 // 3. MySQL has no connector in the WASM engine: the script creates the
 //    same-named folder with a placeholder that fails on purpose. Write that
-//    migration by hand (MySQL types: DATETIME(3), LONGTEXT, VARCHAR(255);
+//    migration by hand (MySQL types: DATETIME(3), LONGTEXT, VARCHAR(255)
+//    with an exact collation as in 20261207090100_exact_ids;
 //    Prisma's index and constraint names), then check it with
 //    `npx vitest run tests/integration/schema-shape.test.ts`, which compares
 //    the three migrated databases table by table.
@@ -25,15 +26,13 @@
 // Nothing is written when the schema has not changed, unless --empty is
 // given (for a hand-written data migration). Review every file before you
 // commit it: applied migrations must never be edited afterwards.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Provider } from '../src/db/url.js';
-import { sharedConnectionFactory } from '../src/migrate/adapter-fixes.js';
 import { describeError } from '../src/migrate/migration-failure.js';
-import { LOCKFILE, packageMigrationsDir, readMigrationsFolder, toEngineMigrationList } from '../src/migrate/migrations-dir.js';
-import { startSchemaEngine } from '../src/migrate/wasm-engine.js';
-import { variantPath } from './schema-variants.js';
+import { LOCKFILE, packageMigrationsDir } from '../src/migrate/migrations-dir.js';
+import { historyToVariant, isEmptyScript } from './engine-diff.js';
 import { postgresScratch, sqliteScratch, type ScratchDatabases } from './shadow-databases.js';
 
 const { values, positionals } = parseArgs({
@@ -77,28 +76,14 @@ async function main(): Promise<void> {
 
 /** SQL taking the committed history of `provider` to its variant schema. */
 async function engineDiff(provider: 'sqlite' | 'postgresql', scratch: () => Promise<ScratchDatabases>): Promise<string> {
-  const folder = readMigrationsFolder(provider, migrationsDirFor(provider));
+  const dir = migrationsDirFor(provider);
   const databases = await scratch();
   const stop = (): void => {
     void databases.dispose().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    const engine = await startSchemaEngine(sharedConnectionFactory(databases.main, { openShadow: databases.openShadow }));
-    try {
-      const result = await engine.call('diff', (e) =>
-        e.diff({
-          from: { tag: 'migrations', ...toEngineMigrationList(folder) },
-          to: { tag: 'schemaDatamodel', files: [{ path: variantPath(provider), content: readFileSync(variantPath(provider), 'utf8') }] },
-          script: true,
-          exitCode: null,
-          filters: { externalTables: [], externalEnums: [] },
-        }),
-      );
-      return result.stdout ?? '';
-    } finally {
-      engine.free();
-    }
+    return await historyToVariant(provider, databases, dir);
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await databases.dispose();
@@ -133,17 +118,14 @@ function mysqlPlaceholder(): string {
     '-- has no MySQL connector, so this migration is written by hand. Bring the',
     '-- database to prisma/mysql/schema.prisma, mirroring',
     `-- prisma/migrations/postgresql/${directoryName}/migration.sql`,
-    '-- (DATETIME(3), LONGTEXT, VARCHAR(255); Prisma\'s index/constraint names;',
+    '-- (DATETIME(3), LONGTEXT, VARCHAR(255) with the exact collation of',
+    '-- 20261207090100_exact_ids; Prisma\'s index/constraint names;',
     '-- ENGINE InnoDB, utf8mb4), then run tests/integration/schema-shape.test.ts.',
     '-- The statement below fails on purpose, so that this file is never applied',
     '-- (and recorded) by mistake.',
     `THIS MIGRATION HAS NOT BEEN WRITTEN FOR MYSQL YET ${directoryName};`,
     '',
   ].join('\n');
-}
-
-function isEmptyScript(script: string): boolean {
-  return script.split('\n').every((line) => line.trim() === '' || line.trim().startsWith('--'));
 }
 
 /** The UTC stamp Prisma puts before migration names: YYYYMMDDHHMMSS. */

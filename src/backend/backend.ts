@@ -13,7 +13,7 @@ import { isTransient, withRetry } from '../db/transient.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { BackendClosedError, BackendDatabaseError, BackendNotMigratedError, InvalidArgumentError } from './errors.js';
-import { expire, type CleanupReport, type StatementRunner } from './expiry.js';
+import { cutoffsAt, DEFAULT_UNREADY_EXPIRES_MS, expire, type CleanupReport, type StatementRunner } from './expiry.js';
 import { decodeGroup, groupSql, type GroupRecord } from './groups.js';
 import { mergeWrites, type TaskWrite } from './guard.js';
 import { IsolationCheck } from './isolation.js';
@@ -31,8 +31,14 @@ const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
 const ROW_OVERHEAD_BYTES = 400;
 
 export interface CleanupOptions {
-  /** Rows done longer ago than this are expired: ms, or a duration such as "1d". */
+  /** Groups and finished tasks done longer ago than this are expired: ms, or a duration such as "1d". */
   expires: number | string;
+  /**
+   * Unfinished tasks (any state but SUCCESS, FAILURE, REVOKED) last updated
+   * longer ago than this, or than `expires` if that is longer, are expired.
+   * Default 7 days: such a task may still be running.
+   */
+  unreadyExpires?: number | string;
   /** Ids in the first statement's batch (see cleanupBatchSize); default the backend's cleanupBatchSize. */
   batchSize?: number;
 }
@@ -187,10 +193,15 @@ export class PrismaResultBackend implements AsyncDisposable {
     return (await this.#execute(session, 'delete group', groupSql(session.db.dialect).remove, [id])) > 0;
   }
 
-  /** Deletes task and group rows done longer ago than `expires`, and hidden rows, one bounded batch of ids per statement. */
+  /**
+   * Deletes groups and finished tasks done longer ago than `expires`,
+   * unfinished tasks older than `unreadyExpires`, and hidden rows, one
+   * bounded batch of ids per statement.
+   */
   async cleanup(options: CleanupOptions): Promise<CleanupReport> {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('cleanup needs { expires }');
     const expiresMs = resolveExpires(options.expires);
+    const unreadyExpiresMs = options.unreadyExpires === undefined ? DEFAULT_UNREADY_EXPIRES_MS : resolveExpires(options.unreadyExpires, 'unreadyExpires');
     const batchSize = options.batchSize ?? this.#options.cleanupBatchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new InvalidArgumentError(`batchSize must be a whole number of 1 or more, got ${String(batchSize)}`);
@@ -201,7 +212,7 @@ export class PrismaResultBackend implements AsyncDisposable {
       execute: (sql, params) => this.#withRetry('cleanup', () => session.db.sql.execute(sql, params)),
       query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry('cleanup', () => session.db.sql.query<T>(sql, params)),
     };
-    return expire(runner, session.db.dialect, new Date(Date.now() - expiresMs), batchSize);
+    return expire(runner, session.db.dialect, cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs), batchSize);
   }
 
   /** Write statements sent so far (coalesced writes share one). */

@@ -1,10 +1,20 @@
 /**
- * Expiry: every task and group row done before the cutoff, and every row
- * marked hidden (by hand, or by an older version of this package that hid
- * rows before deleting them), is deleted, one batch of primary-key ids per
- * statement (src/db/range-delete.ts):
+ * Expiry: every group row and every finished task row (SUCCESS, FAILURE,
+ * REVOKED) done before the cutoff, and every row marked hidden (by hand, or
+ * by an older version of this package that hid rows before deleting them),
+ * is deleted, one batch of primary-key ids per statement
+ * (src/db/range-delete.ts):
  *
- *   DELETE … WHERE id BETWEEN a AND b AND (hidden = true OR date_done < cutoff)
+ *   DELETE … WHERE id BETWEEN a AND b AND (hidden = true
+ *     OR (date_done < cutoff AND status IN (ready states))
+ *     OR date_done < unready cutoff)
+ *
+ * A task that has not finished (PENDING, RECEIVED, STARTED, RETRY, REJECTED
+ * or a custom state such as PROGRESS) may still be running: STARTED and RETRY
+ * stamp date_done too, and deleting its row would lose its name, arguments,
+ * worker and start time, leaving its final state to land in a bare row. So
+ * unfinished rows wait for the unready cutoff, which is never later than
+ * the other one.
  *
  * There is no hiding pass first: on PostgreSQL an UPDATE of hidden writes a
  * new version of every row and its index entries, several times the cost
@@ -12,6 +22,7 @@
  * cleanup cut short leaves later batches' expired rows for the next one
  * (reads see them until then, as they did before the cleanup started).
  */
+import { READY_STATES } from '../core/states.js';
 import type { Dialect } from '../db/dialect.js';
 import { deleteInIdRanges, type RangeDelete, type StatementRunner } from '../db/range-delete.js';
 
@@ -26,8 +37,10 @@ export interface TableReport {
 }
 
 export interface CleanupReport {
-  /** Rows done before this instant were expired. */
+  /** Groups and finished tasks done before this instant were expired. */
   cutoff: Date;
+  /** Unfinished tasks last updated before this instant were expired. */
+  unreadyCutoff: Date;
   tasks: TableReport;
   groups: TableReport;
   statements: number;
@@ -35,31 +48,51 @@ export interface CleanupReport {
   longestStatementMs: number;
 }
 
+/** How long unfinished tasks are kept by default: 7 days. */
+export const DEFAULT_UNREADY_EXPIRES_MS = 7 * 86_400_000;
+
+/** The cutoffs of one cleanup: `unready` is never later than `ready`. Pure. */
+export interface Cutoffs {
+  ready: Date;
+  unready: Date;
+}
+
+/** Cutoffs `expiresMs` and `unreadyExpiresMs` before `now` (epoch ms); unready rows are kept at least as long as ready ones. Pure. */
+export function cutoffsAt(now: number, expiresMs: number, unreadyExpiresMs: number): Cutoffs {
+  return { ready: new Date(now - expiresMs), unready: new Date(now - Math.max(expiresMs, unreadyExpiresMs)) };
+}
+
 /** What one table's cleanup deletes. Pure. */
-export function expiryTarget(dialect: Dialect, table: ExpiringTable, cutoff: Date): RangeDelete {
+export function expiryTarget(dialect: Dialect, table: ExpiringTable, cutoffs: Cutoffs): RangeDelete {
+  // Both columns are indexed: the last expired or hidden id is a short read.
+  const covers = [
+    { condition: `date_done < ${dialect.param(1)}`, params: [cutoffs.ready] },
+    { condition: 'hidden = true', params: [] },
+  ];
+  if (table === 'celery_tasksetmeta') {
+    return { table, condition: `hidden = true OR date_done < ${dialect.param(3)}`, params: [cutoffs.ready], covers };
+  }
+  const ready = [...READY_STATES].map((state) => `'${state}'`).join(', ');
   return {
     table,
-    condition: `hidden = true OR date_done < ${dialect.param(3)}`,
-    params: [cutoff],
-    // Both columns are indexed: the last expired or hidden id is a short read.
-    covers: [
-      { condition: `date_done < ${dialect.param(1)}`, params: [cutoff] },
-      { condition: 'hidden = true', params: [] },
-    ],
+    condition: `hidden = true OR (date_done < ${dialect.param(3)} AND status IN (${ready})) OR date_done < ${dialect.param(4)}`,
+    params: [cutoffs.ready, cutoffs.unready],
+    covers,
   };
 }
 
 export async function expire(
   runner: StatementRunner,
   dialect: Dialect,
-  cutoff: Date,
+  cutoffs: Cutoffs,
   batchSize: number,
   clock?: () => number,
 ): Promise<CleanupReport> {
-  const tasks = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_taskmeta', cutoff), batchSize, clock);
-  const groups = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_tasksetmeta', cutoff), batchSize, clock);
+  const tasks = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_taskmeta', cutoffs), batchSize, clock);
+  const groups = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_tasksetmeta', cutoffs), batchSize, clock);
   return {
-    cutoff,
+    cutoff: cutoffs.ready,
+    unreadyCutoff: cutoffs.unready,
     tasks: { deleted: tasks.deleted },
     groups: { deleted: groups.deleted },
     statements: tasks.statements + groups.statements,

@@ -136,13 +136,13 @@ export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOpti
  * An expiry age in ms: a number of ms, or a duration as the CLI takes it
  * (`1d`, `12h`, `90s`). Bare numbers in text are seconds, as in the CLI.
  */
-export function resolveExpires(expires: unknown): number {
+export function resolveExpires(expires: unknown, name = 'expires'): number {
   if (typeof expires === 'number' && Number.isFinite(expires) && expires >= 0) return expires;
   if (typeof expires === 'string') {
     const seconds = parseDuration(expires);
     if (seconds !== undefined) return seconds * 1000;
   }
   throw new ConfigError(
-    `expires must be a number of milliseconds (0 or more) or a duration such as "1d", "12h" or "90s", got ${JSON.stringify(expires) ?? String(expires)}`,
+    `${name} must be a number of milliseconds (0 or more) or a duration such as "1d", "12h" or "90s", got ${JSON.stringify(expires) ?? String(expires)}`,
   );
 }

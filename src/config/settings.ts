@@ -52,7 +52,17 @@ export const resultExpires = setting({
   env: 'CELERY_RESULT_EXPIRES',
   type: types.duration(),
   default: '1d',
-  description: 'Task results and groups done longer ago than this are expired (hidden, then deleted)',
+  description: 'Groups and finished task results done longer ago than this are expired (deleted)',
+});
+
+export const unreadyExpires = setting({
+  key: 'unreadyExpires',
+  flag: 'unready-expires',
+  env: 'PRISMA_CELERY_UNREADY_EXPIRES',
+  type: types.duration(),
+  default: '7d',
+  description:
+    'Unfinished task results (PENDING, RECEIVED, STARTED, RETRY…), which may still be running, are expired only when last updated longer ago than this (and than --expires)',
 });
 
 export const cleanupBatchSize = setting({
@@ -99,7 +109,7 @@ export const camExpireError = setting({
   env: 'CELERYCAM_EXPIRE_ERROR',
   type: types.duration(),
   default: '3d',
-  description: 'FAILURE, REVOKED, REJECTED and RETRY task rows older than this are expired; 0 keeps them',
+  description: 'FAILURE and REVOKED task rows older than this are expired; 0 keeps them',
 });
 
 export const camExpirePending = setting({
@@ -108,7 +118,7 @@ export const camExpirePending = setting({
   env: 'CELERYCAM_EXPIRE_PENDING',
   type: types.duration(),
   default: '5d',
-  description: 'Task rows in any other state older than this are expired; 0 keeps them',
+  description: 'Task rows in any other state (unfinished: PENDING, RECEIVED, STARTED, RETRY, REJECTED…) older than this are expired; 0 keeps them',
 });
 
 export const camCleanupInterval = setting({
@@ -271,7 +281,7 @@ export const allowApply = setting({
   description: 'Task names the /apply/<name> route may send (needs --token); without it apply is off',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
   beatScheduler, beatMaxInterval, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,

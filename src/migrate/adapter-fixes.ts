@@ -71,9 +71,10 @@ export function execFallback(adapter: SqlDriverAdapter): SqlDriverAdapter {
       try {
         return await adapter.executeRaw(query);
       } catch (error) {
-        // better-sqlite3 raises a RangeError without a code for this case;
-        // its message is the only thing that tells it apart.
-        if (query.args.length > 0 || !/more than one statement/i.test(describe(error))) throw error;
+        // better-sqlite3 raises a RangeError without a code for a script of
+        // several statements, or of none (a migration of comments only); its
+        // message is the only thing that tells these apart.
+        if (query.args.length > 0 || !/more than one statement|contains no statements/i.test(describe(error))) throw error;
         await adapter.executeScript(query.sql);
         return 0;
       }

@@ -48,7 +48,7 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
   let connection: MigrationConnection | undefined;
   try {
     const opened = (connection = await openMigrationConnection(target));
-    const applied = await withMigrateLock(target, opened.adapter, async () => {
+    const applied = await withMigrateLock(target, opened, async () => {
       if (target.provider === 'postgresql') await ensurePostgresSchema(opened.adapter, target.schema);
       return applyPending(opened, folder, log);
     });

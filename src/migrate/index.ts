@@ -22,6 +22,8 @@ export type { MigrationStatus };
  * - P3019: the migrations folder is locked to another provider;
  * - E_MIGRATION_MODIFIED: an applied migration's file has changed since;
  * - E_MIGRATION_LOCK: another deploy held the lock for 10 s;
+ * - E_MIGRATION_LOCK_LOST: the session holding the lock was lost (cut or
+ *   killed) during the deploy, which stopped there;
  * - E_MIGRATION_DATABASE: the database could not be used (unreachable,
  *   refused, missing privilege…; the cause is the driver's error);
  * - E_MIGRATIONS_DIR: the package's migrations cannot be read;

@@ -4,11 +4,17 @@
 // first one's unfinished row as a failed migration, or applying twice).
 // MySQL and PostgreSQL use the native engine's own locks, so the real
 // `prisma migrate deploy` and we exclude each other too.
+//
+// Those locks belong to the database session that took them, and die with
+// it. The migration connection is one session that is never replaced
+// (connection.ts), so once it is lost every later statement fails; the
+// deploy then stops with E_MIGRATION_LOCK_LOST instead of going on in a new
+// session that holds no lock.
 import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import type { DatabaseTarget } from '../db/url.js';
 import { MigrationError } from '../errors.js';
-import { queryRows } from './connection.js';
+import { queryRows, type MigrationConnection } from './connection.js';
 
 /** How long a deploy waits for another one (the native engine's value). */
 const LOCK_TIMEOUT_MS = 10_000;
@@ -21,15 +27,29 @@ const POSTGRES_LOCK_KEY = 72707369;
 
 export async function withMigrateLock<T>(
   target: DatabaseTarget,
-  adapter: SqlDriverAdapter,
+  connection: MigrationConnection,
   work: () => Promise<T>,
 ): Promise<T> {
-  const release = await acquire(target, adapter);
+  const release = await acquire(target, connection.adapter);
   try {
     return await work();
+  } catch (error) {
+    throw (await connection.sessionAlive()) ? error : lockLost(target, error);
   } finally {
-    await release();
+    // Best effort: the lock also ends with the session, which the caller
+    // closes next (and a lost session has no lock left to release).
+    await release().catch(() => {});
   }
+}
+
+function lockLost(target: DatabaseTarget, cause: unknown): MigrationError {
+  const lock = target.provider === 'mysql' ? `GET_LOCK('${MYSQL_LOCK_NAME}')` : `pg_advisory_lock(${POSTGRES_LOCK_KEY})`;
+  return new MigrationError(
+    'E_MIGRATION_LOCK_LOST',
+    `lost the connection holding the migrate lock (${lock}) during the deploy, so it stopped rather ` +
+      'than go on unlocked; run `prisma-celery migrate status` to see what was applied, then `prisma-celery migrate deploy` again',
+    { cause },
+  );
 }
 
 async function acquire(target: DatabaseTarget, adapter: SqlDriverAdapter): Promise<() => Promise<void>> {

@@ -85,23 +85,56 @@ describeEachDatabase('result backend expiry', (testDb) => {
     expect(await backend.cleanup({ expires: 0 })).toMatchObject({ tasks: { deleted: 0 }, groups: { deleted: 0 }, statements: 2 });
   });
 
+  it('keeps a task that may still be running: unfinished states wait for unreadyExpires (default 7 days)', async () => {
+    await db.prisma.taskMeta.deleteMany();
+    const ago = (hours: number): Date => new Date(now - hours * HOUR);
+    const seeded: [string, string, number][] = [
+      ['started-36h', 'STARTED', 36],
+      ['retry-36h', 'RETRY', 36],
+      ['received-36h', 'RECEIVED', 36],
+      ['pending-36h', 'PENDING', 36],
+      ['progress-36h', 'PROGRESS', 36],
+      ['started-8d', 'STARTED', 8 * 24],
+      ['success-36h', 'SUCCESS', 36],
+      ['failure-36h', 'FAILURE', 36],
+      ['revoked-36h', 'REVOKED', 36],
+    ];
+    await db.prisma.taskMeta.createMany({ data: seeded.map(([taskId, status, hours]) => ({ taskId, status, dateDone: ago(hours), name: 'tasks.long' })) });
+    const report = await backend.cleanup({ expires: '1d' });
+    expect(report.tasks).toEqual({ deleted: 4 });
+    expect(Math.abs(report.unreadyCutoff.getTime() - (Date.now() - 7 * DAY))).toBeLessThan(60_000);
+    expect((await remaining()).tasks).toEqual(['pending-36h', 'progress-36h', 'received-36h', 'retry-36h', 'started-36h']);
+    // Its row keeps what the worker wrote, and its final state lands in it.
+    await backend.storeResult('started-36h', 42, 'SUCCESS');
+    expect(await backend.getTask('started-36h')).toMatchObject({ status: 'SUCCESS', name: 'tasks.long' });
+    // A shorter unready age is raised to expires; a longer expires wins.
+    expect((await backend.cleanup({ expires: '1d', unreadyExpires: '1h' })).tasks).toEqual({ deleted: 4 });
+  });
+
   it('refuses a negative or unreadable expiry and a bad batch size', async () => {
     await expect(backend.cleanup({ expires: -5 })).rejects.toThrow(/expires must be/);
     await expect(backend.cleanup({ expires: 'tomorrow' })).rejects.toThrow(/"tomorrow"/);
     await expect(backend.cleanup({ expires: '1d', batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(backend.cleanup({ expires: '1d', unreadyExpires: 'soon' })).rejects.toThrow(/^unreadyExpires must be .*"soon"/);
   });
 
-  it('runs from the shell: prisma-celery cleanup --database-url URL --expires 1d', async () => {
+  it('runs from the shell: prisma-celery cleanup --database-url URL --expires 1d --unready-expires 2d', async () => {
+    await db.prisma.taskMeta.createMany({
+      data: [
+        { taskId: 'started-3d', status: 'STARTED', dateDone: new Date(now - 3 * DAY) },
+        { taskId: 'started-36h', status: 'STARTED', dateDone: new Date(now - 36 * HOUR) },
+      ],
+    });
     let stdout = '';
     let stderr = '';
-    const code = await runCli(['cleanup', '--database-url', testDb.url, '--expires', '1d'], {
+    const code = await runCli(['cleanup', '--database-url', testDb.url, '--expires', '1d', '--unready-expires', '2d'], {
       env: {},
       cwd: process.cwd(),
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
     });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^Expired 7 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
-    expect((await remaining()).tasks).toHaveLength(24);
+    expect(stdout).toMatch(/^Expired 8 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect((await remaining()).tasks).toEqual([...Array.from({ length: 24 }, (_, i) => `age-${String(i).padStart(2, '0')}`), 'started-36h']);
   });
 });

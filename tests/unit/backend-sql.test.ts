@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dialectOf } from '../../src/db/dialect.js';
-import { expire, expiryTarget } from '../../src/backend/expiry.js';
+import { cutoffsAt, expire, expiryTarget } from '../../src/backend/expiry.js';
 import { rangeDeleteSql } from '../../src/db/range-delete.js';
 import { PARAMS_PER_ROW, upsertParams, upsertSql } from '../../src/backend/store-sql.js';
 import type { TaskWrite } from '../../src/backend/guard.js';
@@ -40,18 +40,28 @@ describe('the upsert statement', () => {
 });
 
 describe('the expiry statements', () => {
+  const DAY = 86_400_000;
+  const cutoffs = cutoffsAt(10 * DAY, DAY, 7 * DAY);
+
   it('delete expired and hidden rows in one statement per primary-key range', () => {
-    const cutoff = new Date(0);
-    const pg = rangeDeleteSql(dialectOf('postgresql'), expiryTarget(dialectOf('postgresql'), 'celery_taskmeta', cutoff));
-    expect(pg.remove).toBe('DELETE FROM "celery_taskmeta" WHERE "id" BETWEEN $1 AND $2 AND (hidden = true OR date_done < $3)');
-    const mysql = rangeDeleteSql(dialectOf('mysql'), expiryTarget(dialectOf('mysql'), 'celery_tasksetmeta', cutoff));
+    const pg = rangeDeleteSql(dialectOf('postgresql'), expiryTarget(dialectOf('postgresql'), 'celery_taskmeta', cutoffs));
+    expect(pg.remove).toBe(
+      'DELETE FROM "celery_taskmeta" WHERE "id" BETWEEN $1 AND $2 AND ' +
+        "(hidden = true OR (date_done < $3 AND status IN ('SUCCESS', 'FAILURE', 'REVOKED')) OR date_done < $4)",
+    );
+    const mysql = rangeDeleteSql(dialectOf('mysql'), expiryTarget(dialectOf('mysql'), 'celery_tasksetmeta', cutoffs));
     expect(mysql.remove).toBe('DELETE FROM `celery_tasksetmeta` WHERE `id` BETWEEN ? AND ? AND (hidden = true OR date_done < ?)');
     expect(mysql.next).toBe('SELECT MIN(`id`) AS low FROM `celery_tasksetmeta` WHERE `id` >= ?');
-    expect(expiryTarget(dialectOf('sqlite'), 'celery_taskmeta', cutoff)).toMatchObject({
-      params: [cutoff],
-      covers: [{ condition: 'date_done < ?', params: [cutoff] }, { condition: 'hidden = true', params: [] }],
+    expect(expiryTarget(dialectOf('sqlite'), 'celery_taskmeta', cutoffs)).toMatchObject({
+      params: [cutoffs.ready, cutoffs.unready],
+      covers: [{ condition: 'date_done < ?', params: [cutoffs.ready] }, { condition: 'hidden = true', params: [] }],
     });
     expect(pg.cover('date_done < $1')).toBe('SELECT MAX("id") AS high FROM "celery_taskmeta" WHERE date_done < $1');
+  });
+
+  it('keep unfinished tasks for the longer of the two ages', () => {
+    expect(cutoffs).toEqual({ ready: new Date(9 * DAY), unready: new Date(3 * DAY) });
+    expect(cutoffsAt(10 * DAY, 8 * DAY, 7 * DAY)).toEqual({ ready: new Date(2 * DAY), unready: new Date(2 * DAY) });
   });
 });
 
@@ -66,10 +76,10 @@ describe('expire()', () => {
       },
     };
     let now = 0;
-    const report = await expire(runner, dialectOf('sqlite'), new Date(0), 2, () => (now += 100));
+    const report = await expire(runner, dialectOf('sqlite'), { ready: new Date(0), unready: new Date(0) }, 2, () => (now += 100));
     // Every statement "takes" 100 ms: the span stays at the batch size.
     expect(log).toEqual(['tasks 1-2', 'tasks 3-3', 'groups 7-8']);
     // Per table: the id bounds, the last expired id, the last hidden id, then the deletes.
-    expect(report).toEqual({ cutoff: new Date(0), tasks: { deleted: 3 }, groups: { deleted: 2 }, statements: 3 + 2 + 3 + 1, longestStatementMs: 100 });
+    expect(report).toEqual({ cutoff: new Date(0), unreadyCutoff: new Date(0), tasks: { deleted: 3 }, groups: { deleted: 2 }, statements: 3 + 2 + 3 + 1, longestStatementMs: 100 });
   });
 });

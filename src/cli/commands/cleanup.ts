@@ -1,5 +1,5 @@
 import { PrismaResultBackend } from '../../backend/backend.js';
-import { cleanupBatchSize, databaseUrl, logLevel, resultExpires } from '../../config/settings.js';
+import { cleanupBatchSize, databaseUrl, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
 import { defineCommand, UsageError } from '../command.js';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -7,10 +7,10 @@ const plural = (count: number, noun: string): string => `${count} ${noun}${count
 export const cleanup = defineCommand({
   usage: 'cleanup [options]',
   description:
-    'Expires task results and saved groups done longer ago than --expires: deletes them, and rows marked ' +
+    'Expires task results and saved groups done longer ago than --expires (unfinished tasks: --unready-expires): deletes them, and rows marked ' +
     'hidden, one batch of primary-key ids per statement (--batch-size ids at first, more while statements ' +
     'stay quick), so no statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
-  settings: [databaseUrl, resultExpires, cleanupBatchSize, logLevel],
+  settings: [databaseUrl, resultExpires, unreadyExpires, cleanupBatchSize, logLevel],
 
   async run({ positionals, settings, out, err }) {
     if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
@@ -20,7 +20,7 @@ export const cleanup = defineCommand({
         if (event.type === 'retry' && settings.logLevel === 'debug') err(`retrying after a transient error (attempt ${event.attempt})`);
       },
     });
-    const report = await backend.cleanup({ expires: settings.resultExpires * 1000 });
+    const report = await backend.cleanup({ expires: settings.resultExpires * 1000, unreadyExpires: settings.unreadyExpires * 1000 });
     out(
       `Expired ${plural(report.tasks.deleted, 'task result')} and ${plural(report.groups.deleted, 'group')} ` +
         `done before ${report.cutoff.toISOString()}`,

@@ -19,9 +19,9 @@ export interface CameraOptions {
   maxrate?: string | number | null;
   /** Seconds a SUCCESS row is kept; default 1 day; null keeps them. */
   expireSuccess?: number | null;
-  /** Seconds a FAILURE, REVOKED, REJECTED or RETRY row is kept; default 3 days; null keeps them. */
+  /** Seconds a FAILURE or REVOKED row is kept; default 3 days; null keeps them. */
   expireError?: number | null;
-  /** Seconds a row in any other state is kept; default 5 days; null keeps them. */
+  /** Seconds a row in any other state (unfinished: PENDING, RECEIVED, STARTED, RETRY, REJECTED, custom) is kept; default 5 days; null keeps them. */
   expirePending?: number | null;
   /** Seconds between cleanups; default 3600, as djcelery's camera. 1–86400. */
   cleanupInterval?: number;

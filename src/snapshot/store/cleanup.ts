@@ -11,27 +11,34 @@
  *
  * so a million expired rows never hold a long lock (src/db/range-delete.ts),
  * and no row is first rewritten as hidden only to be deleted after.
+ *
+ * The groups follow Celery's ready states: the error group holds only the
+ * finished ones (FAILURE, REVOKED). A task in RETRY or REJECTED has not
+ * finished (Celery counts both as unready) and may run again, so its row
+ * waits for the pending limit like STARTED; djcelery expired RETRY rows with
+ * the errors, after 3 days, while the task could still be waiting out a
+ * countdown.
  */
 import type { Database } from '../../db/open.js';
 import type { Dialect } from '../../db/dialect.js';
 import { deleteInIdRanges, type Cover, type RangeDelete } from '../../db/range-delete.js';
-import { FAILURE, REJECTED, RETRY, REVOKED, SUCCESS } from '../../core/states.js';
+import { FAILURE, REVOKED, SUCCESS } from '../../core/states.js';
 import { TASK_TABLE } from './upsert-sql.js';
 
 /** Seconds a row may stay in each state group; null keeps that group forever. */
 export interface ExpiryLimits {
   /** SUCCESS; djcelery's CELERYCAM_EXPIRE_SUCCESS, default 1 day. */
   success: number | null;
-  /** FAILURE, REVOKED, REJECTED, RETRY; CELERYCAM_EXPIRE_ERROR, default 3 days. */
+  /** FAILURE, REVOKED; CELERYCAM_EXPIRE_ERROR, default 3 days. */
   error: number | null;
-  /** Every other state (PENDING, RECEIVED, STARTED, custom); CELERYCAM_EXPIRE_PENDING, default 5 days. */
+  /** Every other state (PENDING, RECEIVED, STARTED, RETRY, REJECTED, custom); CELERYCAM_EXPIRE_PENDING, default 5 days. */
   pending: number | null;
 }
 
 export const DEFAULT_EXPIRY: ExpiryLimits = { success: 86_400, error: 3 * 86_400, pending: 5 * 86_400 };
 
 export const SUCCESS_STATES = [SUCCESS] as const;
-export const ERROR_STATES = [FAILURE, REVOKED, REJECTED, RETRY] as const;
+export const ERROR_STATES = [FAILURE, REVOKED] as const;
 
 export interface CleanupResult {
   /** Rows deleted: the expired ones of every group, and any that were hidden. */

@@ -1,0 +1,5 @@
+-- Nothing to change here: this database already compares text byte for
+-- byte, so task ids, group ids, worker host names and periodic task names
+-- that differ only by case, accents or trailing spaces are different keys.
+-- The migration exists under the same name in every provider's history;
+-- the MySQL one gives those columns an exact collation.
