@@ -180,9 +180,9 @@ describeEachDatabase(
       expect(await tablesAt(db.url)).toEqual([...modelTables(db.provider), '_prisma_migrations'].sort());
       expect(await migrateStatus(db.url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
       expect(lines.join('\n')).toContain(names[0]);
-      // Well under a second here; the bound only catches a stall (a lock
-      // wait, a timer keeping the engine busy).
-      expect(elapsed).toBeLessThan(3000);
+      // Seconds at most, even on a loaded machine; the bound only catches a
+      // stall (a lock wait, the engine's 10 s lock timer keeping it busy).
+      expect(elapsed).toBeLessThan(8000);
     });
 
     it('applies nothing the second time', async () => {
