@@ -59,8 +59,10 @@ describeWithPythonCelery('camera and a real Python worker', () => {
         const terminated = await waitFor('slow REVOKED', task(slow, 'REVOKED'), polling);
         expect(terminated).toMatchObject({ name: 'tasks.slow', args: '[30]' });
 
-        // An ETA task revoked before it runs: received, then revoked when due.
-        const later = await worker.publish('tasks.add', [5, 5], { countdown: 2 });
+        // An ETA task revoked before it runs: received, then revoked when due. The
+        // countdown leaves room for the revoke: a Python client takes 1-3 s to send
+        // it on a busy machine, and a revoke after the ETA lets the task run.
+        const later = await worker.publish('tasks.add', [5, 5], { countdown: 6 });
         await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'), polling);
         await worker.revoke(later);
         const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'), polling);

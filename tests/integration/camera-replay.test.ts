@@ -124,7 +124,10 @@ describeWithBroker('camera over RabbitMQ: the captured run', () => {
         await db.prisma.taskState.deleteMany();
         await db.prisma.workerState.deleteMany();
         const seen: CameraEvent[] = [];
-        const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.2, onEvent: (e) => seen.push(e) });
+        // The captured events are from 2026-11-29: with the default expiry the camera's
+        // first cleanup, if it came after a snapshot, would delete every row they made.
+        const keep = { expireSuccess: null, expireError: null, expirePending: null };
+        const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.2, ...keep, onEvent: (e) => seen.push(e) });
         await camera.start();
         try {
           await waitFor('the camera to consume', () => camera.brokerConnected, { timeoutMs: 15_000, intervalMs: 20 });
