@@ -1,6 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { ConfigError } from '../errors.js';
-import { BrokerError, redactUrl } from './errors.js';
+import { BrokerError, brokerFault, redactUrl } from './errors.js';
 
 /** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
 export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
@@ -38,7 +38,7 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
   try {
     connection = await connect(target);
   } catch (error) {
-    throw new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${messageOf(error)}`, { cause: error });
+    throw connectError(where, error);
   }
   connection.on('error', (error: Error) => log('error', `connection to ${where} failed`, error));
   connection.on('close', (error?: Error) => {
@@ -49,6 +49,26 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
   connection.on('blocked', (reason: string) => log('warn', `broker ${where} blocked publishing: ${reason}`));
   connection.on('unblocked', () => log('info', `broker ${where} unblocked publishing`));
   return connection;
+}
+
+/**
+ * Opens and closes one connection, within `timeoutMs`: a BrokerError
+ * E_BROKER_CONNECT with its `fault` when the broker cannot be used.
+ */
+export async function probeBroker(url: string, timeoutMs = 3000): Promise<void> {
+  let connection: ChannelModel;
+  try {
+    connection = await connect(url, { timeout: timeoutMs });
+  } catch (error) {
+    throw connectError(redactUrl(url), error);
+  }
+  connection.on('error', () => {});
+  await connection.close().catch(() => {});
+}
+
+function connectError(where: string, error: unknown): BrokerError {
+  const fault = brokerFault(error);
+  return new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${fault?.detail ?? messageOf(error)}`, { cause: error, ...(fault && { fault }) });
 }
 
 export function checkHeartbeat(seconds: number): void {

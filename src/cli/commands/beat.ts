@@ -11,6 +11,7 @@ import { ConfigError } from '../../errors.js';
 import { Beat } from '../../scheduler/beat.js';
 import { describeEvent, type BeatEvent } from '../../scheduler/events.js';
 import { parseStaticSchedule } from '../../scheduler/static-schedule.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 import { shows, type Level } from '../process-life.js';
 
@@ -42,7 +43,7 @@ export const beat = defineCommand({
     "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops cleanly on SIGINT or SIGTERM.",
   settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatSchedule, resultExpires, logLevel],
 
-  async run({ positionals, settings, err }) {
+  async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
     let schedule;
     try {
@@ -55,6 +56,8 @@ export const beat = defineCommand({
       const level = levelOf(event);
       if (shows(level, settings.logLevel)) err(`[${new Date().toISOString()}] ${level.toUpperCase()} ${describeEvent(event)}`);
     };
+    await check.database({ tables: TABLES.periodic, create: false });
+    await check.broker();
     const beat = new Beat({
       databaseUrl: settings.databaseUrl,
       brokerUrl: settings.brokerUrl,

@@ -14,6 +14,7 @@ import { redactUrl } from '../../db/url.js';
 import { Camera } from '../../snapshot/camera/camera.js';
 import type { CameraEvent } from '../../snapshot/camera/events.js';
 import { parseRate } from '../../snapshot/camera/rate-limit.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 import { shows, untilSignal, type Level } from '../process-life.js';
 
@@ -67,8 +68,10 @@ export const cam = defineCommand({
     'from celery_taskmeta. SIGINT or SIGTERM writes a final snapshot and exits.',
   settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, logLevel],
 
-  async run({ positionals, settings, out, err }) {
+  async run({ positionals, settings, out, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
+    await check.database({ tables: [...TABLES.camera, ...TABLES.results], create: false });
+    await check.broker();
     const maxrate = settings.camMaxrate === undefined ? null : parseRate(settings.camMaxrate);
     const log = (level: Level, line: string): void => {
       if (shows(level, settings.logLevel)) (level === 'warn' || level === 'error' ? err : out)(`[cam] ${line}`);

@@ -1,7 +1,7 @@
 import { allowApply, brokerUrl, camFreq, databaseUrl, serveHost, servePort, serveToken } from '../../config/settings.js';
-import { openDatabase, type Database } from '../../db/open.js';
-import { PrismaCeleryError } from '../../errors.js';
+import { openDatabase } from '../../db/open.js';
 import { startMonitorServer } from '../../web/server.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 import { untilSignal } from '../process-life.js';
 
@@ -15,11 +15,11 @@ export const serve = defineCommand({
     'SIGINT or SIGTERM stops it.',
   settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, camFreq],
 
-  async run({ positionals, settings, out }) {
+  async run({ positionals, settings, out, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
+    await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera], create: false });
     const database = await openDatabase(settings.databaseUrl);
     try {
-      await checkTables(database);
       const stop = untilSignal();
       await using server = await startMonitorServer({
         database,
@@ -40,21 +40,3 @@ export const serve = defineCommand({
     }
   },
 });
-
-/** Fails early, with the fix, when the database lacks the tables (rather than 503 on every page). */
-async function checkTables(database: Database): Promise<void> {
-  try {
-    await Promise.all([
-      database.prisma.workerState.findFirst({ select: { id: true } }),
-      database.prisma.taskState.findFirst({ select: { id: true } }),
-      database.prisma.taskMeta.findFirst({ select: { id: true } }),
-      database.prisma.periodicTask.findFirst({ select: { id: true } }),
-    ]);
-  } catch (cause) {
-    throw new PrismaCeleryError(
-      'E_SERVE_DATABASE',
-      `cannot read prisma-celery's tables (is the database up and migrated? run prisma-celery migrate deploy): ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-}
