@@ -17,6 +17,8 @@ export interface ConnectOptions {
   heartbeat?: number;
   /** Default: warnings and errors to the console. */
   log?: BrokerLog;
+  /** Milliseconds the connection may take to open. Default: the system's TCP timeout. */
+  timeoutMs?: number;
 }
 
 /**
@@ -36,9 +38,10 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
   }
   let connection: ChannelModel;
   try {
-    connection = await connect(target);
+    connection = await connect(target, options.timeoutMs === undefined ? undefined : { timeout: options.timeoutMs });
   } catch (error) {
-    throw connectError(where, error);
+    const fault = brokerFault(error);
+    throw new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${fault?.detail ?? messageOf(error)}`, { cause: error, ...(fault && { fault }) });
   }
   connection.on('error', (error: Error) => log('error', `connection to ${where} failed`, error));
   connection.on('close', (error?: Error) => {
@@ -56,19 +59,8 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
  * E_BROKER_CONNECT with its `fault` when the broker cannot be used.
  */
 export async function probeBroker(url: string, timeoutMs = 3000): Promise<void> {
-  let connection: ChannelModel;
-  try {
-    connection = await connect(url, { timeout: timeoutMs });
-  } catch (error) {
-    throw connectError(redactUrl(url), error);
-  }
-  connection.on('error', () => {});
+  const connection = await connectBroker(url, { timeoutMs, log: () => {} });
   await connection.close().catch(() => {});
-}
-
-function connectError(where: string, error: unknown): BrokerError {
-  const fault = brokerFault(error);
-  return new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${fault?.detail ?? messageOf(error)}`, { cause: error, ...(fault && { fault }) });
 }
 
 export function checkHeartbeat(seconds: number): void {

@@ -133,7 +133,7 @@ function brokerLine(fault: BrokerFault, context: ExplainContext): Explained {
     case 'host-not-found':
       return say(`host ${parsed?.hostname ?? ''} not found (${fault.detail})`, 'fix the host in the URL', 2);
     case 'unreachable':
-      return say(`nothing answers at ${server} (${fault.detail})`, 'start RabbitMQ, or fix the host and port in the URL', 1);
+      return say(`nothing answers at ${server} (${fault.detail})`, 'start RabbitMQ (rabbitmq-server -detached, or docker run -d -p 5672:5672 rabbitmq:3), or fix the host and port in the URL', 1);
     case 'timeout':
       return say(`no answer from ${server} (${fault.detail})`, 'check that RabbitMQ is up and reachable from here', 1);
     case 'access-denied':

@@ -6,6 +6,7 @@ import { checks } from './checks.js';
 import { UsageError } from './command.js';
 import { commands } from './commands/index.js';
 import { explain } from './explain.js';
+import { escapeControls } from './log.js';
 import { flagOptions, parseCommandLine } from './flags.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -86,14 +87,6 @@ function report(error: unknown, argv: readonly string[], io: CliIo, known: Known
   const debug = (known.settings.logLevel ?? io.env.LOG_LEVEL) === 'debug';
   if (debug && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
   return exitCode;
-}
-
-/** Control characters shown as escapes, so a value carrying a newline or an ANSI code stays on one visible line. */
-export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
-    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
 }
 
 // Read at run time: package.json sits outside the compiled tree, two levels up from src/cli and dist/cli alike.

@@ -13,25 +13,8 @@ import { describeEvent, type BeatEvent } from '../../scheduler/events.js';
 import { parseStaticSchedule } from '../../scheduler/static-schedule.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
-import { shows, type Level } from '../process-life.js';
-
-
-function levelOf(event: BeatEvent): Level {
-  switch (event.type) {
-    case 'run-taken':
-      return 'debug';
-    case 'entry-disabled':
-    case 'publish-failed':
-    case 'broker-trouble':
-      return 'warn';
-    case 'run-lost':
-    case 'tick-failed':
-    case 'close-failed':
-      return 'error';
-    default:
-      return 'info';
-  }
-}
+import { foldOf, levelOf } from '../beat-log.js';
+import { createLogger } from '../log.js';
 
 export const beat = defineCommand({
   usage: 'beat [options]',
@@ -52,10 +35,9 @@ export const beat = defineCommand({
       if (!(error instanceof ConfigError)) throw error;
       throw new ConfigError(`beatSchedule: ${error.message}`, { cause: error });
     }
-    const log = (event: BeatEvent): void => {
-      const level = levelOf(event);
-      if (shows(level, settings.logLevel)) err(`[${new Date().toISOString()}] ${level.toUpperCase()} ${describeEvent(event)}`);
-    };
+    const logger = createLogger({ threshold: settings.logLevel, write: err });
+    const say = logger.for('beat');
+    const log = (event: BeatEvent): void => say(levelOf(event), describeEvent(event), foldOf(event));
     await check.database({ tables: TABLES.periodic, create: false });
     await check.broker();
     const beat = new Beat({
@@ -72,11 +54,12 @@ export const beat = defineCommand({
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        err(`${signal} again: exiting now`);
+        say('warn', `${signal} again: exiting now`);
+        logger.close();
         process.exit(130);
       }
       stopping = true;
-      err(`${signal}: stopping after the current tick`);
+      say('info', `${signal}: stopping after the current tick`);
       void beat.close();
     };
     process.on('SIGINT', stop);
@@ -88,6 +71,7 @@ export const beat = defineCommand({
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      logger.close();
     }
     return 0;
   },
