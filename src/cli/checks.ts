@@ -1,7 +1,6 @@
 // Looks commands take at the database and the broker before they start, so
 // a wrong setting is answered at once, in one line (see explain.ts), and
 // not minutes later from deep inside a loop.
-import { probeBroker } from '../amqp/connect.js';
 import { describeOrigin, type Origins } from '../config/resolve.js';
 import { brokerUrl, databaseUrl } from '../config/settings.js';
 import { checkDatabase, type DatabaseNeeds } from '../db/preflight.js';
@@ -35,6 +34,7 @@ export function checks(settings: Readonly<Record<string, unknown>>, origins: Ori
     async broker() {
       const url = settings[brokerUrl.key];
       if (typeof url !== 'string') throw new TypeError('this command reads no broker URL');
+      const { probeBroker } = await import('../amqp/connect.js');
       await probeBroker(url);
     },
   };

@@ -8,7 +8,6 @@ import {
   resultExpires,
 } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
-import { Beat } from '../../scheduler/beat.js';
 import { describeEvent, type BeatEvent } from '../../scheduler/events.js';
 import { parseStaticSchedule } from '../../scheduler/static-schedule.js';
 import { TABLES } from '../checks.js';
@@ -40,6 +39,8 @@ export const beat = defineCommand({
     const log = (event: BeatEvent): void => say(levelOf(event), describeEvent(event), foldOf(event));
     await check.database({ tables: TABLES.periodic, create: false });
     await check.broker();
+    // Loaded once the checks pass, so a wrong setting is answered without loading Prisma.
+    const { Beat } = await import('../../scheduler/beat.js');
     const beat = new Beat({
       databaseUrl: settings.databaseUrl,
       brokerUrl: settings.brokerUrl,

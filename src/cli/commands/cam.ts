@@ -11,7 +11,6 @@ import {
 } from '../../config/settings.js';
 import { openDatabase } from '../../db/open.js';
 import { redactUrl } from '../../db/url.js';
-import { Camera } from '../../snapshot/camera/camera.js';
 import { parseRate } from '../../snapshot/camera/rate-limit.js';
 import { cameraLog } from '../camera-log.js';
 import { TABLES } from '../checks.js';
@@ -34,6 +33,8 @@ export const cam = defineCommand({
     const maxrate = settings.camMaxrate === undefined ? null : parseRate(settings.camMaxrate);
     const logger = createLogger({ threshold: settings.logLevel, write: err });
     const log = logger.for('cam');
+    // Loaded once the checks pass, so a wrong setting is answered without loading Prisma.
+    const { Camera } = await import('../../snapshot/camera/camera.js');
     const database = await openDatabase(settings.databaseUrl);
     try {
       const camera = new Camera({

@@ -1,4 +1,3 @@
-import { PrismaResultBackend } from '../../backend/backend.js';
 import { cleanupBatchSize, databaseUrl, logLevel, resultExpires } from '../../config/settings.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
@@ -16,6 +15,8 @@ export const cleanup = defineCommand({
   async run({ positionals, settings, out, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
     await check.database({ tables: TABLES.results, create: false });
+    // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
+    const { PrismaResultBackend } = await import('../../backend/backend.js');
     await using backend = new PrismaResultBackend(settings.databaseUrl, {
       cleanupBatchSize: settings.cleanupBatchSize,
       onEvent: (event) => {

@@ -1,6 +1,6 @@
 import { databaseUrl, logLevel } from '../../config/settings.js';
 import { redactUrl } from '../../db/url.js';
-import { migrateDeploy, migrateStatus, type MigrationStatus } from '../../migrate/index.js';
+import type { MigrationStatus } from '../../migrate/index.js';
 import { defineCommand, UsageError } from '../command.js';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -23,6 +23,7 @@ export const migrate = defineCommand({
       // The engine's step-by-step lines are for debugging; the names applied are the result.
       const log = settings.logLevel === 'debug' ? err : undefined;
       await check.database({ tables: [], create: true });
+      const { migrateDeploy } = await import('../../migrate/index.js');
       const { applied } = await migrateDeploy(settings.databaseUrl, { log });
       for (const name of applied) out(`Applied ${name}`);
       const where = redactUrl(settings.databaseUrl);
@@ -31,6 +32,7 @@ export const migrate = defineCommand({
     }
     if (action === 'status') {
       await check.database({ tables: [], create: false });
+      const { migrateStatus } = await import('../../migrate/index.js');
       const status = await migrateStatus(settings.databaseUrl);
       out(`Database ${redactUrl(settings.databaseUrl)}`);
       for (const line of describeStatus(status)) out(line);

@@ -1,7 +1,6 @@
 import { allowApply, brokerUrl, camFreq, databaseUrl, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
 import { causeLine } from '../../db/fault.js';
 import { openDatabase } from '../../db/open.js';
-import { startMonitorServer } from '../../web/server.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createLogger } from '../log.js';
@@ -20,6 +19,8 @@ export const serve = defineCommand({
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
     await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera], create: false });
+    // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
+    const { startMonitorServer } = await import('../../web/server.js');
     const logger = createLogger({ threshold: settings.logLevel, write: err });
     const log = logger.for('serve');
     const database = await openDatabase(settings.databaseUrl);
