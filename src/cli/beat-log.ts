@@ -1,5 +1,5 @@
 // How beat's events are logged, by the beat command and the demo alike.
-import { causeLine } from '../db/fault.js';
+import { causeLine } from '../db/adapter-error.js';
 import type { BeatEvent } from '../scheduler/events.js';
 import type { Level } from './log.js';
 

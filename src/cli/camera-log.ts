@@ -2,7 +2,7 @@
 // (folded by kind, so a message of 5,000 bad events costs two lines), and
 // at info level what the snapshots wrote, summed: on the first write, then
 // at most once a minute while anything is written.
-import { causeLine } from '../db/fault.js';
+import { causeLine } from '../db/adapter-error.js';
 import type { CameraEvent, SnapshotSummary } from '../snapshot/camera/events.js';
 import type { ComponentLog } from './log.js';
 

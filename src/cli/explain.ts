@@ -6,8 +6,8 @@ import { BrokerError, redactUrl as redactBrokerUrl, vhostOf, type BrokerFault } 
 import { describeOrigin, type Origins } from '../config/resolve.js';
 import { brokerUrl, databaseUrl } from '../config/settings.js';
 import type { Setting } from '../config/setting.js';
-import { adapterCause } from '../db/adapter-error.js';
-import { causeLine, databaseFault, DatabaseFaultError, type Fault } from '../db/fault.js';
+import { adapterCause, causeLine } from '../db/adapter-error.js';
+import { databaseFault, DatabaseFaultError, type Fault } from '../db/fault.js';
 import { parseDatabaseUrl, redactUrl, type DatabaseTarget } from '../db/url.js';
 import { PrismaCeleryError } from '../errors.js';
 

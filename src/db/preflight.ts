@@ -8,6 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { causeLine } from './adapter-error.js';
 import { databaseFault, DatabaseFaultError, type FaultKind } from './fault.js';
 import { parseDatabaseUrl, type DatabaseTarget } from './url.js';
 
@@ -43,7 +44,7 @@ export async function checkDatabase(url: string, needs: DatabaseNeeds): Promise<
   } catch (error) {
     if (error instanceof DatabaseFaultError) throw error;
     const fault = databaseFault(error);
-    return fail(fault?.kind ?? 'unreachable', fault?.detail ?? firstLine(error), error);
+    return fail(fault?.kind ?? 'unreachable', fault?.detail ?? causeLine(error), error);
   }
   const here = target.provider === 'postgresql' ? target.schema : target.provider === 'mysql' ? target.database : undefined;
   for (const table of needs.tables) {
@@ -127,6 +128,3 @@ async function mysqlTables(
     await connection.end().catch(() => connection.destroy());
   }
 }
-
-const firstLine = (error: unknown): string =>
-  (error instanceof Error ? error.message : String(error)).split('\n').find((line) => line.trim() !== '')?.trim() ?? String(error);

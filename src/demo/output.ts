@@ -5,7 +5,7 @@
  */
 import { levelOf } from '../cli/beat-log.js';
 import { createLogger, type Level } from '../cli/log.js';
-import { causeLine } from '../db/fault.js';
+import { causeLine } from '../db/adapter-error.js';
 import { describeEvent, type BeatEvent } from '../scheduler/index.js';
 import type { BackendEvent } from '../backend/index.js';
 import type { CameraEvent, CeleryEventsReport } from '../snapshot/index.js';

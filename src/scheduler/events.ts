@@ -4,7 +4,7 @@
  * swallowed. The CLI prints them; an application can forward them to its
  * own logger or metrics.
  */
-import { causeLine } from '../db/fault.js';
+import { causeLine } from '../db/adapter-error.js';
 
 export type BeatEvent =
   /** The schedule was read in full (at start, or after the marker went backwards or beat was cut off for long). */

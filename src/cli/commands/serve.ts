@@ -1,5 +1,5 @@
 import { allowApply, brokerUrl, camFreq, databaseUrl, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
-import { causeLine } from '../../db/fault.js';
+import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
