@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cameraLog } from '../../src/cli/camera-log.js';
 import { createLogger, escapeControls, formatLine, type Level } from '../../src/cli/log.js';
 import type { CameraEvent, SnapshotSummary } from '../../src/snapshot/camera/events.js';
-
-const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO |WARN |ERROR) \S+ +\S.*$/;
+import { LOG_LINE as LINE } from '../support/log-line.js';
 
 describe('formatLine', () => {
   it('writes time, level, component and message on one line', () => {
