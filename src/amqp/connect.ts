@@ -58,7 +58,7 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
  * Opens and closes one connection, within `timeoutMs`: a BrokerError
  * E_BROKER_CONNECT with its `fault` when the broker cannot be used.
  */
-export async function probeBroker(url: string, timeoutMs = 3000): Promise<void> {
+export async function probeBroker(url: string, timeoutMs = 2500): Promise<void> {
   const connection = await connectBroker(url, { timeoutMs, log: () => {} });
   await connection.close().catch(() => {});
 }
