@@ -1,6 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { ConfigError } from '../errors.js';
-import { BrokerError, redactUrl } from './errors.js';
+import { BrokerError, brokerFault, redactUrl } from './errors.js';
 
 /** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
 export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
@@ -17,6 +17,8 @@ export interface ConnectOptions {
   heartbeat?: number;
   /** Default: warnings and errors to the console. */
   log?: BrokerLog;
+  /** Milliseconds the connection may take to open. Default: the system's TCP timeout. */
+  timeoutMs?: number;
 }
 
 /**
@@ -36,9 +38,10 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
   }
   let connection: ChannelModel;
   try {
-    connection = await connect(target);
+    connection = await connect(target, options.timeoutMs === undefined ? undefined : { timeout: options.timeoutMs });
   } catch (error) {
-    throw new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${messageOf(error)}`, { cause: error });
+    const fault = brokerFault(error);
+    throw new BrokerError('E_BROKER_CONNECT', `cannot connect to ${where}: ${fault?.detail ?? messageOf(error)}`, { cause: error, ...(fault && { fault }) });
   }
   connection.on('error', (error: Error) => log('error', `connection to ${where} failed`, error));
   connection.on('close', (error?: Error) => {
@@ -49,6 +52,15 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
   connection.on('blocked', (reason: string) => log('warn', `broker ${where} blocked publishing: ${reason}`));
   connection.on('unblocked', () => log('info', `broker ${where} unblocked publishing`));
   return connection;
+}
+
+/**
+ * Opens and closes one connection, within `timeoutMs`: a BrokerError
+ * E_BROKER_CONNECT with its `fault` when the broker cannot be used.
+ */
+export async function probeBroker(url: string, timeoutMs = 2500): Promise<void> {
+  const connection = await connectBroker(url, { timeoutMs, log: () => {} });
+  await connection.close().catch(() => {});
 }
 
 export function checkHeartbeat(seconds: number): void {

@@ -6,7 +6,7 @@
  * forget and expiry.
  */
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
-import { describeDatabaseError, isMissingSchema } from '../db/adapter-error.js';
+import { causeLine, isMissingSchema } from '../db/adapter-error.js';
 import { openDatabase, type Database } from '../db/open.js';
 import type { SqlParam } from '../db/sql.js';
 import { isTransient, withRetry } from '../db/transient.js';
@@ -292,7 +292,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     } catch (error) {
       const transient = isTransient(error);
       throw new BackendDatabaseError(
-        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${describeDatabaseError(error)}`,
+        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${causeLine(error)}`,
         { cause: error, transient },
       );
     }

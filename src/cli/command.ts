@@ -1,5 +1,7 @@
+import type { Origins } from '../config/resolve.js';
 import type { Resolved, Setting } from '../config/setting.js';
 import { PrismaCeleryError } from '../errors.js';
+import type { Checks } from './checks.js';
 
 /** The command line itself is wrong (unknown flag, missing action); the CLI adds a hint to run --help. */
 export class UsageError extends PrismaCeleryError {
@@ -16,6 +18,10 @@ export interface CommandContext<S extends readonly Setting[]> {
   readonly out: (line: string) => void;
   /** Writes one line of diagnostics to stderr. */
   readonly err: (line: string) => void;
+  /** Where each setting came from (see describeOrigin), undefined for a default. */
+  readonly origins: Origins;
+  /** Looks at the database and the broker before the command relies on them. */
+  readonly check: Checks;
 }
 
 /** One subcommand: what help shows about it, the settings it reads, and what it does. */

@@ -8,3 +8,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
 });
+// A failed command has said its one line; a driver still resolving a host or
+// holding a socket after a failed connect must not keep the shell waiting.
+if (process.exitCode !== 0) setTimeout(() => process.exit(), 1000).unref();

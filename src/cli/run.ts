@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { loadConfigFile } from '../config/file.js';
-import { resolveSetting, resolveSettings } from '../config/resolve.js';
+import { resolveSetting, resolveWithOrigins, type Origins } from '../config/resolve.js';
 import { configFile, settingsTable } from '../config/settings.js';
-import { PrismaCeleryError } from '../errors.js';
+import { checks } from './checks.js';
 import { UsageError } from './command.js';
 import { commands } from './commands/index.js';
+import { explain } from './explain.js';
+import { escapeControls } from './log.js';
 import { flagOptions, parseCommandLine } from './flags.js';
 import { commandHelp, mainHelp } from './help.js';
 
@@ -18,14 +20,21 @@ export interface CliIo {
 
 /** Runs `prisma-celery <argv>` and resolves to its exit code; never rejects. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const known: Known = { origins: {}, settings: {} };
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, known);
   } catch (error) {
-    return report(error, argv, io);
+    return report(error, argv, io, known);
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+/** What dispatch learnt before a failure, for the message about it. */
+interface Known {
+  origins: Origins;
+  settings: Readonly<Record<string, unknown>>;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo, known: Known): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {
     io.stderr.write(mainHelp(commands));
@@ -54,25 +63,30 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.cwd,
     chosen.value === undefined || chosen.from === undefined ? undefined : { path: chosen.value, from: chosen.from },
   );
-  const settings = resolveSettings(command.settings, { ...sources, file }, settingsTable);
+  const { values: settings, origins } = resolveWithOrigins(command.settings, { ...sources, file }, settingsTable);
+  Object.assign(known, { settings, origins });
   const line = (stream: CliIo['stdout']) => (text: string) => void stream.write(`${text}\n`);
-  return await command.run({ positionals, settings, out: line(io.stdout), err: line(io.stderr) });
+  const err = line(io.stderr);
+  return await command.run({ positionals, settings, out: line(io.stdout), err, origins, check: checks(settings, origins, err) });
 }
 
-// Exit codes: 2 for a wrong command line or setting (fix the invocation),
-// 1 for a failure while working, as for most Unix tools.
-function report(error: unknown, argv: readonly string[], io: CliIo): number {
-  if (!(error instanceof PrismaCeleryError)) {
-    const details = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.stderr.write(`prisma-celery: unexpected error\n${details}\n`);
-    return 1;
-  }
-  io.stderr.write(`prisma-celery: ${error.message}\n`);
-  if (error.code === 'E_USAGE') {
-    const name = commands.find((command) => command.name === argv[0])?.name;
-    io.stderr.write(`Run "prisma-celery ${name === undefined ? '' : `${name} `}--help" for usage.\n`);
-  }
-  return error.code === 'E_USAGE' || error.code === 'E_CONFIG' ? 2 : 1;
+// One line on stderr (see explain.ts for its exit code); the stack only at
+// --log-level debug, for a bug report.
+function report(error: unknown, argv: readonly string[], io: CliIo, known: Known): number {
+  const text = (key: string): string | undefined => {
+    const value = known.settings[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const { line, exitCode } = explain(error, {
+    origins: known.origins,
+    databaseUrl: text('databaseUrl'),
+    brokerUrl: text('brokerUrl'),
+    command: commands.find((command) => command.name === argv[0])?.name,
+  });
+  io.stderr.write(`prisma-celery: ${escapeControls(line)}\n`);
+  const debug = (known.settings.logLevel ?? io.env.LOG_LEVEL) === 'debug';
+  if (debug && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+  return exitCode;
 }
 
 // Read at run time: package.json sits outside the compiled tree, two levels up from src/cli and dist/cli alike.

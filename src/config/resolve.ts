@@ -68,10 +68,38 @@ export function resolveSettings<const S extends readonly Setting[]>(
   sources: SettingSources,
   known: readonly Setting[] = spec,
 ): Resolved<S> {
+  return resolveWithOrigins(spec, sources, known).values;
+}
+
+/** Where each resolved setting came from, by key, for messages about its value. */
+export type Origins = Readonly<Record<string, string | undefined>>;
+
+/** resolveSettings, plus where each value came from (undefined for a default). */
+export function resolveWithOrigins<const S extends readonly Setting[]>(
+  spec: S,
+  sources: SettingSources,
+  known: readonly Setting[] = spec,
+): { values: Resolved<S>; origins: Origins } {
   if (sources.file) checkFileKeys(sources.file, known);
   const values: Record<string, unknown> = {};
-  for (const setting of spec) values[setting.key] = resolveSetting(setting, sources).value;
-  return values as Resolved<S>;
+  const origins: Record<string, string | undefined> = {};
+  for (const setting of spec) {
+    const resolved = resolveSetting(setting, sources);
+    values[setting.key] = resolved.value;
+    origins[setting.key] = resolved.from;
+  }
+  return { values: values as Resolved<S>, origins };
+}
+
+/**
+ * Where a setting's value came from, for a message: `--database-url`,
+ * `DATABASE_URL`, `prisma-celery.config.json "databaseUrl"`, or for a default
+ * the three places it could have been given.
+ */
+export function describeOrigin(setting: Setting, from: string | undefined): string {
+  if (from !== undefined) return from;
+  const places = [`--${setting.flag}`, setting.env, ...(setting.inFile ? [`config "${setting.key}"`] : [])];
+  return `the default: no ${places.join(', ')}`;
 }
 
 function checkFileKeys(file: ConfigFile, known: readonly Setting[]): void {

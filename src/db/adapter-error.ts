@@ -41,15 +41,36 @@ export function mysqlErrorCode(error: unknown): number | undefined {
   return cause?.kind === 'mysql' && typeof cause.code === 'number' ? cause.code : undefined;
 }
 
-/** The database's own words for a failed statement (Prisma wraps them in several lines of its own). */
-export function describeDatabaseError(error: unknown): string {
-  const cause = adapterCause(error);
-  if (typeof cause?.originalMessage === 'string') {
-    const code = typeof cause.originalCode === 'string' ? ` (${cause.originalCode})` : '';
-    return `${cause.originalMessage}${code}`;
+/**
+ * An error's cause in one line, as the database, broker or system said it:
+ * the adapter's description of a failed statement, else the last line of a
+ * Prisma error (its first lines name our own call and source position),
+ * else the first line of the message.
+ */
+export function causeLine(error: unknown): string {
+  for (const cause of adapterCauses(error)) {
+    if (typeof cause.originalMessage === 'string') {
+      const code = typeof cause.originalCode === 'string' ? ` (${cause.originalCode})` : '';
+      return `${firstLine(cause.originalMessage)}${code}`;
+    }
+    if (typeof cause.kind === 'string' && cause.kind !== 'GenericJs') return describeKind(cause as Record<string, unknown>);
   }
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return firstLine(String(error));
+  const lines = error.message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (error.name.startsWith('PrismaClient') && lines.length > 1) return lines.at(-1) ?? '';
+  return lines[0] ?? error.name;
 }
+
+// The adapter's kinds without a message of their own: the kind and its fields.
+function describeKind(cause: Record<string, unknown>): string {
+  const fields = Object.entries(cause)
+    .filter(([key, value]) => key !== 'kind' && (typeof value === 'string' || typeof value === 'number'))
+    .map(([key, value]) => `${key} ${String(value)}`);
+  return `${String(cause.kind)}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}`;
+}
+
+export const firstLine = (text: string): string =>
+  text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? text.trim();
 
 /** A missing table or column: our migrations were not applied. */
 export function isMissingSchema(error: unknown): boolean {

@@ -12,22 +12,23 @@ import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type ChannelModel } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import { createWorker } from 'celery-node';
+import { connectBroker } from '../amqp/connect.js';
 import { instrumentWorker, PrismaResultBackend, TaskFailedError } from '../backend/index.js';
+import { explain } from '../cli/explain.js';
+import { checkDatabase } from '../db/preflight.js';
+import { PrismaCeleryError } from '../errors.js';
 import { migrateDeploy, openDatabase, type Database } from '../index.js';
 import { Beat, PeriodicTaskStore } from '../scheduler/index.js';
 import { Camera, enableCeleryEvents, type EventsWorker } from '../snapshot/index.js';
 import { startMonitorServer, type MonitorServer } from '../web/index.js';
 import { DemoUsageError, parseDemoOptions, USAGE, type DemoOptions } from './options.js';
-import { messageOf, onBackendEvent, onBeatEvent, onCameraEvent, onEventsReport, say, shortId, shownUrl } from './output.js';
+import { closeLog, messageOf, onBackendEvent, onBeatEvent, onCameraEvent, onEventsReport, say, shortId, shownUrl } from './output.js';
 import { periodicTasks, taskFunctions } from './tasks.js';
 
 const CAMERA_FREQ = 2;
 const HEARTBEAT_FREQ = 2;
-
-/** A start-up problem the user fixes outside the demo: printed as one line, no stack. */
-class DemoStartError extends Error {}
 
 /** What was started, closed in reverse order; a close that fails is reported and the rest still close. */
 class Closers {
@@ -48,21 +49,13 @@ class Closers {
   }
 }
 
-async function openBroker(url: string): Promise<ChannelModel> {
-  try {
-    const connection = await connect(url, { timeout: 5000 });
-    connection.on('error', (error: Error) => say('demo', `broker connection: ${messageOf(error)}`));
-    return connection;
-  } catch (error) {
-    // A network error (a code such as ECONNREFUSED, or the timeout) means nothing answered; anything else is RabbitMQ saying no.
-    const unreachable = typeof (error as { code?: unknown }).code === 'string' || /ETIMEDOUT/.test(messageOf(error));
-    throw new DemoStartError(
-      unreachable
-        ? `cannot reach RabbitMQ at ${shownUrl(url)} (${messageOf(error)}): start it (rabbitmq-server -detached, ` +
-            'or docker run -d -p 5672:5672 rabbitmq:3) or set BROKER_URL to yours'
-        : `RabbitMQ at ${shownUrl(url)} refused the connection (${messageOf(error)}): check the user, password and vhost in BROKER_URL`,
-    );
-  }
+function openBroker(url: string): Promise<ChannelModel> {
+  return connectBroker(url, {
+    timeoutMs: 5000,
+    log: (level, message, error) => {
+      if (level !== 'info') say('demo', error === undefined ? message : `${message}: ${messageOf(error)}`, level);
+    },
+  });
 }
 
 /** celery-node logs with console.info; its lines join the demo's, with short task ids. */
@@ -93,6 +86,7 @@ async function run(options: DemoOptions, stop: Promise<string>): Promise<void> {
     closers.add('the broker connection', () => broker.close());
 
     const databaseUrl = options.databaseUrl ?? `file:${join(mkdtempSync(join(tmpdir(), 'prisma-celery-demo-')), 'demo.db')}`;
+    await checkDatabase(databaseUrl, { tables: [], create: true });
     const { applied } = await migrateDeploy(databaseUrl);
     say('setup', `database ${databaseUrl} (${applied.length} migration(s) applied)`);
     const database = await openDatabase(databaseUrl);
@@ -237,7 +231,18 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  await run(options, stopSignal(options.seconds));
+  try {
+    await run(options, stopSignal(options.seconds));
+  } catch (error) {
+    // The package's typed errors say what to do in one line; anything else is a bug, shown with its stack.
+    if (!(error instanceof PrismaCeleryError)) throw error;
+    const origins = { brokerUrl: options.brokerFrom, databaseUrl: options.databaseUrl === undefined ? "the demo's fresh file" : '--database-url' };
+    const { line, exitCode } = explain(error, { origins, databaseUrl: options.databaseUrl, brokerUrl: options.brokerUrl, command: undefined });
+    process.stderr.write(`prisma-celery demo: ${line}\n`);
+    return exitCode;
+  } finally {
+    closeLog();
+  }
   return 0;
 }
 
@@ -248,9 +253,7 @@ main().then(
     setTimeout(() => process.exit(code), 3000).unref();
   },
   (error: unknown) => {
-    // The demo's start-up problems and the package's typed errors (they carry a code) say enough in one line.
-    const known = error instanceof DemoStartError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string');
-    process.stderr.write(`prisma-celery demo: ${known ? messageOf(error) : String((error as Error).stack ?? error)}\n`);
+    process.stderr.write(`prisma-celery demo: ${String((error as Error).stack ?? error)}\n`);
     process.exit(1);
   },
 );

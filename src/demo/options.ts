@@ -8,6 +8,8 @@ export interface DemoOptions {
   /** How long to run; 0 runs until Ctrl-C. */
   readonly seconds: number;
   readonly brokerUrl: string;
+  /** Where brokerUrl came from, for messages about it: `--broker`, `BROKER_URL` or the default. */
+  readonly brokerFrom: string;
   /** Undefined: a fresh SQLite file under the OS temp directory. */
   readonly databaseUrl: string | undefined;
   /** The monitor's port; 8080, or a free one if 8080 is taken. */
@@ -59,7 +61,8 @@ export function parseDemoOptions(argv: readonly string[], env: Readonly<Record<s
   const port = whole(values.port, '--port', 0, 65_535);
   const brokerUrl = values.broker ?? (env.BROKER_URL || DEFAULT_BROKER_URL);
   if (!/^amqps?:\/\//.test(brokerUrl)) throw new DemoUsageError(`the broker must be a RabbitMQ amqp:// URL, got ${brokerUrl}`);
-  return { seconds: seconds ?? DEFAULT_SECONDS, brokerUrl, databaseUrl: values['database-url'], port, help: values.help ?? false };
+  const brokerFrom = values.broker !== undefined ? '--broker' : env.BROKER_URL ? 'BROKER_URL' : "the demo's default";
+  return { seconds: seconds ?? DEFAULT_SECONDS, brokerUrl, brokerFrom, databaseUrl: values['database-url'], port, help: values.help ?? false };
 }
 
 function whole(raw: string | undefined, name: string, min: number, max: number): number | undefined {

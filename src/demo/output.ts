@@ -3,22 +3,26 @@
  * the part it came from, so a reader can follow a task from beat to the
  * worker, the result table and the camera's snapshot.
  */
+import { levelOf } from '../cli/beat-log.js';
+import { createLogger, type Level } from '../cli/log.js';
+import { causeLine } from '../db/adapter-error.js';
 import { describeEvent, type BeatEvent } from '../scheduler/index.js';
 import type { BackendEvent } from '../backend/index.js';
 import type { CameraEvent, CeleryEventsReport } from '../snapshot/index.js';
 
 export type Part = 'demo' | 'setup' | 'schedule' | 'beat' | 'worker' | 'backend' | 'camera' | 'monitor' | 'summary';
 
-const time = (): string => new Date().toTimeString().slice(0, 8);
+// The CLI's log format; repeated problems fold as they do there.
+const log = createLogger({ threshold: 'info', write: (line) => void process.stdout.write(`${line}\n`) });
 
-export function say(part: Part, text: string): void {
-  process.stdout.write(`${time()}  ${part.padEnd(8)} ${text}\n`);
+export function say(part: Part, text: string, level: Level = 'info'): void {
+  log.log(level, part, text);
 }
 
-export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text;
-}
+/** Prints the counts of folded repeats; the last thing the demo prints. */
+export const closeLog = (): void => log.close();
+
+export const messageOf = causeLine;
 
 /** A broker URL with its password hidden. */
 export function shownUrl(url: string): string {
@@ -36,7 +40,7 @@ export const shortId = (id: string): string => `${id.slice(0, 8)}…`;
 /** The routine beat events and every problem; a change marker sync shows edits made on the monitor page. */
 export function onBeatEvent(event: BeatEvent): void {
   if (event.type === 'task-sent') say('beat', `sent ${event.entry} → ${event.task}[${shortId(event.taskId)}]`);
-  else say('beat', describeEvent(event));
+  else say('beat', describeEvent(event), levelOf(event) === 'error' ? 'error' : levelOf(event) === 'warn' ? 'warn' : 'info');
 }
 
 let workersShown = false;
@@ -55,7 +59,7 @@ export function onCameraEvent(event: CameraEvent): void {
       return;
     }
     case 'snapshot-failed':
-      say('camera', `snapshot failed (${messageOf(event.summary.error)}); ${event.pendingTasks} task change(s) kept for the next one`);
+      say('camera', `snapshot failed (${messageOf(event.summary.error)}); ${event.pendingTasks} task change(s) kept for the next one`, 'warn');
       return;
     case 'cleanup': {
       const { deleted } = event.result;
@@ -71,20 +75,20 @@ export function onCameraEvent(event: CameraEvent): void {
     case 'broker-setup-failed':
     case 'cleanup-failed':
     case 'reconcile-failed':
-      say('camera', `${event.type}: ${messageOf(event.error)}`);
+      say('camera', `${event.type}: ${messageOf(event.error)}`, 'warn');
       return;
     case 'broker-reconnect-scheduled':
       say('camera', `broker lost (${messageOf(event.error)}); reconnecting in ${event.delayMs} ms`);
       return;
     default:
-      say('camera', event.type);
+      say('camera', event.type, 'warn');
   }
 }
 
 export function onBackendEvent(event: BackendEvent): void {
   switch (event.type) {
     case 'retry':
-      say('backend', `${event.operation}: database busy or unreachable, retry ${event.attempt} in ${event.delayMs} ms`);
+      say('backend', `${event.operation}: database busy or unreachable, retry ${event.attempt} in ${event.delayMs} ms`, 'warn');
       return;
     case 'unregistered-task':
       say('backend', `task ${shortId(event.taskId)} names ${event.name}, which the worker does not have: stored as FAILURE`);
@@ -93,13 +97,13 @@ export function onBackendEvent(event: BackendEvent): void {
       say('backend', `task ${shortId(event.taskId)}: args too large to store (${event.bytes} bytes)`);
       return;
     default:
-      say('backend', `${event.type}: ${messageOf(event.error)}`);
+      say('backend', `${event.type}: ${messageOf(event.error)}`, 'warn');
   }
 }
 
 export function onEventsReport(report: CeleryEventsReport): void {
   if (report.type === 'connected') return;
-  if (report.type === 'dropped') say('worker', `events: ${report.count} dropped while the broker was away`);
-  else if (report.type === 'disconnected') say('worker', `events: broker connection lost (${messageOf(report.error)})`);
-  else say('worker', `events: ${report.type}: ${messageOf(report.error)}`);
+  if (report.type === 'dropped') say('worker', `events: ${report.count} dropped while the broker was away`, 'warn');
+  else if (report.type === 'disconnected') say('worker', `events: broker connection lost (${messageOf(report.error)})`, 'warn');
+  else say('worker', `events: ${report.type}: ${messageOf(report.error)}`, 'warn');
 }

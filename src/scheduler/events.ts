@@ -4,6 +4,8 @@
  * swallowed. The CLI prints them; an application can forward them to its
  * own logger or metrics.
  */
+import { causeLine } from '../db/adapter-error.js';
+
 export type BeatEvent =
   /** The schedule was read in full (at start, or after the marker went backwards or beat was cut off for long). */
   | { type: 'schedule-loaded'; entries: number; ms: number }
@@ -78,25 +80,20 @@ export function describeEvent(event: BeatEvent): string {
     case 'entry-disabled':
       return `disabled ${event.entry}: ${event.reason}`;
     case 'publish-failed':
-      return `${event.entry}: not confirmed by the broker (${messageOf(event.error)}); run given back, retry in ${event.retryInSeconds}s`;
+      return `${event.entry}: not confirmed by the broker (${causeLine(event.error)}); run given back, retry in ${event.retryInSeconds}s`;
     case 'run-lost':
-      return `${event.entry}: a run could not be sent nor given back (${messageOf(event.error)})`;
+      return `${event.entry}: a run could not be sent nor given back (${causeLine(event.error)})`;
     case 'tick-failed':
-      return `tick failed (${messageOf(event.error)}); retry ${event.failures} in ${event.retryInSeconds}s`;
+      return `tick failed (${causeLine(event.error)}); retry ${event.failures} in ${event.retryInSeconds}s`;
     case 'recovered':
       return `working again after ${event.afterSeconds.toFixed(1)}s of failures`;
     case 'broker-trouble':
-      return `broker: ${event.message}${event.error === undefined ? '' : ` (${messageOf(event.error)})`}`;
+      return `broker: ${event.message}${event.error === undefined ? '' : ` (${causeLine(event.error)})`}`;
     case 'close-failed':
-      return `closing failed: ${messageOf(event.error)}`;
+      return `closing failed: ${causeLine(event.error)}`;
     case 'beat-started':
       return `beat started with ${event.scheduler}`;
     case 'beat-stopped':
       return 'beat stopped';
   }
-}
-
-export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text;
 }

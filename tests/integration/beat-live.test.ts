@@ -14,6 +14,7 @@ import type { TaskMessage } from '../../src/core/protocol/index.js';
 import type { DatabaseScheduler} from '../../src/scheduler/index.js';
 import { Beat, PeriodicTaskStore } from '../../src/scheduler/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { LOG_LINE } from '../support/log-line.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
@@ -88,6 +89,7 @@ describeWithBroker('prisma-celery beat', () => {
         expect(await beat.exited).toBe(0);
         expect(beat.output()).toContain('static schedule: 1 created');
         expect(beat.output()).toContain('beat stopped');
+        for (const line of beat.output().trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
         const db = await testDb.open();
         const row = await db.prisma.periodicTask.findUniqueOrThrow({ where: { name: `static-${signal}` } });
         expect(row).toMatchObject({ queue, expireSeconds: 60, args: '[1,2]' });
@@ -128,10 +130,10 @@ describeWithBroker('prisma-celery beat', () => {
         expect(ticks()).toMatch(/^start gen\d+@.+\n(tick\n)+close\n$/);
 
         const unknown = run(['beat', '--scheduler', 'FileScheduler'], env);
-        expect(await unknown.exited).toBe(1);
+        expect(await unknown.exited).toBe(2);
         expect(unknown.output()).toContain('unknown scheduler "FileScheduler": use one of DatabaseScheduler,');
         const missing = run(['beat', '--scheduler', `${join(dir, 'my-scheduler.mjs')}#Nope`], env);
-        expect(await missing.exited).toBe(1);
+        expect(await missing.exited).toBe(2);
         expect(missing.output()).toContain('has no export "Nope" (it exports: Ticker)');
       } finally {
         rmSync(dir, { recursive: true, force: true });

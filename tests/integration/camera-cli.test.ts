@@ -8,6 +8,7 @@ import * as amqp from 'amqplib';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { LOG_LINE } from '../support/log-line.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
@@ -59,6 +60,9 @@ describeWithBroker('prisma-celery cam', () => {
           child.kill(signal);
           expect(await exited, output).toBe(0);
           expect(output).toContain('final snapshot');
+          // One log format, and the snapshots' work said at info level.
+          for (const line of output.trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
+          expect(output).toMatch(/ INFO  cam +snapshots wrote 1 task rows and [1-9]\d* worker rows /);
           expect(await db.prisma.taskState.findUnique({ where: { taskId: uuid } })).toMatchObject({ state: 'RECEIVED', name: 'tasks.add', args: '(1, 2)' });
           expect((await db.prisma.workerState.findUnique({ where: { hostname } }))?.lastHeartbeat).not.toBeNull();
         } finally {

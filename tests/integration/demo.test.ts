@@ -11,6 +11,7 @@ import { connect } from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { LOG_LINE } from '../support/log-line.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -93,6 +94,9 @@ describeWithBroker('npm run demo', () => {
     expect(out).toMatch(/camera +final snapshot/);
     expect(out).toMatch(/demo +20 s are up: stopping/);
     expect(out).toMatch(/summary +celery_taskmeta \(result backend\): [1-9]\d* SUCCESS, [1-9]\d* FAILURE/);
+    // The CLI's log format, the worker's lines included.
+    for (const line of out.trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
+    expect(out).toMatch(/^\S+ INFO  worker +Received task: demo\.add\[/m);
 
     await using db = await openDatabase(databaseUrl);
     // Stored by the result backend, as the worker ran them.
@@ -151,8 +155,8 @@ describe('npm run demo without a broker', () => {
     expect(demo.stdout()).toBe('');
     const lines = demo.stderr().split('\n').filter((line) => line !== '');
     expect(lines).toEqual([
-      'prisma-celery demo: cannot reach RabbitMQ at amqp://guest:***@127.0.0.1:1// (connect ECONNREFUSED 127.0.0.1:1): ' +
-        'start it (rabbitmq-server -detached, or docker run -d -p 5672:5672 rabbitmq:3) or set BROKER_URL to yours',
+      'prisma-celery demo: broker amqp://guest:***@127.0.0.1:1// (BROKER_URL): nothing answers at 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1): ' +
+        'start RabbitMQ (rabbitmq-server -detached, or docker run -d -p 5672:5672 rabbitmq:3), or fix the host and port in the URL',
     ]);
   });
 
@@ -164,13 +168,16 @@ describe('npm run demo without a broker', () => {
 });
 
 describeWithBroker('npm run demo with a broker that refuses', () => {
-  it('says to check the URL, in one line', async () => {
+  it('names the vhost and how to create it, in one line', async () => {
     const url = new URL(testBrokerUrl());
     url.pathname = '/no-such-vhost-for-the-demo';
     const demo = startDemo([], { BROKER_URL: url.toString() });
-    expect(await demo.exited).toBe(1);
+    expect(await demo.exited).toBe(2);
     const lines = demo.stderr().split('\n').filter((line) => line !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^prisma-celery demo: RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672\/no-such-vhost-for-the-demo refused the connection \(.*\): check the user, password and vhost in BROKER_URL$/);
+    expect(lines).toEqual([
+      `prisma-celery demo: broker amqp://guest:***@127.0.0.1:5672/no-such-vhost-for-the-demo (BROKER_URL): vhost "no-such-vhost-for-the-demo" does not exist, ` +
+        'or user guest may not use it: create it (rabbitmqctl add_vhost no-such-vhost-for-the-demo; ' +
+        'rabbitmqctl set_permissions -p no-such-vhost-for-the-demo guest ".*" ".*" ".*") or fix the vhost in the URL',
+    ]);
   });
 });

@@ -59,11 +59,9 @@ describe('prisma-celery', () => {
     expect(await cli(['frobnicate'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'prisma-celery: unknown command "frobnicate"\nRun "prisma-celery --help" for usage.\n',
+      stderr: 'prisma-celery: unknown command "frobnicate" (see prisma-celery --help)\n',
     });
-    expect((await cli(['--verbose'])).stderr).toBe(
-      'prisma-celery: unknown option --verbose\nRun "prisma-celery --help" for usage.\n',
-    );
+    expect((await cli(['--verbose'])).stderr).toBe('prisma-celery: unknown option --verbose (see prisma-celery --help)\n');
   });
 });
 
@@ -89,9 +87,9 @@ describe('prisma-celery migrate', () => {
     expect(await cli(['migrate', 'deploy', '--databse-url', 'file:x.db'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'prisma-celery: unknown option --databse-url\nRun "prisma-celery migrate --help" for usage.\n',
+      stderr: 'prisma-celery: unknown option --databse-url (see prisma-celery migrate --help)\n',
     });
-    expect((await cli(['migrate', 'deploy', '--no-database-url'])).stderr).toMatch(/^prisma-celery: unknown option --no-database-url\n/);
+    expect((await cli(['migrate', 'deploy', '--no-database-url'])).stderr).toMatch(/^prisma-celery: unknown option --no-database-url /);
     expect(migrateDeploy).not.toHaveBeenCalled();
   });
 
@@ -99,7 +97,7 @@ describe('prisma-celery migrate', () => {
     const missingValue = await cli(['migrate', 'deploy', '--database-url']);
     expect(missingValue.code).toBe(2);
     expect(missingValue.stderr.split('\n')[0]).toMatch(/^prisma-celery: .*--database-url.*missing/);
-    expect((await cli(['migrate'])).stderr).toMatch(/^prisma-celery: migrate needs an action: deploy or status\n/);
+    expect((await cli(['migrate'])).stderr).toMatch(/^prisma-celery: migrate needs an action: deploy or status /);
     expect((await cli(['migrate', 'reset'])).code).toBe(2);
     expect((await cli(['migrate', 'deploy', 'now'])).code).toBe(2);
   });
@@ -117,15 +115,26 @@ describe('prisma-celery migrate', () => {
     );
   });
 
-  it('prints each migration applied and a count', async () => {
-    vi.mocked(migrateDeploy).mockResolvedValue({ applied: ['20250101000000_init', '20250201000000_hidden'] });
+  it('says which database it uses when none was given', async () => {
+    vi.mocked(migrateDeploy).mockResolvedValue({ applied: [] });
+    const file = join(cwd, 'prisma-celery.db');
     expect(await cli(['migrate', 'deploy'])).toEqual({
       code: 0,
-      stdout: 'Applied 20250101000000_init\nApplied 20250201000000_hidden\n2 migrations applied\n',
+      stdout: `No pending migrations to apply to file:${file}.\n`,
+      stderr: `prisma-celery: using file:${file} (the default: no --database-url, DATABASE_URL, config "databaseUrl")\n`,
+    });
+  });
+
+  it('prints each migration applied and a count', async () => {
+    vi.mocked(migrateDeploy).mockResolvedValue({ applied: ['20250101000000_init', '20250201000000_hidden'] });
+    const env = { DATABASE_URL: 'file:app.db' };
+    expect(await cli(['migrate', 'deploy'], env)).toEqual({
+      code: 0,
+      stdout: `Applied 20250101000000_init\nApplied 20250201000000_hidden\n2 migrations applied to file:${join(cwd, 'app.db')}\n`,
       stderr: '',
     });
     vi.mocked(migrateDeploy).mockResolvedValue({ applied: [] });
-    expect((await cli(['migrate', 'deploy'])).stdout).toBe('No pending migrations to apply.\n');
+    expect((await cli(['migrate', 'deploy'], env)).stdout).toBe(`No pending migrations to apply to file:${join(cwd, 'app.db')}.\n`);
   });
 
   it("passes the engine's progress lines to stderr only at debug level", async () => {
@@ -133,19 +142,21 @@ describe('prisma-celery migrate', () => {
       options?.log?.('1 migration(s) to apply');
       return { applied: ['20250101000000_init'] };
     });
-    expect((await cli(['migrate', 'deploy'])).stderr).toBe('');
-    expect((await cli(['migrate', 'deploy'], { LOG_LEVEL: 'debug' })).stderr).toBe('1 migration(s) to apply\n');
+    expect((await cli(['migrate', 'deploy'], { DATABASE_URL: 'file:app.db' })).stderr).toBe('');
+    expect((await cli(['migrate', 'deploy'], { DATABASE_URL: 'file:app.db', LOG_LEVEL: 'debug' })).stderr).toBe('1 migration(s) to apply\n');
   });
 
   it('reports status and exits 1 unless up to date', async () => {
     vi.mocked(migrateStatus).mockResolvedValue({ applied: ['a'], pending: [], failed: [], upToDate: true });
-    expect(await cli(['migrate', 'status'])).toEqual({
+    await writeFile(join(cwd, 'app.db'), '');
+    const env = { DATABASE_URL: 'file:app.db' };
+    expect(await cli(['migrate', 'status'], env)).toEqual({
       code: 0,
-      stdout: 'Applied (1)\n  a\nPending (0)\nFailed (0)\nDatabase schema is up to date.\n',
+      stdout: `Database file:${join(cwd, 'app.db')}\nApplied (1)\n  a\nPending (0)\nFailed (0)\nDatabase schema is up to date.\n`,
       stderr: '',
     });
     vi.mocked(migrateStatus).mockResolvedValue({ applied: ['a'], pending: ['b', 'c'], failed: [], upToDate: false });
-    const behind = await cli(['migrate', 'status']);
+    const behind = await cli(['migrate', 'status'], env);
     expect(behind.code).toBe(1);
     expect(behind.stdout).toContain('Pending (2)\n  b\n  c\n');
     expect(behind.stdout).toMatch(/not up to date: 2 pending migrations \(run prisma-celery migrate deploy\)\.\n$/);
@@ -176,18 +187,25 @@ describe('prisma-celery migrate', () => {
     vi.mocked(migrateDeploy).mockRejectedValue(
       new MigrationError('P3009', 'migration 20250101000000_init failed earlier; resolve it first'),
     );
-    expect(await cli(['migrate', 'deploy'])).toEqual({
+    expect(await cli(['migrate', 'deploy'], { DATABASE_URL: 'file:app.db' })).toEqual({
       code: 1,
       stdout: '',
       stderr: 'prisma-celery: migration 20250101000000_init failed earlier; resolve it first\n',
     });
   });
 
-  it('prints the stack of an unexpected error', async () => {
+  it('prints an unexpected error in one line, and its stack only at debug level', async () => {
     vi.mocked(migrateStatus).mockRejectedValue(new TypeError('cannot read properties of undefined'));
-    const { code, stderr } = await cli(['migrate', 'status']);
+    await writeFile(join(cwd, 'app.db'), '');
+    const env = { DATABASE_URL: 'file:app.db' };
+    expect(await cli(['migrate', 'status'], env)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'prisma-celery: unexpected error: cannot read properties of undefined (--log-level debug shows where)\n',
+    });
+    const { code, stderr } = await cli(['migrate', 'status', '--log-level', 'debug'], env);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^prisma-celery: unexpected error\nTypeError: cannot read properties of undefined\n {4}at /);
+    expect(stderr).toMatch(/^prisma-celery: unexpected error: .*\nTypeError: cannot read properties of undefined\n {4}at /);
   });
 });
 

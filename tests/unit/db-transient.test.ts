@@ -1,6 +1,6 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
-import { describeDatabaseError, isMissingSchema, mysqlErrorCode } from '../../src/db/adapter-error.js';
+import { causeLine, isMissingSchema, mysqlErrorCode } from '../../src/db/adapter-error.js';
 import { isTransient, withRetry } from '../../src/db/transient.js';
 
 // Shaped as Prisma 7 raises a failed raw query: P2010 with the adapter's
@@ -42,7 +42,7 @@ describe('isTransient', () => {
     expect(isTransient(direct({ kind: 'UniqueConstraintViolation', constraint: { fields: ['task_id'] } }))).toBe(false);
     expect(isTransient(direct({ kind: 'postgres', code: '22P02', severity: 'ERROR', message: 'bad input', ...noDetail }))).toBe(false);
     expect(isMissingSchema(direct({ kind: 'TableDoesNotExist', table: 'celery_taskmeta' }))).toBe(true);
-    expect(describeDatabaseError(direct({ kind: 'mysql', code: 1146, message: 'x', state: '42S02', originalCode: '1146', originalMessage: "Table 'celery_taskmeta' doesn't exist" }))).toBe(
+    expect(causeLine(direct({ kind: 'mysql', code: 1146, message: 'x', state: '42S02', originalCode: '1146', originalMessage: "Table 'celery_taskmeta' doesn't exist" }))).toBe(
       "Table 'celery_taskmeta' doesn't exist (1146)",
     );
   });
@@ -115,9 +115,9 @@ describe('withRetry', () => {
   });
 });
 
-describe('describeDatabaseError', () => {
+describe('causeLine', () => {
   it('gives the database\'s message and code rather than Prisma\'s wrapping', () => {
-    expect(describeDatabaseError(sqliteBusy)).toBe('database is locked (SQLITE_BUSY)');
-    expect(describeDatabaseError(new Error('plain'))).toBe('plain');
+    expect(causeLine(sqliteBusy)).toBe('database is locked (SQLITE_BUSY)');
+    expect(causeLine(new Error('plain'))).toBe('plain');
   });
 });

@@ -8,29 +8,12 @@ import {
   resultExpires,
 } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
-import { Beat } from '../../scheduler/beat.js';
 import { describeEvent, type BeatEvent } from '../../scheduler/events.js';
 import { parseStaticSchedule } from '../../scheduler/static-schedule.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
-import { shows, type Level } from '../process-life.js';
-
-
-function levelOf(event: BeatEvent): Level {
-  switch (event.type) {
-    case 'run-taken':
-      return 'debug';
-    case 'entry-disabled':
-    case 'publish-failed':
-    case 'broker-trouble':
-      return 'warn';
-    case 'run-lost':
-    case 'tick-failed':
-    case 'close-failed':
-      return 'error';
-    default:
-      return 'info';
-  }
-}
+import { foldOf, levelOf } from '../beat-log.js';
+import { createLogger } from '../log.js';
 
 export const beat = defineCommand({
   usage: 'beat [options]',
@@ -42,7 +25,7 @@ export const beat = defineCommand({
     "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops cleanly on SIGINT or SIGTERM.",
   settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatSchedule, resultExpires, logLevel],
 
-  async run({ positionals, settings, err }) {
+  async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
     let schedule;
     try {
@@ -51,10 +34,13 @@ export const beat = defineCommand({
       if (!(error instanceof ConfigError)) throw error;
       throw new ConfigError(`beatSchedule: ${error.message}`, { cause: error });
     }
-    const log = (event: BeatEvent): void => {
-      const level = levelOf(event);
-      if (shows(level, settings.logLevel)) err(`[${new Date().toISOString()}] ${level.toUpperCase()} ${describeEvent(event)}`);
-    };
+    const logger = createLogger({ threshold: settings.logLevel, write: err });
+    const say = logger.for('beat');
+    const log = (event: BeatEvent): void => say(levelOf(event), describeEvent(event), foldOf(event));
+    await check.database({ tables: TABLES.periodic, create: false });
+    await check.broker();
+    // Loaded once the checks pass, so a wrong setting is answered without loading Prisma.
+    const { Beat } = await import('../../scheduler/beat.js');
     const beat = new Beat({
       databaseUrl: settings.databaseUrl,
       brokerUrl: settings.brokerUrl,
@@ -69,11 +55,12 @@ export const beat = defineCommand({
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
-        err(`${signal} again: exiting now`);
+        say('warn', `${signal} again: exiting now`);
+        logger.close();
         process.exit(130);
       }
       stopping = true;
-      err(`${signal}: stopping after the current tick`);
+      say('info', `${signal}: stopping after the current tick`);
       void beat.close();
     };
     process.on('SIGINT', stop);
@@ -85,6 +72,7 @@ export const beat = defineCommand({
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      logger.close();
     }
     return 0;
   },

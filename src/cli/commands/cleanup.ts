@@ -1,5 +1,5 @@
-import { PrismaResultBackend } from '../../backend/backend.js';
 import { cleanupBatchSize, databaseUrl, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -12,8 +12,11 @@ export const cleanup = defineCommand({
     'stay quick), so no statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
   settings: [databaseUrl, resultExpires, unreadyExpires, cleanupBatchSize, logLevel],
 
-  async run({ positionals, settings, out, err }) {
+  async run({ positionals, settings, out, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
+    await check.database({ tables: TABLES.results, create: false });
+    // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
+    const { PrismaResultBackend } = await import('../../backend/backend.js');
     await using backend = new PrismaResultBackend(settings.databaseUrl, {
       cleanupBatchSize: settings.cleanupBatchSize,
       onEvent: (event) => {

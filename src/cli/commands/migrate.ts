@@ -1,5 +1,6 @@
 import { databaseUrl, logLevel } from '../../config/settings.js';
-import { migrateDeploy, migrateStatus, type MigrationStatus } from '../../migrate/index.js';
+import { redactUrl } from '../../db/url.js';
+import type { MigrationStatus } from '../../migrate/index.js';
 import { defineCommand, UsageError } from '../command.js';
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -15,19 +16,25 @@ export const migrate = defineCommand({
   },
   settings: [databaseUrl, logLevel],
 
-  async run({ positionals, settings, out, err }) {
+  async run({ positionals, settings, out, err, check }) {
     const [action, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`migrate takes one action, got ${positionals.join(' ')}`);
     if (action === 'deploy') {
       // The engine's step-by-step lines are for debugging; the names applied are the result.
       const log = settings.logLevel === 'debug' ? err : undefined;
+      await check.database({ tables: [], create: true });
+      const { migrateDeploy } = await import('../../migrate/index.js');
       const { applied } = await migrateDeploy(settings.databaseUrl, { log });
       for (const name of applied) out(`Applied ${name}`);
-      out(applied.length === 0 ? 'No pending migrations to apply.' : `${plural(applied.length, 'migration')} applied`);
+      const where = redactUrl(settings.databaseUrl);
+      out(applied.length === 0 ? `No pending migrations to apply to ${where}.` : `${plural(applied.length, 'migration')} applied to ${where}`);
       return 0;
     }
     if (action === 'status') {
+      await check.database({ tables: [], create: false });
+      const { migrateStatus } = await import('../../migrate/index.js');
       const status = await migrateStatus(settings.databaseUrl);
+      out(`Database ${redactUrl(settings.databaseUrl)}`);
       for (const line of describeStatus(status)) out(line);
       // Non-zero when not up to date, as `prisma migrate status` does, so scripts can gate on it.
       return status.upToDate ? 0 : 1;

@@ -32,6 +32,7 @@ import { entryNextRuns, formatInstant, zoneOf } from '../../scheduler/next-runs.
 import { PeriodicTaskStore, type PeriodicTaskRecord } from '../../scheduler/periodic-tasks.js';
 import { CrontabSchedule, intervalFromDuration, ScheduleError } from '../../scheduler/schedules/index.js';
 import type { Resolved } from '../../config/setting.js';
+import { TABLES, type Checks } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 
 const settingsUsed = [
@@ -78,23 +79,23 @@ export const schedule = defineCommand({
   },
   settings: settingsUsed,
 
-  async run({ positionals, settings, out }) {
+  async run({ positionals, settings, out, check }) {
     const [action, ...rest] = positionals;
     switch (action) {
       case 'next':
         expectArgs(rest, 0, 'schedule next');
-        return next(settings, out);
+        return next(check, settings, out);
       case 'add':
         expectArgs(rest, 2, 'schedule add NAME TASK');
-        return withStore(settings, (store) => add(store, rest[0] ?? '', rest[1] ?? '', settings, out));
+        return withStore(check, settings, (store) => add(store, rest[0] ?? '', rest[1] ?? '', settings, out));
       case 'list':
         expectArgs(rest, 0, 'schedule list');
-        return withStore(settings, (store) => list(store, settings, out));
+        return withStore(check, settings, (store) => list(store, settings, out));
       case 'enable':
       case 'disable': {
         expectArgs(rest, 1, `schedule ${action} NAME`);
         const name = rest[0] ?? '';
-        return withStore(settings, async (store) => {
+        return withStore(check, settings, async (store) => {
           const changed = action === 'enable' ? await store.enable(name) : await store.disable(name);
           out(changed ? `${action === 'enable' ? 'Enabled' : 'Disabled'} ${name}` : `${name} was ${action}d already`);
           return 0;
@@ -103,7 +104,7 @@ export const schedule = defineCommand({
       case 'remove': {
         expectArgs(rest, 1, 'schedule remove NAME');
         const name = rest[0] ?? '';
-        return withStore(settings, async (store) => {
+        return withStore(check, settings, async (store) => {
           if (!(await store.remove(name))) throw new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${name}"`);
           out(`Removed ${name}`);
           return 0;
@@ -123,7 +124,8 @@ function expectArgs(args: readonly string[], count: number, usage: string): void
   if (args.length !== count) throw new UsageError(`usage: prisma-celery ${usage}${args.length > count ? ` (extra: ${args.slice(count).join(' ')})` : ''}`);
 }
 
-async function withStore(settings: Settings, work: (store: PeriodicTaskStore) => Promise<number>): Promise<number> {
+async function withStore(check: Checks, settings: Settings, work: (store: PeriodicTaskStore) => Promise<number>): Promise<number> {
+  await check.database({ tables: TABLES.periodic, create: false });
   await using database = await openDatabase(settings.databaseUrl);
   return await work(new PeriodicTaskStore(database));
 }
@@ -151,13 +153,14 @@ function scheduleInput(settings: Settings, allowName: boolean): ScheduleInput | 
   return { name: settings.scheduleName ?? '' };
 }
 
-async function next(settings: Settings, out: Out): Promise<number> {
+async function next(check: Checks, settings: Settings, out: Out): Promise<number> {
   const from = settings.scheduleFrom === undefined ? new Date() : instant(settings.scheduleFrom, '--from');
   const count = settings.scheduleCount;
   const chosen = scheduleInput(settings, true);
   let runs: Date[];
   let zone: string;
   if ('name' in chosen) {
+    await check.database({ tables: TABLES.periodic, create: false });
     await using database = await openDatabase(settings.databaseUrl);
     const record = await new PeriodicTaskStore(database).get(chosen.name);
     if (record === null) throw new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${chosen.name}"`);

@@ -1,8 +1,9 @@
-import { allowApply, brokerUrl, camFreq, databaseUrl, serveHost, servePort, serveToken } from '../../config/settings.js';
-import { openDatabase, type Database } from '../../db/open.js';
-import { PrismaCeleryError } from '../../errors.js';
-import { startMonitorServer } from '../../web/server.js';
+import { allowApply, brokerUrl, camFreq, databaseUrl, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
+import { causeLine } from '../../db/adapter-error.js';
+import { openDatabase } from '../../db/open.js';
+import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
+import { createLogger } from '../log.js';
 import { untilSignal } from '../process-life.js';
 
 export const serve = defineCommand({
@@ -13,13 +14,17 @@ export const serve = defineCommand({
     'result backend and beat keep. Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
-  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, camFreq],
+  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, camFreq, logLevel],
 
-  async run({ positionals, settings, out }) {
+  async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
+    await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera], create: false });
+    // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
+    const { startMonitorServer } = await import('../../web/server.js');
+    const logger = createLogger({ threshold: settings.logLevel, write: err });
+    const log = logger.for('serve');
     const database = await openDatabase(settings.databaseUrl);
     try {
-      await checkTables(database);
       const stop = untilSignal();
       await using server = await startMonitorServer({
         database,
@@ -29,32 +34,16 @@ export const serve = defineCommand({
         allowApply: settings.allowApply,
         brokerUrl: settings.brokerUrl,
         monitor: { cameraFreq: settings.camFreq + 1 },
+        brokerLog: (level, message, error) => log(level, error === undefined ? message : `${message}: ${causeLine(error)}`),
       });
       const mode = settings.serveToken === undefined ? 'read-only: no --token' : 'changes allowed with the token';
-      out(`Monitor on ${server.url} (${mode}${settings.allowApply ? `; apply: ${settings.allowApply.join(', ')}` : ''})`);
+      log('info', `Monitor on ${server.url} (${mode}${settings.allowApply ? `; apply: ${settings.allowApply.join(', ')}` : ''})`);
       const signal = await stop;
-      out(`${signal}: stopping`);
+      log('info', `${signal}: stopping`);
       return 0;
     } finally {
       await database.close();
+      logger.close();
     }
   },
 });
-
-/** Fails early, with the fix, when the database lacks the tables (rather than 503 on every page). */
-async function checkTables(database: Database): Promise<void> {
-  try {
-    await Promise.all([
-      database.prisma.workerState.findFirst({ select: { id: true } }),
-      database.prisma.taskState.findFirst({ select: { id: true } }),
-      database.prisma.taskMeta.findFirst({ select: { id: true } }),
-      database.prisma.periodicTask.findFirst({ select: { id: true } }),
-    ]);
-  } catch (cause) {
-    throw new PrismaCeleryError(
-      'E_SERVE_DATABASE',
-      `cannot read prisma-celery's tables (is the database up and migrated? run prisma-celery migrate deploy): ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-}

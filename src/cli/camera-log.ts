@@ -1,0 +1,77 @@
+// What `prisma-celery cam` logs of its camera's events: problems at once
+// (folded by kind, so a message of 5,000 bad events costs two lines), and
+// at info level what the snapshots wrote, summed: on the first write, then
+// at most once a minute while anything is written.
+import { causeLine } from '../db/adapter-error.js';
+import type { CameraEvent, SnapshotSummary } from '../snapshot/camera/events.js';
+import type { ComponentLog } from './log.js';
+
+/** Task ids named in one line about rejected rows; the rest are counted. */
+const IDS_SHOWN = 3;
+
+export function cameraLog(log: ComponentLog, options: { now?: () => number; everyMs?: number } = {}): (event: CameraEvent) => void {
+  const tally = snapshotTally(log, options.now ?? Date.now, options.everyMs ?? 60_000);
+  return (event) => {
+    switch (event.type) {
+      case 'broker-connected':
+        return log('info', `${event.reconnect ? 'reconnected' : 'connected'} to the broker, consuming events from ${event.queue}`);
+      case 'broker-disconnected':
+        return log('warn', `broker connection lost: ${causeLine(event.error)}`);
+      case 'broker-reconnect-scheduled':
+        return log('info', `reconnecting to the broker in ${event.delayMs} ms (attempt ${event.attempt})`);
+      case 'broker-setup-failed':
+        return log('warn', `broker connection failed: ${causeLine(event.error)}`);
+      case 'decode-problem':
+        return log('warn', `bad event on ${event.routingKey}: ${event.problem.reason}: ${event.problem.detail}`, `decode ${event.problem.reason}`);
+      case 'snapshot':
+        log('debug', `snapshot: ${event.summary.tasksWritten} tasks, ${event.summary.workersWritten} workers in ${Math.round(event.summary.durationMs)} ms`);
+        return tally(event.summary);
+      case 'snapshot-failed':
+        return log(
+          'warn',
+          `snapshot failed (${event.pendingTasks} task changes kept for the next one): ${causeLine(event.summary.error)}`,
+          `snapshot-failed ${causeLine(event.summary.error)}`,
+        );
+      case 'rows-rejected': {
+        const shown = event.rows.slice(0, IDS_SHOWN).map((r) => `${r.taskId} (${r.reason})`);
+        const more = event.rows.length > IDS_SHOWN ? ` and ${event.rows.length - IDS_SHOWN} more` : '';
+        return log('error', `rows the database refuses, dropped: ${shown.join(', ')}${more}`, 'rows-rejected');
+      }
+      case 'changes-dropped':
+        return log('error', `database down too long: dropped the ${event.count} oldest task changes (${event.total} so far)`, 'changes-dropped');
+      case 'cleanup':
+        return log('info', `cleanup: deleted ${event.result.deleted} expired task rows`);
+      case 'cleanup-failed':
+        return log('warn', `cleanup failed: ${causeLine(event.error)}`);
+      case 'reconciled':
+        return log('info', `completed ${event.tasks} tasks from celery_taskmeta`);
+      case 'reconcile-failed':
+        return log('warn', `reconciliation failed: ${causeLine(event.error)}`);
+      case 'closed':
+        return event.unwrittenTasks > 0
+          ? log('error', `stopped with ${event.unwrittenTasks} task changes not written (the database did not answer)`)
+          : log('info', 'stopped; final snapshot written');
+    }
+  };
+}
+
+/** Sums snapshots between info lines; a snapshot that writes nothing is no change and says nothing. */
+function snapshotTally(log: ComponentLog, now: () => number, everyMs: number): (summary: SnapshotSummary) => void {
+  let since = now();
+  let last: number | undefined;
+  let snapshots = 0;
+  let tasks = 0;
+  let workers = 0;
+  return (summary) => {
+    snapshots++;
+    tasks += summary.tasksWritten;
+    workers += summary.workersWritten;
+    const at = now();
+    if (tasks + workers === 0 || (last !== undefined && at - last < everyMs)) return;
+    const seconds = Math.max(1, Math.round((at - since) / 1000));
+    log('info', `snapshots wrote ${tasks} task rows and ${workers} worker rows (${snapshots} snapshots in ${seconds} s)`);
+    last = at;
+    since = at;
+    snapshots = tasks = workers = 0;
+  };
+}
