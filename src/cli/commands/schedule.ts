@@ -30,7 +30,7 @@ import { rowOf, type PeriodicTaskInput, type ScheduleInput } from '../../schedul
 import { SchedulerError } from '../../scheduler/errors.js';
 import { entryNextRuns, formatInstant, zoneOf } from '../../scheduler/next-runs.js';
 import { PeriodicTaskStore, type PeriodicTaskRecord } from '../../scheduler/periodic-tasks.js';
-import { CrontabSchedule, intervalFromDuration, ScheduleError } from '../../scheduler/schedules/index.js';
+import { canonicalTimeZone, CrontabSchedule, intervalFromDuration, ScheduleError } from '../../scheduler/schedules/index.js';
 import type { Resolved } from '../../config/setting.js';
 import { defineCommand, UsageError } from '../command.js';
 
@@ -176,7 +176,7 @@ async function next(settings: Settings, out: Out): Promise<number> {
 }
 
 function scheduleOf(input: ScheduleInput) {
-  if ('crontab' in input) return CrontabSchedule.fromExpression(String(input.crontab), input.timezone);
+  if ('crontab' in input) return CrontabSchedule.fromExpression(String(input.crontab), canonicalTimeZone(input.timezone ?? 'UTC'));
   if ('every' in input) return intervalFromDuration(input.every);
   throw new UsageError('schedule next takes --crontab, --every or --name');
 }
