@@ -62,7 +62,10 @@ describeEachDatabase('schedule commands', (testDb) => {
       routingKey: 'k',
       schedule: { kind: 'crontab', minute: '30', hour: '4', timezone: 'America/New_York' },
     });
-    expect((await cli('schedule', 'edit', 'report', '--disabled')).stdout).toBe('Changed report: tasks.other at 04:30 every day (America/New_York) (disabled)\n');
+    // A new crontab keeps the entry's zone.
+    expect((await cli('schedule', 'edit', 'report', '--crontab', '0 6 * * *')).code).toBe(0);
+    expect((await stored('report'))?.schedule).toMatchObject({ hour: '6', minute: '0', timezone: 'America/New_York' });
+    expect((await cli('schedule', 'edit', 'report', '--disabled')).stdout).toBe('Changed report: tasks.other at 06:00 every day (America/New_York) (disabled)\n');
   });
 
   it('refuses an edit with nothing to change, an unknown entry, and an invalid result, leaving the row alone', async () => {

@@ -95,6 +95,14 @@ describe('entryNextRuns', () => {
     expect(entryNextRuns(entryFromRow({ ...row, oneOff: true }), from, 5)).toEqual([]);
   });
 
+  it('lands on the run itself, not a millisecond after it, whatever the milliseconds of now', () => {
+    // Beat's sleep is seconds as a float: 2.007 s back in milliseconds must not round up to 2008.
+    const at = new Date('2026-01-01T01:00:00Z');
+    for (const early of [2007, 2011, 2015, 61_003]) {
+      expect(entryNextRuns(entryFromRow(row), new Date(at.getTime() - early), 1), `${early} ms before`).toEqual([at]);
+    }
+  });
+
   it('formats with the offset of the zone, and milliseconds only when there are some', () => {
     expect(formatInstant(new Date('2026-07-01T12:00:00Z'), 'Europe/Berlin')).toBe('2026-07-01T14:00:00+02:00');
     expect(formatInstant(new Date('2026-07-01T12:00:00.250Z'))).toBe('2026-07-01T12:00:00.250+00:00');

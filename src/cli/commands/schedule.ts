@@ -214,18 +214,21 @@ async function edit(store: PeriodicTaskStore, name: string, task: string | undef
   return 0;
 }
 
-/** The schedule flags of an edit; --tz alone moves a crontab entry to another zone. */
+/** The schedule flags of an edit: a new crontab keeps the entry's zone unless --tz is given, and --tz alone moves it. */
 async function editedSchedule(store: PeriodicTaskStore, name: string, settings: Settings): Promise<Partial<Pick<PeriodicTaskInput, 'schedule'>>> {
-  const timezone = settings.scheduleTimezone;
-  if (timezone !== undefined && settings.scheduleCrontab === undefined && settings.scheduleEvery === undefined && settings.scheduleAt === undefined) {
-    const current = await store.get(name);
-    if (current === null) throw new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${name}"`);
-    if (current.schedule.kind !== 'crontab') throw new UsageError(`--tz applies to crontab entries; ${name} runs ${current.scheduleText}`);
-    const { kind: _kind, timezone: _old, ...crontab } = current.schedule;
-    return { schedule: { crontab, timezone } };
+  const { scheduleCrontab: crontab, scheduleTimezone: timezone } = settings;
+  const otherKind = settings.scheduleEvery !== undefined || settings.scheduleAt !== undefined;
+  if (otherKind || (crontab === undefined && timezone === undefined) || (crontab !== undefined && timezone !== undefined)) {
+    const chosen = givenSchedule(settings, false);
+    return chosen === undefined ? {} : { schedule: chosen as ScheduleInput };
   }
-  const chosen = givenSchedule(settings, false);
-  return chosen === undefined ? {} : { schedule: chosen as ScheduleInput };
+  const current = await store.get(name);
+  if (current === null) throw new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${name}"`);
+  const stored = current.schedule.kind === 'crontab' ? current.schedule : undefined;
+  if (crontab !== undefined) return { schedule: { crontab, timezone: stored?.timezone ?? 'UTC' } };
+  if (stored === undefined) throw new UsageError(`--tz applies to crontab entries; ${name} runs ${current.scheduleText}`);
+  const { kind: _kind, timezone: _old, ...fields } = stored;
+  return { schedule: { crontab: fields, timezone } };
 }
 
 /**
