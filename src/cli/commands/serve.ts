@@ -1,4 +1,4 @@
-import { allowApply, brokerUrl, camFreq, databaseUrl, serveHost, servePort, serveToken } from '../../config/settings.js';
+import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, serveHost, servePort, serveToken } from '../../config/settings.js';
 import { openDatabase, type Database } from '../../db/open.js';
 import { PrismaCeleryError } from '../../errors.js';
 import { startMonitorServer } from '../../web/server.js';
@@ -13,7 +13,7 @@ export const serve = defineCommand({
     'result backend and beat keep. Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
-  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, camFreq],
+  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, defaultQueue, camFreq],
 
   async run({ positionals, settings, out }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
@@ -27,6 +27,7 @@ export const serve = defineCommand({
         port: settings.servePort,
         token: settings.serveToken,
         allowApply: settings.allowApply,
+        defaultQueue: settings.defaultQueue,
         brokerUrl: settings.brokerUrl,
         monitor: { cameraFreq: settings.camFreq + 1 },
       });
