@@ -16,20 +16,14 @@ describe('time zone names of crontab entries', () => {
   it("refuses names Python's zoneinfo cannot load, even where luxon and Intl take them", () => {
     // US/Pacific-New left tzdata in 2020b; Node's ICU still maps it to America/Los_Angeles.
     for (const name of ['US/Pacific-New', 'Mars/Base', 'Factory', 'localtime', ' Europe/Berlin', '']) {
-      expect(captureError(() => crontab(name)), name).toMatchObject({
-        code: 'E_ENTRY_INVALID',
-        field: 'schedule.timezone',
-        message: expect.stringContaining(`unknown time zone ${JSON.stringify(name)}`),
-      });
+      expect(() => crontab(name), name).toThrow(
+        expect.objectContaining({
+          code: 'E_ENTRY_INVALID',
+          field: 'schedule.timezone',
+          message: expect.stringContaining(`unknown time zone ${JSON.stringify(name)}`),
+        }),
+      );
     }
   });
 });
 
-function captureError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}

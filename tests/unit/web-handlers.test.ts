@@ -386,21 +386,44 @@ describe('the periodic-task form', () => {
     });
   });
 
+  /** What a refused form answers: the first field at fault, and all of them. */
+  const refusalOf = (form: unknown): { field: string; errors: unknown } | null => {
+    try {
+      formToInput(form);
+      return null;
+    } catch (error) {
+      return (error as { details: { field: string; errors: unknown } }).details;
+    }
+  };
+
   it('names the field at fault', () => {
-    const fieldOf = (form: unknown): unknown => {
-      try {
-        formToInput(form);
-        return null;
-      } catch (error) {
-        return (error as { details: { field: string } }).details.field;
-      }
-    };
+    const fieldOf = (form: unknown): unknown => refusalOf(form)?.field;
     expect(fieldOf({ ...base, args: '[1,', schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('args');
     expect(fieldOf({ ...base, kwargs: '{x}', schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('kwargs');
     expect(fieldOf({ ...base, schedule: { kind: 'interval', every: 'five', period: 'minutes' } })).toBe('schedule.every');
     expect(fieldOf({ ...base, schedule: { kind: 'clocked', clocked: '' } })).toBe('schedule.clocked');
     expect(fieldOf({ ...base, schedule: { kind: 'weekly' } })).toBe('schedule');
     expect(fieldOf({ ...base, name: 7, schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('name');
+  });
+
+  it("names every field at fault at once, the form's own checks and the scheduler's", () => {
+    const form = {
+      ...base,
+      task: '',
+      kwargs: '{"to": ',
+      queue: 'q'.repeat(300),
+      schedule: { kind: 'crontab', minute: '61', hour: '25', day_of_week: 'funday', timezone: 'Mars/Base' },
+    };
+    expect(refusalOf(form)?.errors).toEqual([
+      { field: 'kwargs', message: expect.stringMatching(/^kwargs is not valid JSON/) },
+      { field: 'task', message: 'task must be a non-empty string' },
+      { field: 'schedule.timezone', message: expect.stringMatching(/^unknown time zone "Mars\/Base"/) },
+      { field: 'schedule.minute', message: 'crontab minute "61": must be 0-59' },
+      { field: 'schedule.hour', message: 'crontab hour "25": must be 0-23' },
+      { field: 'schedule.day_of_week', message: expect.stringMatching(/^crontab day_of_week "funday"/) },
+      { field: 'queue', message: expect.stringMatching(/queue/) },
+    ]);
+    expect(refusalOf({ ...base, schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBeNull();
   });
 });
 
