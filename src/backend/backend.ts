@@ -274,7 +274,7 @@ export class PrismaResultBackend implements AsyncDisposable {
   /** The hot write: one upsert straight to the driver adapter (db.sql), not through Prisma's raw call. */
   #write(session: Session, writes: readonly TaskWrite[]): Promise<number> {
     const sql = upsertSql(session.db.dialect, writes.length);
-    const params = upsertParams(writes, new Date());
+    const params = upsertParams(writes);
     return this.#withRetry('store', () => session.db.sql.execute(sql, params));
   }
 

@@ -11,7 +11,11 @@ import { CUSTOM_PRECEDENCE, PRECEDENCE_TABLE, type TaskWrite } from './guard.js'
 
 const TABLE = 'celery_taskmeta';
 
-/** Inserted columns, in parameter order; `date_created` only matters for a new row. */
+/**
+ * Inserted columns, in parameter order; `date_created` only matters for a new
+ * row, and takes the write's own clock reading (its date_done), so a task
+ * is never created after it was done however long the write waited in a batch.
+ */
 const COLUMNS = [
   'task_id', 'status', 'result', 'traceback', 'meta', 'date_done',
   'name', 'args', 'kwargs', 'worker', 'queue', 'retries', 'date_started', 'date_created',
@@ -26,12 +30,12 @@ export const PARAMS_PER_ROW = COLUMNS.length;
 
 type Param = string | number | Date | null;
 
-export function upsertParams(writes: readonly TaskWrite[], now: Date): Param[] {
+export function upsertParams(writes: readonly TaskWrite[]): Param[] {
   const params: Param[] = [];
   for (const w of writes) {
     params.push(
       w.taskId, w.status, w.result, w.traceback, w.meta, w.dateDone,
-      w.name, w.args, w.kwargs, w.worker, w.queue, w.retries, w.dateStarted, now,
+      w.name, w.args, w.kwargs, w.worker, w.queue, w.retries, w.dateStarted, w.dateDone,
     );
   }
   return params;

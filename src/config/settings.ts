@@ -281,9 +281,18 @@ export const allowApply = setting({
   description: 'Task names the /apply/<name> route may send (needs --token); without it apply is off',
 });
 
+export const defaultQueue = setting({
+  key: 'defaultQueue',
+  flag: 'default-queue',
+  env: 'CELERY_TASK_DEFAULT_QUEUE',
+  type: types.text('<queue>'),
+  default: 'celery',
+  description: "Queue apply sends to when the request names none: your workers' task_default_queue (celery-node: CELERY_QUEUE)",
+});
+
 export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
   beatScheduler, beatMaxInterval, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
-  servePort, serveHost, serveToken, allowApply] as const;
+  servePort, serveHost, serveToken, allowApply, defaultQueue] as const;

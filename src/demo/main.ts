@@ -79,7 +79,7 @@ async function listen(database: Database, options: DemoOptions, token: string): 
   }
 }
 
-async function run(options: DemoOptions, stop: Promise<string>): Promise<void> {
+async function run(options: DemoOptions, stop: Stop): Promise<void> {
   const closers = new Closers();
   try {
     const broker = await openBroker(options.brokerUrl);
@@ -169,8 +169,9 @@ async function run(options: DemoOptions, stop: Promise<string>): Promise<void> {
     closers.add('the monitor', () => monitor.close());
     say('monitor', `${monitor.url}  (to change periodic tasks on the page, unlock it with the token ${token})`);
     say('demo', options.seconds === 0 ? 'running until Ctrl-C' : `running for ${options.seconds} s; Ctrl-C stops it sooner`);
+    stop.countdown();
 
-    say('demo', `${await stop}: stopping`);
+    say('demo', `${await stop.reason}: stopping`);
     await closers.closeAll();
     await summary(databaseUrl);
   } finally {
@@ -195,27 +196,35 @@ async function summary(databaseUrl: string): Promise<void> {
   say('summary', `the database stays for a look: npx tsx src/cli/main.ts serve --database-url ${databaseUrl}`);
 }
 
-/** Resolves with what stopped the demo: the time being up, or the first SIGINT/SIGTERM. A second signal exits at once. */
-function stopSignal(seconds: number): Promise<string> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        say('demo', `${signal} again: exiting without cleaning up`);
-        process.exit(130);
-      }
-      stopping = true;
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    if (seconds > 0) {
-      setTimeout(() => {
-        stopping = true;
-        resolve(`${seconds} s are up`);
-      }, seconds * 1000).unref();
+interface Stop {
+  /** What stopped the demo: the time being up, or the first SIGINT/SIGTERM. A second signal exits at once. */
+  readonly reason: Promise<string>;
+  /** Starts the --seconds clock: the demo runs that long once everything is up, however slow the start was. */
+  countdown(): void;
+}
+
+function stopSignal(seconds: number): Stop {
+  let stopping = false;
+  let resolve: (reason: string) => void = () => {};
+  const reason = new Promise<string>((settle) => (resolve = settle));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      say('demo', `${signal} again: exiting without cleaning up`);
+      process.exit(130);
     }
-  });
+    stopping = true;
+    resolve(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const countdown = (): void => {
+    if (seconds === 0) return;
+    setTimeout(() => {
+      stopping = true;
+      resolve(`${seconds} s are up`);
+    }, seconds * 1000).unref();
+  };
+  return { reason, countdown };
 }
 
 async function main(): Promise<number> {

@@ -2,7 +2,9 @@
  * What the demo runs: three task functions for the celery-node worker, and
  * three periodic tasks that send them — one every 5 seconds, one crontab in
  * a zone half an hour off UTC (Asia/Kolkata) that matches this hour and the
- * next there, so it runs at the next full minute, and one that fails.
+ * next there, and one that fails. Each has a start time of now, so each runs
+ * at once: a crontab that never ran would otherwise first run at the next
+ * full minute, up to a minute into a demo that may last 40 s.
  */
 import { DateTime } from 'luxon';
 import type { PeriodicTaskInput } from '../scheduler/index.js';
@@ -37,6 +39,7 @@ export function periodicTasks(queue: string, now: Date): PeriodicTaskInput[] {
       schedule: { crontab: `* ${hour},${(hour + 1) % 24} * * *`, timezone: ZONE },
       args: [ZONE],
       queue,
+      startTime: now, // first run at once, then at each full minute
       description: `crontab in ${ZONE}: every minute of ${hour}:xx and ${(hour + 1) % 24}:xx there`,
     },
     {

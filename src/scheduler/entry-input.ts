@@ -10,6 +10,7 @@ import { entryFromRow, messageOptionsFor, type PeriodicTaskRow } from './entry.j
 import type { SchedulerError } from './errors.js';
 import { invalidEntry } from './errors.js';
 import { CrontabSchedule } from './schedules/crontab.js';
+import { canonicalTimeZone } from './schedules/time-zone.js';
 import { intervalFromDuration, IntervalSchedule, ScheduleError, type IntervalPeriod } from './schedules/index.js';
 
 /** A crontab's fields; those left out are `*`, the zone UTC. */
@@ -210,17 +211,18 @@ function scheduleDefinition(input: ScheduleInput | undefined, fail: Fail): Sched
   }
 }
 
-function crontabDefinition(crontab: string | CrontabInput, timezone: string | undefined): ScheduleDefinition {
+function crontabDefinition(crontab: string | CrontabInput, given: string | undefined): ScheduleDefinition {
+  const timezone = canonicalTimeZone(given ?? (typeof crontab === 'string' ? undefined : crontab.timezone) ?? 'UTC');
   const schedule =
     typeof crontab === 'string'
-      ? CrontabSchedule.fromExpression(crontab, timezone ?? 'UTC')
+      ? CrontabSchedule.fromExpression(crontab, timezone)
       : new CrontabSchedule({
           minute: field(crontab.minute),
           hour: field(crontab.hour),
           dayOfWeek: field(crontab.dayOfWeek),
           dayOfMonth: field(crontab.dayOfMonth),
           monthOfYear: field(crontab.monthOfYear),
-          timezone: timezone ?? crontab.timezone ?? 'UTC',
+          timezone,
         });
   const f = schedule.fields;
   return {

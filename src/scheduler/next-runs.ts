@@ -14,7 +14,7 @@ export function entryNextRuns(entry: Entry, from: Date, count: number): Date[] {
   let first: Date | null;
   const state = entryDueState(entry, from);
   if (state.due) first = from;
-  else if (Number.isFinite(state.nextCheckSeconds)) first = new Date(from.getTime() + Math.ceil(state.nextCheckSeconds * 1000));
+  else if (Number.isFinite(state.nextCheckSeconds)) first = new Date(from.getTime() + millisecondsOf(state.nextCheckSeconds));
   else first = null;
   let used = false;
   return chainRuns(
@@ -30,6 +30,12 @@ export function entryNextRuns(entry: Entry, from: Date, count: number): Date[] {
     count,
   );
 }
+
+/**
+ * Seconds as whole milliseconds, rounded up, without the float's noise:
+ * 2.007 s times 1000 is 2007.0000000000002 as a float, which must stay 2007.
+ */
+const millisecondsOf = (seconds: number): number => Math.ceil(Math.round(seconds * 1e6) / 1e3);
 
 /** The zone a schedule's times read best in: the crontab's own, else UTC. */
 export function zoneOf(schedule: AnySchedule): string {

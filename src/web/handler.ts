@@ -8,7 +8,8 @@
  *   GET       /tasks               registered task names (regular, periodic)
  *   GET       /tasks/:id/status    task status and result
  *   GET       /tasks/:id/done      whether the task succeeded
- *   GET, POST /apply/:name         send a task (only the names allowed)
+ *   POST      /apply/:name         send a task (only the names allowed, with the token;
+ *                                  GET too, and no token, with apply.unsafeOpen)
  *   and with `monitor`, the page at / and its API (monitor/routes.ts).
  */
 import { PrismaResultBackend } from '../backend/index.js';
@@ -35,9 +36,10 @@ export function createHandler(options: WebHandlerOptions): WebHandler {
     .add('GET', '/tasks', () => registeredTasks(database, resolved.tasks))
     .add('GET', '/tasks/:id/status', (_, { id = '' }) => taskStatus(backend, id))
     .add('GET', '/tasks/:id/done', (_, { id = '' }) => isTaskSuccessful(backend, id));
-  for (const method of ['GET', 'POST']) {
+  // A browser sends a cross-site GET, or a form's POST, without asking; it cannot add the token's header.
+  for (const method of resolved.applyOpen ? ['GET', 'POST'] : ['POST']) {
     router.add(method, '/apply/:name', (request, { name = '' }) => {
-      if (guard.configured) guard.check(request);
+      if (!resolved.applyOpen || guard.configured) guard.check(request);
       return applyTask(resolved, request, name);
     });
   }

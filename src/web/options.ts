@@ -28,14 +28,15 @@ export interface WebHandlerOptions {
   basePath?: string;
   /** Your app's task names, for the registered-tasks view. Default: only the names periodic tasks send. */
   tasks?: DeclaredTasks;
-  /** Turns the apply view on for the names listed. Default off: every name answers 404. */
+  /** Turns the apply view on for the names listed (needs `token`). Default off: every name answers 403. */
   apply?: ApplyOptions;
   /** Sends tasks for apply and the monitor's "run now": a started TaskPublisher, which you keep owning. */
   publisher?: Publisher;
   /**
    * Bearer token that every route that changes something requires (apply,
-   * and the monitor's periodic-task actions). Without it apply is open to
-   * whoever reaches it, as djcelery's was, and the monitor is read-only.
+   * and the monitor's periodic-task actions). Without it the monitor is
+   * read-only, and apply is off unless `apply.unsafeOpen` opens it to
+   * whoever reaches it, as djcelery's was.
    */
   token?: string;
   /** Serves the monitor page and its JSON API under `/` and `/api/`. Default false. */
@@ -54,6 +55,8 @@ export interface ResolvedWebOptions {
   readonly tasks: DeclaredTasks | undefined;
   readonly allowed: ReadonlySet<string>;
   readonly queue: string | undefined;
+  /** apply.unsafeOpen: GET as well as POST, and no token needed when none is set. */
+  readonly applyOpen: boolean;
   readonly publisher: Publisher | undefined;
   readonly token: string | undefined;
   readonly monitor: Liveness | null;
@@ -77,13 +80,22 @@ function basePathOf(path: string | undefined): string {
   return path.replace(/\/+$/, '');
 }
 
-function allowList(apply: ApplyOptions | undefined): ReadonlySet<string> {
+function allowList(apply: ApplyOptions | undefined, token: string | undefined): ReadonlySet<string> {
   if (apply === undefined) return new Set();
   if (!Array.isArray(apply.allow) || !apply.allow.every((name) => typeof name === 'string' && name !== '')) {
     throw new ConfigError('apply.allow must be a list of task names');
   }
   if (apply.queue !== undefined && (typeof apply.queue !== 'string' || apply.queue === '')) {
     throw new ConfigError(`apply.queue must be a queue name, got ${JSON.stringify(apply.queue)}`);
+  }
+  if (apply.unsafeOpen !== undefined && typeof apply.unsafeOpen !== 'boolean') {
+    throw new ConfigError(`apply.unsafeOpen must be true or false, got ${JSON.stringify(apply.unsafeOpen)}`);
+  }
+  if (apply.allow.length > 0 && token === undefined && apply.unsafeOpen !== true) {
+    throw new ConfigError(
+      'apply sends tasks for whoever asks: set a token, which apply then requires, ' +
+        "or apply.unsafeOpen: true for djcelery's open GET and POST (any web page your users visit could send these tasks)",
+    );
   }
   return new Set(apply.allow);
 }
@@ -101,8 +113,9 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
     database,
     basePath: basePathOf(options.basePath),
     tasks: options.tasks,
-    allowed: allowList(options.apply),
+    allowed: allowList(options.apply, options.token),
     queue: options.apply?.queue,
+    applyOpen: options.apply?.unsafeOpen === true,
     publisher: options.publisher,
     token: options.token,
     monitor:

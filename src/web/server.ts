@@ -24,6 +24,8 @@ export interface MonitorServerOptions {
   token?: string;
   /** Task names the apply route may send; needs `token`. */
   allowApply?: readonly string[];
+  /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
+  defaultQueue?: string;
   /** Broker for apply and "run now"; without it both answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
@@ -50,7 +52,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
   const handler = createHandler({
     database: options.database,
     token: options.token,
-    apply: { allow },
+    apply: { allow, queue: options.defaultQueue },
     publisher,
     monitor: options.monitor ?? true,
   });

@@ -77,6 +77,13 @@ describeWithChromium('monitor page in Chromium', () => {
       await periodic.create({ name: 'tick every second', task: 'e2e.tick', schedule: { every: 1 }, queue: TICKS_QUEUE, description: 'stopped from the page' });
       await periodic.create({ name: 'nightly report', task: 'tasks.report', schedule: { crontab: '30 4 * * *', timezone: ZONE } });
       await periodic.create({ name: 'weekday digest', task: 'tasks.digest', schedule: { crontab: '0 9 * * mon-fri', timezone: 'America/New_York' }, enabled: false });
+      // Long names and a busy crontab: the row's buttons must still fit a 1,280-px window.
+      await periodic.create({
+        name: 'quarterly financial summary for the regional offices',
+        task: 'reports.finance.generate_quarterly_financial_summary_for_regional_offices',
+        schedule: { crontab: '0,15,30,45 8-18 1-7 1,4,7,10 mon-fri', timezone: 'America/Argentina/ComodRivadavia' },
+        description: 'sent to the finance team on the first weekday of each quarter, every quarter hour during office hours',
+      });
 
       counter = await broker.createChannel();
       await counter.assertQueue(TICKS_QUEUE, { durable: true, exclusive: false, autoDelete: false, arguments: {} });
@@ -183,6 +190,25 @@ describeWithChromium('monitor page in Chromium', () => {
       await expect.poll(() => page.locator('.message.ok').textContent()).toContain('Disabled "tick every second"');
       await expect.poll(() => row.locator('.liveness').textContent()).toBe('no');
 
+      // Next and last run to the second, with the zone (the browser's: Berlin).
+      const when = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (CES?T|GMT\+[12])$/;
+      expect(await page.locator('tr[data-name="nightly report"] td.run-time time').first().textContent()).toMatch(when);
+      expect(await row.locator('td.run-time').nth(1).locator('time').first().textContent()).toMatch(when);
+      expect(await row.locator('td.run-time').nth(1).textContent()).toMatch(/(just now|seconds? ago)$/);
+
+      // Every row's buttons fit the 1,280-px window, without scrolling the table sideways.
+      const viewport = page.viewportSize()?.width ?? 0;
+      expect(viewport).toBe(1280);
+      // Measured in one go: the list refreshes itself now and then.
+      const layout = await page.locator('#main .view-body').evaluate((body) => ({
+        buttons: body.querySelectorAll('#periodic-list .actions > *').length,
+        rightmost: Math.max(...[...body.querySelectorAll('#periodic-list .actions > *')].map((button) => button.getBoundingClientRect().right)),
+        sideways: body.scrollWidth - body.clientWidth,
+      }));
+      expect(layout.buttons).toBe(4 * 3);
+      expect(layout.rightmost).toBeLessThanOrEqual(viewport);
+      expect(layout.sideways).toBe(0);
+
       // Beat reads edits every 0.1 s; one send may have been under way.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const afterDisable = ticks;
@@ -213,18 +239,26 @@ describeWithChromium('monitor page in Chromium', () => {
       await page.check('input[name=kind][value=crontab]');
       await page.fill('#field-schedule-minute', '15');
       await page.fill('#field-schedule-hour', '25');
+      await page.fill('#field-schedule-timezone', 'US/Pacific-New');
       await page.fill('#field-kwargs', '{"to": ');
       await page.click('#periodic-form button[type=submit]');
+      // Every field at fault at once, each under its field; the first on the page focused.
       const kwargsError = page.locator('[data-field="kwargs"] .field-error');
-      await expect.poll(() => kwargsError.textContent()).toMatch(/^kwargs is not valid JSON/);
-      await page.fill('#field-kwargs', '{"to": "ops"}');
-      await page.click('#periodic-form button[type=submit]');
       const hourError = page.locator('[data-field="schedule.hour"] .field-error');
-      await expect.poll(() => hourError.textContent()).toMatch(/hour "25": must be 0-23/);
-      expect(await page.locator('#field-schedule-hour').getAttribute('aria-invalid')).toBe('true');
-      expect(await kwargsError.textContent()).toBe('');
+      const zoneError = page.locator('[data-field="schedule.timezone"] .field-error');
+      await expect.poll(() => kwargsError.textContent()).toMatch(/^kwargs is not valid JSON/);
+      expect(await hourError.textContent()).toMatch(/hour "25": must be 0-23/);
+      expect(await zoneError.textContent()).toMatch(/^unknown time zone "US\/Pacific-New"/);
+      for (const id of ['#field-kwargs', '#field-schedule-hour', '#field-schedule-timezone']) {
+        expect(await page.locator(id).getAttribute('aria-invalid'), id).toBe('true');
+      }
+      expect(await page.locator('#field-schedule-minute').getAttribute('aria-invalid')).toBeNull();
+      expect(await page.evaluate('document.activeElement?.id')).toBe('field-schedule-hour');
       await screenshot(page, `periodic-form-${testDb.provider}`);
 
+      // Fixed ones clear; the zone is stored as tzdata spells it.
+      await page.fill('#field-kwargs', '{"to": "ops"}');
+      await page.fill('#field-schedule-timezone', 'europe/berlin');
       await page.fill('#field-schedule-hour', '7');
       await page.click('#periodic-form button[type=submit]');
       await page.waitForURL((url) => url.hash === '#/periodic');

@@ -72,6 +72,12 @@ describeEachDatabase('result backend store', (testDb) => {
     expect(record!.dateCreated.getTime()).toBeLessThanOrEqual(record!.dateDone.getTime());
   });
 
+  it('creates a row and marks it done at one clock reading on the first store', async () => {
+    await backend.storeResult('one-reading', 1, 'SUCCESS');
+    const record = await backend.getTask('one-reading');
+    expect(record!.dateCreated).toEqual(record!.dateDone);
+  });
+
   it('applies the guard in SQL exactly as its TypeScript mirror, for every pair of states and hidden rows', async () => {
     // The mirror gets the very rows the backend builds.
     const settings = resolveOptions();

@@ -1,10 +1,14 @@
 // The apply route against a real RabbitMQ: an allowed task arrives on its
 // queue as a Celery protocol-2 message (the headers a Python client sends),
-// an unknown name is 404 and sends nothing; and `serve`'s server does the
-// same over HTTP with its token, connecting to the broker only when asked.
+// with args and apply_async's options when the body gives them, and a
+// celery-node worker runs it; a name outside the allow-list is 403 and
+// sends nothing; and `serve`'s server does the same over HTTP with its
+// token, connecting to the broker only when asked.
 import { hostname } from 'node:os';
 import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import { createWorker } from 'celery-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { instrumentWorker, PrismaResultBackend } from '../../src/backend/index.js';
 import { connectBroker, TaskPublisher, type BrokerLog } from '../../src/amqp/index.js';
 import { declarationsFor } from '../../src/core/protocol/index.js';
 import type { Database } from '../../src/db/open.js';
@@ -15,7 +19,13 @@ import { describeEachDatabase } from '../support/databases.js';
 import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 
 const TOKEN = 'apply-token-0123456789abcdef';
+const auth = { authorization: `Bearer ${TOKEN}` };
 const quiet: BrokerLog = () => {};
+
+async function status(answer: Promise<Response>): Promise<[number, string]> {
+  const response = await answer;
+  return [response.status, ((await response.json()) as { error: string }).error];
+}
 
 async function getOne(channel: Channel, queue: string, timeoutMs = 10_000): Promise<GetMessage> {
   const deadline = Date.now() + timeoutMs;
@@ -84,9 +94,9 @@ describeWithBroker('apply with a real RabbitMQ', () => {
     });
 
     it('sends an allowed task to its queue with the protocol-2 headers, and refuses other names', async () => {
-      const handler = createHandler({ database, publisher, apply: { allow: ['tasks.add'], queue: 'web.apply' } });
+      const handler = createHandler({ database, publisher, token: TOKEN, apply: { allow: ['tasks.add'], queue: 'web.apply' } });
       const response = await handler(
-        new Request('http://app/apply/tasks.add?y=2', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 1}' }),
+        new Request('http://app/apply/tasks.add?y=2', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"x": 1}' }),
       );
       expect(response.status).toBe(200);
       const { ok, task_id: taskId } = (await response.json()) as { ok: string; task_id: string };
@@ -97,26 +107,75 @@ describeWithBroker('apply with a real RabbitMQ', () => {
       const { queue } = declarationsFor('web.apply');
       await expect(channel.checkQueue(queue.name)).resolves.toMatchObject({ queue: 'web.apply' });
 
-      const refused = await handler(new Request('http://app/apply/os.system?cmd=rm', { method: 'POST' }));
-      expect(refused.status).toBe(404);
-      expect(await refused.json()).toEqual({ error: 'apply: no such task' });
+      const refused = await handler(new Request('http://app/apply/os.system?cmd=rm', { method: 'POST', headers: auth }));
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: 'apply: "os.system" is not in the allow-list' });
+      // djcelery's GET is not served: a page elsewhere could trigger it.
+      expect((await handler(new Request('http://app/apply/tasks.add', { headers: auth }))).status).toBe(405);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await queueDepth(channel, 'web.apply')).toBe(0);
     });
 
-    it("through serve's server: the token is required, the default queue is Celery's, and the broker is reached only when a task is sent", async () => {
+    it("sends args and apply_async's options from the body, and a celery-node worker on the default queue runs the task", async () => {
+      const queue = `web.node.${testDb.provider}`;
+      const backend = new PrismaResultBackend(database);
+      const worker = createWorker(vhost.url, 'amqp://', queue);
+      instrumentWorker(worker, backend, { hostname: 'node-apply@test' });
+      worker.register('tasks.add', (a: number, b: number) => a + b);
+      try {
+        const handler = createHandler({ database, publisher, token: TOKEN, apply: { allow: ['tasks.add'], queue } });
+        const now = new Date();
+        const sent = await handler(
+          new Request('http://app/apply/tasks.add', {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ args: [2, 3], expires: 600, priority: 3 }),
+          }),
+        );
+        expect(sent.status).toBe(200);
+        const { task_id: taskId } = (await sent.json()) as { task_id: string };
+        const message = await getOne(channel, queue);
+        expect(message.fields).toMatchObject({ exchange: '', routingKey: queue });
+        expect(message.properties).toMatchObject({ correlationId: taskId, priority: 3, expiration: '600000' });
+        expect(message.properties.headers).toMatchObject({ task: 'tasks.add', id: taskId, argsrepr: '[2, 3]', kwargsrepr: '{}' });
+        expect(Date.parse(String(message.properties.headers?.expires)) - now.getTime()).toBeGreaterThan(590_000);
+        expect(JSON.parse(message.content.toString('utf8'))).toEqual([[2, 3], {}, { callbacks: null, errbacks: null, chain: null, chord: null }]);
+
+        // Sent again for the worker, which takes the queue's messages from here on.
+        const again = await handler(
+          new Request('http://app/apply/tasks.add', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"args": [2, 3]}' }),
+        );
+        const { task_id: runId } = (await again.json()) as { task_id: string };
+        void worker.start();
+        await expect(backend.waitFor(runId, { timeout: 15_000 })).resolves.toBe(5);
+        expect(await backend.getTask(runId)).toMatchObject({ name: 'tasks.add', args: [2, 3], worker: 'node-apply@test', queue });
+      } finally {
+        await worker.disconnect();
+        await backend.close();
+      }
+    });
+
+    it("through serve's server: the token is required, the default queue is the configured one, and the broker is reached only when a task is sent", async () => {
       let server: MonitorServer | undefined;
       try {
-        server = await startMonitorServer({ database, port: 0, token: TOKEN, allowApply: ['tasks.mul'], brokerUrl: vhost.url, brokerLog: quiet });
+        server = await startMonitorServer({
+          database,
+          port: 0,
+          token: TOKEN,
+          allowApply: ['tasks.mul'],
+          defaultQueue: 'web.default',
+          brokerUrl: vhost.url,
+          brokerLog: quiet,
+        });
         const apply = (name: string, token?: string) =>
           fetch(new URL(`apply/${name}?a=1`, server?.url), { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
-        expect((await apply('tasks.mul')).status).toBe(401);
-        expect((await apply('tasks.mul', 'wrong-token-0123456789')).status).toBe(401);
-        expect((await apply('tasks.add', TOKEN)).status).toBe(404);
+        expect(await status(apply('tasks.mul'))).toEqual([401, 'send the token as "Authorization: Bearer <token>"']);
+        expect(await status(apply('tasks.mul', 'wrong-token-0123456789'))).toEqual([401, 'token not accepted']);
+        expect(await status(apply('tasks.add', TOKEN))).toEqual([403, 'apply: "tasks.add" is not in the allow-list']);
         const sent = await apply('tasks.mul', TOKEN);
         expect(sent.status).toBe(200);
         const { task_id: taskId } = (await sent.json()) as { task_id: string };
-        expectCeleryMessage(await getOne(channel, 'celery'), taskId, 'tasks.mul', { a: '1' }, "{'a': '1'}");
+        expectCeleryMessage(await getOne(channel, 'web.default'), taskId, 'tasks.mul', { a: '1' }, "{'a': '1'}");
       } finally {
         await server?.close();
       }

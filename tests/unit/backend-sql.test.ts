@@ -16,7 +16,13 @@ describe('the upsert statement', () => {
     expect(pg.match(/\$\d+/g)).toHaveLength(3 * PARAMS_PER_ROW);
     expect(pg).toContain(`$${3 * PARAMS_PER_ROW}, false)`);
     expect(upsertSql(dialectOf('sqlite'), 2).match(/\?/g)).toHaveLength(2 * PARAMS_PER_ROW);
-    expect(upsertParams([write, write], new Date(1))).toHaveLength(2 * PARAMS_PER_ROW);
+    expect(upsertParams([write, write])).toHaveLength(2 * PARAMS_PER_ROW);
+  });
+
+  it("creates a row at its write's own clock reading, never after its date_done", () => {
+    // A write waits in the batch before it is flushed: the flush's time must not become date_created.
+    const params = upsertParams([write]);
+    expect(params[PARAMS_PER_ROW - 1]).toEqual(write.dateDone);
   });
 
   it('assigns status and hidden last on MySQL, whose later assignments see earlier ones', () => {

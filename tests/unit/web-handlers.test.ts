@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { dialectOf } from '../../src/db/dialect.js';
 import type { Database } from '../../src/db/open.js';
-import { readJson, readKwargs, readText } from '../../src/web/http/body.js';
+import { readFields, readJson, readText } from '../../src/web/http/body.js';
 import { TokenGuard } from '../../src/web/http/auth.js';
 import { errorResponse } from '../../src/web/http/errors.js';
 import { Router } from '../../src/web/http/router.js';
@@ -39,74 +39,133 @@ async function answer(response: Response): Promise<{ status: number; body: unkno
 describe('apply', () => {
   const handler = (options: Partial<WebHandlerOptions> = {}) => {
     const publisher = new RecordingPublisher();
-    return { publisher, handle: createHandler({ database, publisher, apply: { allow: ['tasks.add'] }, ...options }) };
+    return { publisher, handle: createHandler({ database, publisher, token: TOKEN, apply: { allow: ['tasks.add'] }, ...options }) };
   };
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const json = { ...auth, 'content-type': 'application/json' };
+  const body = (message: TaskMessage | undefined) => JSON.parse(message?.content.toString() ?? 'null') as unknown[];
 
   it('sends an allowed task with kwargs from the query, answering as djcelery', async () => {
     const { publisher, handle } = handler();
-    const { status, body } = await answer(await handle(new Request('http://x/apply/tasks.add?x=1&y=two')));
+    const { status, body: answered } = await answer(await handle(post('http://x/apply/tasks.add?x=1&y=two', undefined, auth)));
     expect(status).toBe(200);
-    expect(body).toEqual({ ok: 'true', task_id: publisher.sent[0]?.id });
+    expect(answered).toEqual({ ok: 'true', task_id: publisher.sent[0]?.id });
     const [message] = publisher.sent;
     expect(message?.properties.headers).toMatchObject({ task: 'tasks.add', lang: 'py', argsrepr: '()', kwargsrepr: "{'x': '1', 'y': 'two'}" });
-    expect(JSON.parse(message!.content.toString())).toEqual([[], { x: '1', y: 'two' }, { callbacks: null, errbacks: null, chain: null, chord: null }]);
+    expect(body(message)).toEqual([[], { x: '1', y: 'two' }, { callbacks: null, errbacks: null, chain: null, chord: null }]);
     expect(message?.routingKey).toBe('celery');
   });
 
   it('takes kwargs from a JSON body, over the query, and from a form', async () => {
     const { publisher, handle } = handler({ apply: { allow: ['tasks.add'], queue: 'web' } });
-    await handle(post('http://x/apply/tasks.add?x=1&z=3', '{"x": 10, "y": [1, 2]}', { 'content-type': 'application/json' }));
-    await handle(post('http://x/apply/tasks.add', 'a=1&b=two', { 'content-type': 'application/x-www-form-urlencoded' }));
-    expect(publisher.sent.map((m) => JSON.parse(m.content.toString())[1])).toEqual([{ x: 10, y: [1, 2], z: '3' }, { a: '1', b: 'two' }]);
+    await handle(post('http://x/apply/tasks.add?x=1&z=3', '{"x": 10, "y": [1, 2]}', json));
+    await handle(post('http://x/apply/tasks.add', 'a=1&b=two', { ...auth, 'content-type': 'application/x-www-form-urlencoded' }));
+    expect(publisher.sent.map((m) => body(m)[1])).toEqual([{ x: 10, y: [1, 2], z: '3' }, { a: '1', b: 'two' }]);
     expect(publisher.sent[0]?.routingKey).toBe('web');
   });
 
-  it('answers 404 for a name outside the allow-list, and sends nothing', async () => {
+  it("takes args, kwargs and apply_async's options from a JSON body, the queue defaulting to the configured one", async () => {
+    const now = new Date('2030-01-02T03:04:05Z');
+    const { publisher, handle } = handler({ apply: { allow: ['tasks.add'], queue: 'node-tasks' }, now: () => now });
+    const sent = await handle(post('http://x/apply/tasks.add?k=q', JSON.stringify({ args: [2, 3], countdown: 10, expires: 60, priority: 5 }), json));
+    expect(sent.status).toBe(200);
+    await handle(post('http://x/apply/tasks.add', JSON.stringify({ kwargs: { n: 1 }, queue: 'other', eta: '2030-01-02T04:00:00+00:00', expires: '2030-01-03T00:00:00Z' }), json));
+    await handle(post('http://x/apply/tasks.add', JSON.stringify({ args: [], routing_key: 'by.key' }), json));
+    const [first, second, third] = publisher.sent;
+    expect(body(first).slice(0, 2)).toEqual([[2, 3], { k: 'q' }]);
+    expect(first).toMatchObject({ exchange: '', routingKey: 'node-tasks', queue: 'node-tasks', properties: { priority: 5, expiration: '60000' } });
+    expect(first?.properties.headers).toMatchObject({ eta: '2030-01-02T03:04:15+00:00', expires: '2030-01-02T03:05:05+00:00', argsrepr: '[2, 3]' });
+    expect(body(second).slice(0, 2)).toEqual([[], { n: 1 }]);
+    expect(second).toMatchObject({ routingKey: 'other', queue: 'other' });
+    expect(second?.properties.headers).toMatchObject({ eta: '2030-01-02T04:00:00+00:00', expires: '2030-01-03T00:00:00Z' });
+    expect(third).toMatchObject({ exchange: '', routingKey: 'by.key', queue: null });
+  });
+
+  it('refuses a call body with unknown fields or values of the wrong kind, naming the field', async () => {
     const { publisher, handle } = handler();
-    const { status, body } = await answer(await handle(new Request('http://x/apply/tasks.rm_rf')));
-    expect(status).toBe(404);
-    expect(body).toEqual({ error: 'apply: no such task' });
+    const refused = async (call: unknown) => answer(await handle(post('http://x/apply/tasks.add', JSON.stringify(call), json)));
+    expect(await refused({ args: [1], retries: 3 })).toEqual({
+      status: 400,
+      body: { error: 'apply: unknown field "retries": send {args, kwargs, queue, routing_key, countdown, eta, expires, priority} as JSON, or keyword arguments only' },
+    });
+    expect(await refused({ args: null })).toMatchObject({ status: 400, body: { error: 'apply: args must be a JSON list, e.g. [2, 3]' } });
+    expect(await refused({ kwargs: [1] })).toMatchObject({ status: 400, body: { error: 'apply: kwargs must be a JSON object, e.g. {"x": 1}' } });
+    expect(await refused({ args: [], countdown: '10' })).toMatchObject({ status: 400, body: { error: 'apply: countdown must be seconds, got "10"' } });
+    expect(await refused({ args: [], priority: 300 })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^apply: priority/) } });
+    expect(await refused({ args: [], eta: 'soon' })).toMatchObject({ status: 400 });
+    expect(await refused({ args: [], queue: 'a', routing_key: 'b' })).toMatchObject({ status: 400 });
+    expect(await refused({ args: [], countdown: 5, eta: '2030-01-02T04:00:00Z' })).toMatchObject({ status: 400, body: { error: 'apply: give eta or countdown, not both' } });
     expect(publisher.sent).toEqual([]);
   });
 
-  it('is off without an allow-list: every name is 404', async () => {
+  it('answers 403 for a name outside the allow-list, and sends nothing', async () => {
+    const { publisher, handle } = handler();
+    const { status, body: answered } = await answer(await handle(post('http://x/apply/tasks.rm_rf', undefined, auth)));
+    expect(status).toBe(403);
+    expect(answered).toEqual({ error: 'apply: "tasks.rm_rf" is not in the allow-list' });
+    expect(publisher.sent).toEqual([]);
+  });
+
+  it('is off without an allow-list: every name is 403', async () => {
     const { publisher, handle } = handler({ apply: undefined });
-    expect((await handle(new Request('http://x/apply/tasks.add'))).status).toBe(404);
+    expect(await answer(await handle(post('http://x/apply/tasks.add', undefined, auth)))).toEqual({
+      status: 403,
+      body: { error: 'apply: "tasks.add" is not in the allow-list' },
+    });
     expect(publisher.sent).toEqual([]);
   });
 
   it('refuses bodies that are not JSON objects (400), too large (413) or of another type (415)', async () => {
     const { publisher, handle } = handler({ maxBodyBytes: 64 });
-    const json = { 'content-type': 'application/json' };
     expect(await answer(await handle(post('http://x/apply/tasks.add', '{"x": ', json)))).toMatchObject({
       status: 400,
       body: { error: expect.stringMatching(/^request body is not valid JSON/) },
     });
     expect((await handle(post('http://x/apply/tasks.add', '[1, 2]', json))).status).toBe(400);
     expect((await handle(post('http://x/apply/tasks.add', JSON.stringify({ pad: 'x'.repeat(100) }), json))).status).toBe(413);
-    expect((await handle(post('http://x/apply/tasks.add', '<x/>', { 'content-type': 'application/xml' }))).status).toBe(415);
+    expect((await handle(post('http://x/apply/tasks.add', '<x/>', { ...auth, 'content-type': 'application/xml' }))).status).toBe(415);
     expect(publisher.sent).toEqual([]);
   });
 
-  it('needs the token when one is set: 401 without it, whatever the name', async () => {
-    const { publisher, handle } = handler({ token: TOKEN });
-    expect((await handle(new Request('http://x/apply/tasks.add'))).status).toBe(401);
-    expect((await handle(new Request('http://x/apply/tasks.nope'))).status).toBe(401);
-    const ok = await handle(new Request('http://x/apply/tasks.add', { headers: { authorization: `Bearer ${TOKEN}` } }));
-    expect(ok.status).toBe(200);
+  it('needs POST and the token: 405 for GET, 401 without the token or with another, whatever the name', async () => {
+    const { publisher, handle } = handler();
+    expect((await handle(new Request('http://x/apply/tasks.add', { headers: auth }))).status).toBe(405);
+    expect(await answer(await handle(post('http://x/apply/tasks.add')))).toEqual({
+      status: 401,
+      body: { error: 'send the token as "Authorization: Bearer <token>"' },
+    });
+    expect((await handle(post('http://x/apply/tasks.nope'))).status).toBe(401);
+    expect(await answer(await handle(post('http://x/apply/tasks.add', undefined, { authorization: 'Bearer not-the-token-at-all' })))).toEqual({
+      status: 401,
+      body: { error: 'token not accepted' },
+    });
+    expect((await handle(post('http://x/apply/tasks.add', undefined, auth))).status).toBe(200);
     expect(publisher.sent).toHaveLength(1);
   });
 
+  it("will not serve apply without a token, unless told to open it as djcelery's was, GET included", async () => {
+    expect(() => createHandler({ database, apply: { allow: ['tasks.add'] } })).toThrow(/apply sends tasks for whoever asks: set a token/);
+    const { publisher, handle } = handler({ token: undefined, apply: { allow: ['tasks.add'], unsafeOpen: true } });
+    expect((await handle(new Request('http://x/apply/tasks.add?x=1'))).status).toBe(200);
+    expect((await handle(post('http://x/apply/tasks.add', '{"x": 2}', { 'content-type': 'application/json' }))).status).toBe(200);
+    expect(publisher.sent.map((m) => body(m)[1])).toEqual([{ x: '1' }, { x: 2 }]);
+    // Open, but with a token set, the token is still required.
+    const guarded = handler({ apply: { allow: ['tasks.add'], unsafeOpen: true } });
+    expect((await guarded.handle(new Request('http://x/apply/tasks.add'))).status).toBe(401);
+    expect((await guarded.handle(new Request('http://x/apply/tasks.add', { headers: auth }))).status).toBe(200);
+  });
+
   it('answers 503 when there is no publisher, and 502 when the broker refuses', async () => {
-    const none = createHandler({ database, apply: { allow: ['tasks.add'] } });
-    expect((await none(new Request('http://x/apply/tasks.add'))).status).toBe(503);
+    const none = createHandler({ database, token: TOKEN, apply: { allow: ['tasks.add'] } });
+    expect((await none(post('http://x/apply/tasks.add', undefined, auth))).status).toBe(503);
     const { BrokerError } = await import('../../src/amqp/index.js');
     const failing = createHandler({
       database,
+      token: TOKEN,
       apply: { allow: ['tasks.add'] },
       publisher: { publish: () => Promise.reject(new BrokerError('E_PUBLISH_UNCONFIRMED', 'no confirm')) },
     });
-    expect(await answer(await failing(new Request('http://x/apply/tasks.add')))).toEqual({
+    expect(await answer(await failing(post('http://x/apply/tasks.add', undefined, auth)))).toEqual({
       status: 502,
       body: { error: 'the broker did not take the task: no confirm' },
     });
@@ -114,15 +173,16 @@ describe('apply', () => {
 
   it('is mounted under basePath, and answers 404 outside it', async () => {
     const { handle } = handler({ basePath: '/celery/' });
-    expect((await handle(new Request('http://x/celery/apply/tasks.add'))).status).toBe(200);
-    expect((await handle(new Request('http://x/apply/tasks.add'))).status).toBe(404);
-    expect((await handle(new Request('http://x/celeryx/apply/tasks.add'))).status).toBe(404);
+    expect((await handle(post('http://x/celery/apply/tasks.add', undefined, auth))).status).toBe(200);
+    expect((await handle(post('http://x/apply/tasks.add', undefined, auth))).status).toBe(404);
+    expect((await handle(post('http://x/celeryx/apply/tasks.add', undefined, auth))).status).toBe(404);
   });
 
   it('refuses options it cannot use, at once', () => {
     expect(() => createHandler({ database, token: 'short' })).toThrow(/token must be at least 16 characters/);
     expect(() => createHandler({ database, basePath: 'celery' })).toThrow(/basePath must be a path/);
     expect(() => createHandler({ database, apply: { allow: [''] } })).toThrow(/apply.allow/);
+    expect(() => createHandler({ database, token: TOKEN, apply: { allow: ['x'], unsafeOpen: 'yes' as never } })).toThrow(/apply.unsafeOpen/);
     expect(() => createHandler({ database, monitor: { heartbeatFreq: 0 } })).toThrow(/heartbeatFreq must be between/);
   });
 });
@@ -227,10 +287,10 @@ describe('request bodies', () => {
     expect(await readJson(post('http://x/', '{"a":1}', { 'content-type': 'application/json; charset=utf-8' }), 100)).toEqual({ a: 1 });
   });
 
-  it('reads kwargs from a JSON body without a content type, and refuses other types', async () => {
+  it('reads the query and a JSON body without a content type, and refuses other types', async () => {
     const untyped = new Request('http://x/?q=1', { method: 'POST', body: new TextEncoder().encode('{"a": 1}') });
-    expect(await readKwargs(untyped, 100)).toEqual({ q: '1', a: 1 });
-    await expect(readKwargs(post('http://x/', '{"a": 1}', { 'content-type': 'text/plain' }), 100)).rejects.toMatchObject({ status: 415 });
+    expect(await readFields(untyped, 100)).toEqual({ query: { q: '1' }, body: { a: 1 }, json: true });
+    await expect(readFields(post('http://x/', '{"a": 1}', { 'content-type': 'text/plain' }), 100)).rejects.toMatchObject({ status: 415 });
   });
 });
 
@@ -250,6 +310,9 @@ describe('TokenGuard', () => {
     for (const wrong of [`Bearer ${TOKEN}x`, `Basic ${TOKEN}`, TOKEN, '']) {
       expect(() => guard.check(withAuth(wrong))).toThrow(expect.objectContaining({ status: 401 }));
     }
+    // A token that is sent but wrong is told apart from none sent.
+    expect(() => guard.check(withAuth(`Bearer ${TOKEN}x`))).toThrow('token not accepted');
+    expect(() => guard.check(withAuth(`Basic ${TOKEN}`))).toThrow('send the token as "Authorization: Bearer <token>"');
   });
 });
 
@@ -323,21 +386,44 @@ describe('the periodic-task form', () => {
     });
   });
 
+  /** What a refused form answers: the first field at fault, and all of them. */
+  const refusalOf = (form: unknown): { field: string; errors: unknown } | null => {
+    try {
+      formToInput(form);
+      return null;
+    } catch (error) {
+      return (error as { details: { field: string; errors: unknown } }).details;
+    }
+  };
+
   it('names the field at fault', () => {
-    const fieldOf = (form: unknown): unknown => {
-      try {
-        formToInput(form);
-        return null;
-      } catch (error) {
-        return (error as { details: { field: string } }).details.field;
-      }
-    };
+    const fieldOf = (form: unknown): unknown => refusalOf(form)?.field;
     expect(fieldOf({ ...base, args: '[1,', schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('args');
     expect(fieldOf({ ...base, kwargs: '{x}', schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('kwargs');
     expect(fieldOf({ ...base, schedule: { kind: 'interval', every: 'five', period: 'minutes' } })).toBe('schedule.every');
     expect(fieldOf({ ...base, schedule: { kind: 'clocked', clocked: '' } })).toBe('schedule.clocked');
     expect(fieldOf({ ...base, schedule: { kind: 'weekly' } })).toBe('schedule');
     expect(fieldOf({ ...base, name: 7, schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBe('name');
+  });
+
+  it("names every field at fault at once, the form's own checks and the scheduler's", () => {
+    const form = {
+      ...base,
+      task: '',
+      kwargs: '{"to": ',
+      queue: 'q'.repeat(300),
+      schedule: { kind: 'crontab', minute: '61', hour: '25', day_of_week: 'funday', timezone: 'Mars/Base' },
+    };
+    expect(refusalOf(form)?.errors).toEqual([
+      { field: 'kwargs', message: expect.stringMatching(/^kwargs is not valid JSON/) },
+      { field: 'task', message: 'task must be a non-empty string' },
+      { field: 'schedule.timezone', message: expect.stringMatching(/^unknown time zone "Mars\/Base"/) },
+      { field: 'schedule.minute', message: 'crontab minute "61": must be 0-59' },
+      { field: 'schedule.hour', message: 'crontab hour "25": must be 0-23' },
+      { field: 'schedule.day_of_week', message: expect.stringMatching(/^crontab day_of_week "funday"/) },
+      { field: 'queue', message: expect.stringMatching(/queue/) },
+    ]);
+    expect(refusalOf({ ...base, schedule: { kind: 'interval', every: '5', period: 'minutes' } })).toBeNull();
   });
 });
 

@@ -96,6 +96,21 @@ describe('toExpressMiddleware', () => {
     expect(errors).toEqual([]);
   });
 
+  it("streams a body a JSON parser skipped, rather than its empty {} (body-parser's json() on a form)", async () => {
+    // body-parser sets req.body to {} before it looks at the type, and reads only the types it parses.
+    const jsonParser = (middleware: ReturnType<typeof toExpressMiddleware>): RequestListener => (req, res) => {
+      (req as IncomingMessage & { body?: unknown }).body = {};
+      middleware(req, res, () => res.end());
+    };
+    const base = await serve(jsonParser(toExpressMiddleware(echo)));
+    const response = await fetch(`${base}/apply/x`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=two',
+    });
+    expect(await response.json()).toMatchObject({ type: 'application/x-www-form-urlencoded', body: 'a=1&b=two' });
+  });
+
   it("passes a failure to Express's next(error)", async () => {
     const errors: unknown[] = [];
     const failure = new Error('boom');

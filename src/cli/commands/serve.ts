@@ -1,4 +1,4 @@
-import { allowApply, brokerUrl, camFreq, databaseUrl, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
+import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
 import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
 import { TABLES } from '../checks.js';
@@ -14,7 +14,7 @@ export const serve = defineCommand({
     'result backend and beat keep. Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
-  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, camFreq, logLevel],
+  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, defaultQueue, camFreq, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
@@ -32,6 +32,7 @@ export const serve = defineCommand({
         port: settings.servePort,
         token: settings.serveToken,
         allowApply: settings.allowApply,
+        defaultQueue: settings.defaultQueue,
         brokerUrl: settings.brokerUrl,
         monitor: { cameraFreq: settings.camFreq + 1 },
         brokerLog: (level, message, error) => log(level, error === undefined ? message : `${message}: ${causeLine(error)}`),

@@ -13,4 +13,5 @@ export {
   type IntervalPeriod,
   type IntervalSpec,
 } from './interval.js';
+export { canonicalTimeZone } from './time-zone.js';
 export { MAX_RUNS_LISTED, type Schedule, type ScheduleState } from './schedule.js';

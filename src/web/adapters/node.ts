@@ -30,7 +30,9 @@ export function toRequest(req: MaybeExpressRequest): Request {
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
   if (BODYLESS.has(method)) return new Request(url, { method, headers });
-  if (req.body !== undefined) {
+  // body-parser sets req.body to {} even for a type it does not parse, and
+  // leaves that body unread: only a body whose stream was read is the parser's.
+  if (req.body !== undefined && req.readableEnded) {
     // A body parser consumed the stream: hand on what it made of it.
     headers.delete('content-length');
     const parsed = req.body;

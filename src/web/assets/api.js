@@ -10,6 +10,8 @@ export class ApiError extends Error {
     this.status = status;
     /** For a refused periodic task: the field at fault. */
     this.field = typeof body?.field === 'string' ? body.field : null;
+    /** For a refused periodic task: every field at fault, `{field, message}` each. */
+    this.errors = Array.isArray(body?.errors) ? body.errors : this.field === null ? [] : [{ field: this.field, message: this.message }];
   }
 }
 

@@ -1,5 +1,5 @@
 // Adding and editing a periodic task. The server checks the entry as beat
-// would and names the field at fault; the message is shown under it.
+// would and names every field at fault; each message is shown under its field.
 import { ApiError, get, post, put } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { message } from './widgets.js';
@@ -140,19 +140,22 @@ export async function showPeriodicForm(main, name, context) {
     replace(top);
   }
 
-  function showError(error) {
-    const slot = error.field && form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
-    if (!slot) {
-      replace(top, message('error', error.message));
-      return;
+  /** Each problem under its field, the first on the page focused; one without a field of its own above the form. */
+  function showErrors(error) {
+    const problems = error.errors.length > 0 ? error.errors : [{ field: null, message: error.message }];
+    const general = [];
+    for (const problem of problems) {
+      const slot = problem.field && form.querySelector(`[data-field="${CSS.escape(problem.field)}"]`);
+      if (!slot) {
+        general.push(message('error', problem.message));
+        continue;
+      }
+      const text = slot.classList.contains('field-error') ? slot : slot.querySelector('.field-error');
+      text.textContent = problem.message;
+      slot.querySelector('input, select, textarea')?.setAttribute('aria-invalid', 'true');
     }
-    const text = slot.classList.contains('field-error') ? slot : slot.querySelector('.field-error');
-    text.textContent = error.message;
-    const control = slot.querySelector('input, select, textarea');
-    if (control) {
-      control.setAttribute('aria-invalid', 'true');
-      control.focus();
-    }
+    replace(top, general);
+    form.querySelector('[aria-invalid="true"]')?.focus();
   }
 
   async function submit(event) {
@@ -164,7 +167,7 @@ export async function showPeriodicForm(main, name, context) {
       location.hash = hashLink(['periodic']);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      showError(error);
+      showErrors(error);
     }
   }
 

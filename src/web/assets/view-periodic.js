@@ -1,10 +1,13 @@
 // Periodic tasks: their schedules in words and in cron form, next and last
-// run, run count; enable, disable and run now; add and edit (form in
+// run (to the second, with the zone), run count; enable, disable and run now; add and edit (form in
 // periodic-form.js). The buttons appear only once the page is unlocked.
 import { get, post } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPeriodicForm } from './periodic-form.js';
 import { ago, at, message, pager, syncClock } from './widgets.js';
+
+/** A dotted task name that may wrap after its dots and underscores, so a long one does not push the buttons out. */
+const breakable = (name) => name.split(/(?<=[._])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
 
 export function show(main, route, context) {
   const [, name, action] = route.path;
@@ -84,13 +87,13 @@ async function showList(main, context) {
               { 'data-name': entry.name, class: entry.enabled ? null : 'disabled' },
               h('td', {}, h('span', { class: `liveness ${entry.enabled ? 'online' : 'offline'}` }, entry.enabled ? 'yes' : 'no')),
               h('td', {}, h('strong', {}, entry.name), entry.description ? h('div', { class: 'muted small' }, entry.description) : null),
-              h('td', { class: 'mono nowrap' }, entry.task),
+              h('td', { class: 'mono' }, breakable(entry.task)),
               h('td', { class: entry.kind === null ? 'invalid' : null }, entry.schedule, entry.oneOff ? h('span', { class: 'muted' }, ' (once)') : null),
-              h('td', { class: 'mono nowrap' }, entry.cron ?? h('span', { class: 'muted' }, '—')),
-              h('td', {}, at(entry.nextRunAt)),
-              h('td', {}, ago(entry.lastRunAt)),
+              h('td', { class: 'mono' }, entry.cron ?? h('span', { class: 'muted' }, '—')),
+              h('td', { class: 'run-time' }, at(entry.nextRunAt)),
+              h('td', { class: 'run-time' }, at(entry.lastRunAt), entry.lastRunAt ? h('div', { class: 'muted small' }, ago(entry.lastRunAt)) : null),
               h('td', { class: 'number' }, String(entry.totalRunCount)),
-              h('td', {}, actions(entry)),
+              h('td', { class: 'row-actions' }, actions(entry)),
             ),
           ),
         ),

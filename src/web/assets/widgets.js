@@ -21,13 +21,16 @@ export function ago(iso, { includeSeconds = true } = {}) {
   return h('time', { datetime: iso, title: exactTime(date), 'data-ago': includeSeconds ? 'seconds' : 'minutes' }, naturalDate(date, now(), { includeSeconds }));
 }
 
-const compact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-/** An instant on this browser's wall clock, short ("30 Nov 2026, 04:30"), exact with its zone on hover. */
+/**
+ * An instant on this browser's wall clock, to the second and with its zone
+ * ("2026-11-30 04:30:00 CET"); the date and the time are spans of their own,
+ * so a narrow column can put them on two lines. UTC on hover.
+ */
 export function at(iso) {
   if (iso === null || iso === undefined) return h('span', { class: 'muted' }, '—');
   const date = new Date(iso);
-  return h('time', { datetime: iso, title: exactTime(date) }, compact.format(date));
+  const [day, ...clock] = exactTime(date).split(' ');
+  return h('time', { datetime: iso, title: date.toISOString() }, h('span', { class: 'day' }, day), ' ', h('span', { class: 'clock' }, clock.join(' ')));
 }
 
 /** Re-words every "ago" on the page as time passes, without refetching. */

@@ -25,18 +25,23 @@ export class TokenGuard {
 
   /** Whether the request carries the token. */
   accepts(request: Request): boolean {
-    if (this.#digest === null) return false;
-    const match = /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '');
-    return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), this.#digest);
+    return this.#verdict(request) === 'accepted';
   }
 
-  /** Throws 403 when no token was configured, 401 when the request lacks it. */
+  /** Throws 403 when no token was configured, 401 when the request lacks it or sends another. */
   check(request: Request): void {
     if (this.#digest === null) {
       throw new HttpError(403, 'read-only: no token was configured, so nothing can be changed here');
     }
-    if (!this.accepts(request)) {
-      throw new HttpError(401, 'send the token as "Authorization: Bearer <token>"', {}, { 'www-authenticate': 'Bearer' });
-    }
+    const verdict = this.#verdict(request);
+    if (verdict === 'accepted') return;
+    const message = verdict === 'wrong' ? 'token not accepted' : 'send the token as "Authorization: Bearer <token>"';
+    throw new HttpError(401, message, {}, { 'www-authenticate': 'Bearer' });
+  }
+
+  #verdict(request: Request): 'accepted' | 'wrong' | 'missing' {
+    const match = /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '');
+    if (this.#digest === null || match?.[1] === undefined) return 'missing';
+    return timingSafeEqual(digest(match[1].trim()), this.#digest) ? 'accepted' : 'wrong';
   }
 }

@@ -57,25 +57,32 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** What a request carries as named values: its query string, and its body's fields. */
+export interface RequestFields {
+  /** The query string's values (strings, as Django's request.GET). */
+  readonly query: Record<string, string>;
+  /** A JSON object body as is, or an HTML form's values (strings, as request.POST); {} when there is no body. */
+  readonly body: Record<string, unknown>;
+  /** Whether the body was JSON (its values may be any JSON). */
+  readonly json: boolean;
+}
+
 /**
- * The keyword arguments a request carries, as djcelery's views read them:
- * the query string, then the body (a JSON object, or an HTML form) over it.
- * Query and form values are strings, as in Django's request.GET and .POST.
+ * The query string and the body, as djcelery's views read them: the body a
+ * JSON object (with or without its content type) or an HTML form.
  */
-export async function readKwargs(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const kwargs: Record<string, unknown> = Object.fromEntries(new URL(request.url).searchParams);
+export async function readFields(request: Request, maxBytes: number): Promise<RequestFields> {
+  const query = Object.fromEntries(new URL(request.url).searchParams);
   const text = await readText(request, maxBytes);
-  if (text.trim() === '') return kwargs;
+  if (text.trim() === '') return { query, body: {}, json: false };
   const type = mediaType(request);
-  if (type === 'application/x-www-form-urlencoded') {
-    return { ...kwargs, ...Object.fromEntries(new URLSearchParams(text)) };
-  }
+  if (type === 'application/x-www-form-urlencoded') return { query, body: Object.fromEntries(new URLSearchParams(text)), json: false };
   if (type !== 'application/json' && !type.endsWith('+json') && type !== '') {
-    throw new HttpError(415, 'send keyword arguments as a JSON object (application/json) or a form');
+    throw new HttpError(415, 'send the body as a JSON object (application/json) or a form');
   }
   const body = parseJson(text);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'request body must be a JSON object of keyword arguments');
+    throw new HttpError(400, 'request body must be a JSON object');
   }
-  return { ...kwargs, ...(body as Record<string, unknown>) };
+  return { query, body: body as Record<string, unknown>, json: true };
 }

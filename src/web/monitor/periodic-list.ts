@@ -4,7 +4,8 @@
  * maths), next and last run and run count. Read-only.
  */
 import type { Database } from '../../db/open.js';
-import { scheduleFromRow, type ScheduleRow } from '../../scheduler/index.js';
+import { entryFromRow, SchedulerError, scheduleFromRow, type PeriodicTaskRow, type ScheduleRow } from '../../scheduler/index.js';
+import { entryNextRuns } from '../../scheduler/next-runs.js';
 import { HttpError } from '../http/responses.js';
 import { filterValue, pageSize } from './paging.js';
 
@@ -17,7 +18,7 @@ export interface PeriodicTaskSummary {
   schedule: string;
   /** `minute hour day_of_month month_of_year day_of_week` for a crontab; null for other kinds. */
   cron: string | null;
-  /** When beat expects to send it next; null when disabled or finished. */
+  /** When beat sends it next, by beat's maths from the row (as `schedule next --name`); null when disabled, finished or invalid. */
   nextRunAt: string | null;
   lastRunAt: string | null;
   totalRunCount: number;
@@ -35,10 +36,25 @@ export function describeSchedule(row: ScheduleRow): Pick<PeriodicTaskSummary, 'k
   }
 }
 
+/** As `schedule list` shows it: computed from the row, not the writer's estimate in next_run_at. */
+function nextRunOf(row: PeriodicTaskRow, now: Date): string | null {
+  if (!row.enabled) return null;
+  try {
+    return entryNextRuns(entryFromRow(row), now, 1)[0]?.toISOString() ?? null;
+  } catch (error) {
+    if (error instanceof SchedulerError) return null;
+    throw error;
+  }
+}
+
 const MAX_NAME_CURSOR = 1000;
 
 /** `?after=<name>&limit=&task=`: a page of entries by name, after the one named; `task` filters exactly. */
-export async function listPeriodicTasks(database: Database, params: URLSearchParams): Promise<{ items: PeriodicTaskSummary[]; next: string | null }> {
+export async function listPeriodicTasks(
+  database: Database,
+  params: URLSearchParams,
+  now: Date,
+): Promise<{ items: PeriodicTaskSummary[]; next: string | null }> {
   const limit = pageSize(params.get('limit'));
   const after = filterValue(params, 'after');
   if (after !== undefined && after.length > MAX_NAME_CURSOR) throw new HttpError(400, 'after: not a periodic task name');
@@ -56,7 +72,7 @@ export async function listPeriodicTasks(database: Database, params: URLSearchPar
       task: row.task,
       enabled: row.enabled,
       ...describeSchedule(row),
-      nextRunAt: row.enabled ? (row.nextRunAt?.toISOString() ?? null) : null,
+      nextRunAt: nextRunOf(row, now),
       lastRunAt: row.lastRunAt?.toISOString() ?? null,
       totalRunCount: row.totalRunCount,
       oneOff: row.oneOff,

@@ -28,7 +28,7 @@ function refusal(error: unknown): never {
       const field = error.field === undefined ? 'schedule' : error.field === 'clocked' ? 'schedule.clocked' : error.field;
       // Shown next to the field of that entry's form, the entry's name would only repeat itself.
       const prefix = error.entry === undefined ? '' : `periodic task ${JSON.stringify(error.entry)}: `;
-      throw invalid(field, error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message);
+      throw invalid([{ field, message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message }]);
     }
     case 'E_ENTRY_EXISTS':
       throw new HttpError(409, error.message, { field: 'name' });
@@ -113,9 +113,10 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
     });
 
   router
-    .add('GET', '/api/periodic-tasks', async (request) =>
-      json({ ...(await listPeriodicTasks(database, new URL(request.url).searchParams)), now: context.now().toISOString() }),
-    )
+    .add('GET', '/api/periodic-tasks', async (request) => {
+      const now = context.now();
+      return json({ ...(await listPeriodicTasks(database, new URL(request.url).searchParams, now)), now: now.toISOString() });
+    })
     .add('GET', '/api/periodic-tasks/:name', async (_, { name = '' }) => json(formOf(await mustGet(name))))
     .add(
       'POST',
