@@ -1,0 +1,200 @@
+// One database outage, measured: beat, the camera and the result backend
+// run on a database that goes away (a real server crash, or SQLite's write
+// lock held by another connection) and comes back. Reported: how long after
+// its return each was back at work, and what each did meanwhile (runs sent
+// and claimed, tasks written, stores committed).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PrismaResultBackend } from '../../src/backend/index.js';
+import type { TaskMessage } from '../../src/core/protocol/index.js';
+import { openDatabase, type Database } from '../../src/db/open.js';
+import type { Provider } from '../../src/db/url.js';
+import { migrateDeploy } from '../../src/migrate/index.js';
+import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { Camera } from '../../src/snapshot/camera/camera.js';
+import { publishTasks } from './celery-events.js';
+import { TestDatabase } from './databases.js';
+import { startPrivateServer } from './private-servers.js';
+import { databaseOutage } from './tcp-proxy.js';
+import { waitFor } from './wait.js';
+
+/** A database of the test's own that can be taken away and brought back. */
+export interface Outage {
+  readonly provider: Provider;
+  readonly url: string;
+  /** Takes it away: the server is killed (PostgreSQL, MariaDB), or another connection holds the write lock (SQLite). */
+  down(): Promise<void>;
+  /** Brings it back; resolves with the instant (Date.now()) it answers again. */
+  up(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A migrated database on a private server (or a SQLite file), ready to be taken down. */
+export async function openOutage(provider: Provider): Promise<Outage> {
+  if (provider === 'sqlite') {
+    const testDb = new TestDatabase('sqlite');
+    await testDb.create();
+    await migrateDeploy(testDb.url);
+    const lock = await databaseOutage(testDb);
+    return {
+      provider,
+      url: testDb.url,
+      down: () => lock.cut(),
+      async up() {
+        await lock.restore();
+        return Date.now();
+      },
+      async close() {
+        await lock.restore();
+        await testDb.drop();
+      },
+    };
+  }
+  const server = await startPrivateServer(provider);
+  try {
+    const url = await server.createDatabase(`pc_crash_${randomBytes(3).toString('hex')}`);
+    await migrateDeploy(url);
+    return { provider, url, down: () => server.crash(), up: () => server.start(), close: () => server.destroy() };
+  } catch (error) {
+    await server.destroy();
+    throw error;
+  }
+}
+
+export interface ResumeOptions {
+  brokerUrl: string;
+  /** How long the database stays away, from the moment it went. */
+  downMs: number;
+  /** The camera's freq, seconds. */
+  cameraFreq: number;
+  /** Celery tasks whose events arrive while the database is away. */
+  tasks: number;
+  /** Results stored while the database is away. */
+  stores: number;
+  log?: (line: string) => void;
+}
+
+export interface ResumeResult {
+  /** Milliseconds from the database's return to: beat's first send, the camera's first snapshot, the last store committed. */
+  beatMs: number;
+  cameraMs: number;
+  backendMs: number;
+  /** Runs sent, and runs the table says were claimed: equal when none was lost or sent twice. */
+  sends: number;
+  claimed: number;
+  /** Task ids sent more than once. */
+  duplicateSends: number;
+  /** Sends after the outage was seen and before the database returned. */
+  sendsWhileDown: number;
+  /** Entries not sent again after the return. */
+  entriesNotResumed: number;
+  tasksWritten: number;
+  storesCommitted: number;
+  storesFailed: number;
+}
+
+const ENTRIES = ['a', 'b', 'c', 'd'];
+
+export async function measureResume(outage: Outage, options: ResumeOptions): Promise<ResumeResult> {
+  const log = options.log ?? (() => {});
+  const polling = { timeoutMs: 90_000, intervalMs: 10 };
+  const check = await openDatabase(outage.url);
+  const tasks = new PeriodicTaskStore(check);
+  for (const name of ENTRIES) {
+    await tasks.create({ name: `${name}-${randomBytes(3).toString('hex')}`, task: 'tasks.add', schedule: { every: 1 }, args: [name], startTime: new Date() });
+  }
+  const databases: Database[] = [];
+  const open = async () => {
+    const db = await openDatabase(outage.url);
+    databases.push(db);
+    return db;
+  };
+
+  const sends: { entry: string; id: string; at: number }[] = [];
+  const beatEvents: BeatEvent[] = [];
+  const beat = new Beat({
+    database: await open(),
+    publisher: {
+      publish: async (message: TaskMessage) => {
+        const [args] = JSON.parse(message.content.toString()) as [string[]];
+        sends.push({ entry: args[0] ?? '', id: message.id, at: Date.now() });
+      },
+    },
+    onEvent: (event) => beatEvents.push(event),
+  });
+  const snapshots: number[] = [];
+  const camera = new Camera({
+    database: await open(),
+    brokerUrl: options.brokerUrl,
+    freq: options.cameraFreq,
+    onEvent: (event) => {
+      if (event.type === 'snapshot' && event.summary.tasksWritten > 0) snapshots.push(Date.now());
+    },
+  });
+  const backend = new PrismaResultBackend(outage.url, { onEvent: () => {} });
+  const hostname = `resume-${randomBytes(3).toString('hex')}@test`;
+  const stores: { id: string; settled: Promise<number | Error> }[] = [];
+  let backAt = 0;
+  let downAt = 0;
+  const during = Array.from({ length: options.tasks }, () => randomUUID());
+  try {
+    await beat.start();
+    await camera.start();
+    await backend.start();
+    await waitFor('the camera to consume', () => camera.brokerConnected, polling);
+    await waitFor('two runs of each entry', () => ENTRIES.every((n) => sends.filter((s) => s.entry === n).length >= 2), polling);
+    const before = randomUUID();
+    await publishTasks(options.brokerUrl, [before], hostname);
+    await waitFor('the camera at work', async () => (await check.prisma.taskState.count({ where: { taskId: before } })) === 1, polling);
+    await backend.markSucceeded(`before-${randomBytes(4).toString('hex')}`, 1);
+
+    await outage.down();
+    downAt = Date.now();
+    log(`${outage.provider}: down`);
+    await publishTasks(options.brokerUrl, during, hostname);
+    for (let i = 0; i < options.stores; i++) {
+      const id = `during-${i}-${randomBytes(4).toString('hex')}`;
+      stores.push({
+        id,
+        settled: backend.markSucceeded(id, i).then(
+          () => Date.now(),
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+      });
+    }
+    await waitFor('a failed tick', () => beatEvents.some((e) => e.type === 'tick-failed'), polling);
+    const rest = downAt + options.downMs - Date.now();
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    backAt = await outage.up();
+    log(`${outage.provider}: back after ${backAt - downAt} ms`);
+    await waitFor('a send after the return', () => sends.some((s) => s.at >= backAt), polling);
+    await waitFor('a snapshot after the return', () => snapshots.some((at) => at >= backAt), polling);
+    await Promise.all(stores.map((s) => s.settled));
+    // Each entry once more, so that a lost run would show.
+    await waitFor('a run of each entry after the return', () => ENTRIES.every((n) => sends.some((s) => s.entry === n && s.at >= backAt)), polling);
+  } finally {
+    await outage.up().catch(() => 0);
+    await beat.close();
+    await camera.close();
+    await backend.close();
+    for (const db of databases) await db.close();
+  }
+  const settled = await Promise.all(stores.map((s) => s.settled));
+  const committed = await check.prisma.taskMeta.count({ where: { taskId: { in: stores.map((s) => s.id) }, status: 'SUCCESS' } });
+  const written = await check.prisma.taskState.count({ where: { taskId: { in: during }, state: 'SUCCESS' } });
+  const rows = await check.prisma.periodicTask.findMany({ where: { task: 'tasks.add' }, select: { totalRunCount: true } });
+  await check.close();
+  const ids = new Set(sends.map((s) => s.id));
+  return {
+    beatMs: Math.min(...sends.filter((s) => s.at >= backAt).map((s) => s.at)) - backAt,
+    cameraMs: Math.min(...snapshots.filter((at) => at >= backAt)) - backAt,
+    backendMs: Math.max(backAt, ...settled.filter((s): s is number => typeof s === 'number')) - backAt,
+    sends: sends.length,
+    claimed: rows.reduce((n, row) => n + row.totalRunCount, 0),
+    duplicateSends: sends.length - ids.size,
+    sendsWhileDown: sends.filter((s) => s.at > downAt + 1000 && s.at < backAt).length,
+    entriesNotResumed: ENTRIES.filter((n) => !sends.some((s) => s.entry === n && s.at >= backAt)).length,
+    tasksWritten: written,
+    storesCommitted: committed,
+    storesFailed: settled.filter((s) => s instanceof Error).length,
+  };
+}
