@@ -278,8 +278,11 @@ export class PrismaResultBackend implements AsyncDisposable {
 
   /**
    * Runs a statement with the retry policy. Once the backend has started,
-   * a database that stops answering is waited for (up to
-   * waitForDatabaseMs): the statement goes again as soon as it answers.
+   * a failure is checked against the database itself: one that does not
+   * answer is waited for (up to waitForDatabaseMs) and the statement goes
+   * again as soon as it answers. (The error alone cannot tell: pg reports a
+   * connection lost mid-statement as a bare "Connection terminated
+   * unexpectedly", with no code.)
    */
   async #withRetry<T>(session: Session, operation: string, run: () => Promise<T>): Promise<T> {
     const { retry } = this.#options;
@@ -290,7 +293,7 @@ export class PrismaResultBackend implements AsyncDisposable {
         return await withRetry(run, retry, (notice) => this.#emit({ type: 'retry', operation, ...notice }));
       } catch (error) {
         const transient = isTransient(error);
-        if (transient && session === this.#started && Date.now() < deadline) {
+        if (session === this.#started && Date.now() < deadline) {
           const database = await waitWhileDown(session.db, { deadline });
           if (database === 'returned') continue;
           waited ||= database === 'gave-up';

@@ -47,7 +47,7 @@ export interface ResultBackendOptions {
    * Retrying transient database errors (lost connection, deadlock,
    * serialization failure, SQLite busy, lock wait timeout). Defaults:
    * 6 attempts in all, waits from 20 ms doubling up to 2000 ms, with jitter.
-   * When the attempts are spent and the database does not answer at all, a
+   * When a statement fails and the database does not answer at all, the
    * call waits for it up to `waitForDatabaseMs` (probing it twice a second)
    * and goes on the moment it answers, so stores made during an outage are
    * written once it ends. Default 60000; 0 to 3600000; 0 fails at once.

@@ -38,7 +38,8 @@ describeWithBroker('resume after a database outage', () => {
           database: { sqliteBusyTimeoutMs: 200 },
           ...(process.env.DEBUG_RESUME && { log: (line: string) => console.log(line) }),
         });
-        expect(result).toMatchObject({
+        const figures = JSON.stringify(result);
+        expect(result, figures).toMatchObject({
           duplicateSends: 0,
           sendsWhileDown: 0,
           entriesNotResumed: 0,
@@ -46,10 +47,10 @@ describeWithBroker('resume after a database outage', () => {
           storesCommitted: 20,
           storesFailed: 0,
         });
-        expect(result.sends, 'every claimed run was sent, and only those').toBe(result.claimed);
-        expect(result.beatMs, 'beat').toBeLessThan(RESUME_MS);
-        expect(result.cameraMs, 'camera').toBeLessThan(RESUME_MS);
-        expect(result.backendMs, 'backend').toBeLessThan(RESUME_MS);
+        expect(result.sends, `every claimed run was sent, and only those: ${figures}`).toBe(result.claimed);
+        expect(result.beatMs, `beat: ${figures}`).toBeLessThan(RESUME_MS);
+        expect(result.cameraMs, `camera: ${figures}`).toBeLessThan(RESUME_MS);
+        expect(result.backendMs, `backend: ${figures}`).toBeLessThan(RESUME_MS);
       });
     });
   }
