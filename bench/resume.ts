@@ -52,6 +52,7 @@ for (const provider of chosen) {
       claimed: total('claimed'),
       duplicate_sends: total('duplicateSends'),
       sends_while_down: total('sendsWhileDown'),
+      events_received: total('eventsReceived'),
       tasks_written: total('tasksWritten'),
       stores_committed: total('storesCommitted'),
       stores_failed: total('storesFailed'),

@@ -89,10 +89,12 @@ export interface ResumeResult {
   claimed: number;
   /** Task ids sent more than once. */
   duplicateSends: number;
-  /** Sends after the outage was seen and before the database returned. */
+  /** Sends after beat's first failed tick and before the database returned: runs it could not have claimed. */
   sendsWhileDown: number;
   /** Entries not sent again after the return. */
   entriesNotResumed: number;
+  /** Celery events the camera received (three per task), and its tasks stored as SUCCESS. */
+  eventsReceived: number;
   tasksWritten: number;
   storesCommitted: number;
   storesFailed: number;
@@ -117,6 +119,7 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
 
   const sends: { entry: string; id: string; at: number }[] = [];
   const beatEvents: BeatEvent[] = [];
+  let firstFailureAt = Infinity;
   const beat = new Beat({
     database: await open(),
     publisher: {
@@ -125,7 +128,10 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
         sends.push({ entry: args[0] ?? '', id: message.id, at: Date.now() });
       },
     },
-    onEvent: (event) => beatEvents.push(event),
+    onEvent: (event) => {
+      beatEvents.push(event);
+      if (event.type === 'tick-failed') firstFailureAt = Math.min(firstFailureAt, Date.now());
+    },
   });
   const snapshots: number[] = [];
   const camera = new Camera({
@@ -206,8 +212,9 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
     sends: sends.length,
     claimed: rows.reduce((n, row) => n + row.totalRunCount, 0),
     duplicateSends: sends.length - ids.size,
-    sendsWhileDown: sends.filter((s) => s.at > downAt + 1000 && s.at < backAt).length,
+    sendsWhileDown: sends.filter((s) => s.at > firstFailureAt && s.at < backAt).length,
     entriesNotResumed: names.filter((n) => !sends.some((s) => s.entry === n && s.at >= backAt)).length,
+    eventsReceived: camera.stats().events,
     tasksWritten: written,
     storesCommitted: committed,
     storesFailed: settled.filter((s) => s instanceof Error).length,
