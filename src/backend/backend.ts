@@ -8,6 +8,7 @@
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine, isMissingSchema } from '../db/adapter-error.js';
 import { openDatabase, type Database } from '../db/open.js';
+import { waitWhileDown } from '../db/reachability.js';
 import type { SqlParam } from '../db/sql.js';
 import { isTransient, withRetry } from '../db/transient.js';
 import { parseDatabaseUrl } from '../db/url.js';
@@ -141,7 +142,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     const session = await this.#ready();
     // The hot read: straight to the driver adapter (db.sql), not through Prisma's raw call.
     const sql = readSql(session.db.dialect).meta;
-    const rows = await this.#withRetry('read', () => session.db.sql.query<MetaRow>(sql, [id]));
+    const rows = await this.#withRetry(session, 'read', () => session.db.sql.query<MetaRow>(sql, [id]));
     const row = rows[0];
     if (row !== undefined) return metaFromRow(id, row);
     await session.isolation.missed(id);
@@ -209,8 +210,8 @@ export class PrismaResultBackend implements AsyncDisposable {
     const session = await this.#ready();
     // Through db.sql: a cleanup is many short statements, and Prisma's per-call work would be a good part of each.
     const runner: StatementRunner = {
-      execute: (sql, params) => this.#withRetry('cleanup', () => session.db.sql.execute(sql, params)),
-      query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry('cleanup', () => session.db.sql.query<T>(sql, params)),
+      execute: (sql, params) => this.#withRetry(session, 'cleanup', () => session.db.sql.execute(sql, params)),
+      query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry(session, 'cleanup', () => session.db.sql.query<T>(sql, params)),
     };
     return expire(runner, session.db.dialect, cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs), batchSize);
   }
@@ -275,26 +276,42 @@ export class PrismaResultBackend implements AsyncDisposable {
   #write(session: Session, writes: readonly TaskWrite[]): Promise<number> {
     const sql = upsertSql(session.db.dialect, writes.length);
     const params = upsertParams(writes);
-    return this.#withRetry('store', () => session.db.sql.execute(sql, params));
+    return this.#withRetry(session, 'store', () => session.db.sql.execute(sql, params));
   }
 
   #execute(session: Session, operation: string, sql: string, params: unknown[]): Promise<number> {
-    return this.#withRetry(operation, () => session.db.prisma.$executeRawUnsafe(sql, ...params));
+    return this.#withRetry(session, operation, () => session.db.prisma.$executeRawUnsafe(sql, ...params));
   }
 
   #query<T>(session: Session, operation: string, sql: string, params: unknown[]): Promise<T[]> {
-    return this.#withRetry(operation, () => session.db.prisma.$queryRawUnsafe<T[]>(sql, ...params));
+    return this.#withRetry(session, operation, () => session.db.prisma.$queryRawUnsafe<T[]>(sql, ...params));
   }
 
-  async #withRetry<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await withRetry(run, this.#options.retry, (notice) => this.#emit({ type: 'retry', operation, ...notice }));
-    } catch (error) {
-      const transient = isTransient(error);
-      throw new BackendDatabaseError(
-        `${operation} failed${transient ? ` after ${this.#options.retry.attempts} attempts` : ''}: ${causeLine(error)}`,
-        { cause: error, transient },
-      );
+  /**
+   * Runs a statement with the retry policy. Once the backend has started,
+   * a failure is checked against the database itself: one that does not
+   * answer is waited for (up to waitForDatabaseMs) and the statement goes
+   * again as soon as it answers. (The error alone cannot tell: pg reports a
+   * connection lost mid-statement as a bare "Connection terminated
+   * unexpectedly", with no code.)
+   */
+  async #withRetry<T>(session: Session, operation: string, run: () => Promise<T>): Promise<T> {
+    const { retry } = this.#options;
+    const deadline = Date.now() + retry.waitForDatabaseMs;
+    let waited = false;
+    for (;;) {
+      try {
+        return await withRetry(run, retry, (notice) => this.#emit({ type: 'retry', operation, ...notice }));
+      } catch (error) {
+        const transient = isTransient(error);
+        if (session === this.#started && Date.now() < deadline) {
+          const database = await waitWhileDown(session.db, { deadline });
+          if (database === 'returned') continue;
+          waited ||= database === 'gave-up';
+        }
+        const after = waited ? ` after waiting ${retry.waitForDatabaseMs / 1000} s for the database` : transient ? ` after ${retry.attempts} attempts` : '';
+        throw new BackendDatabaseError(`${operation} failed${after}: ${causeLine(error)}`, { cause: error, transient });
+      }
     }
   }
 

@@ -47,8 +47,12 @@ export interface ResultBackendOptions {
    * Retrying transient database errors (lost connection, deadlock,
    * serialization failure, SQLite busy, lock wait timeout). Defaults:
    * 6 attempts in all, waits from 20 ms doubling up to 2000 ms, with jitter.
+   * When a statement fails and the database does not answer at all, the
+   * call waits for it up to `waitForDatabaseMs` (probing it twice a second)
+   * and goes on the moment it answers, so stores made during an outage are
+   * written once it ends. Default 60000; 0 to 3600000; 0 fails at once.
    */
-  retry?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number };
+  retry?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number; waitForDatabaseMs?: number };
   /** waitFor()'s poll interval in ms when the call gives none. Default 500 (Celery's); 1 to 60000. */
   pollInterval?: number;
   /**
@@ -69,7 +73,7 @@ export interface ResolvedOptions {
   readonly storeArgs: boolean;
   readonly redactArgs: ResultBackendOptions['redactArgs'];
   readonly maxBatchRows: number;
-  readonly retry: RetryPolicy;
+  readonly retry: RetryPolicy & { readonly waitForDatabaseMs: number };
   readonly pollInterval: number;
   readonly cleanupBatchSize: number;
   readonly onEvent: (event: BackendEvent) => void;
@@ -124,7 +128,12 @@ export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOpti
     storeArgs: options.storeArgs ?? true,
     redactArgs: callback('redactArgs', options.redactArgs),
     maxBatchRows: integer('maxBatchRows', options.maxBatchRows, 256, 1, 1000),
-    retry: { attempts: integer('retry.attempts', retry.attempts, 6, 1, 20), minDelayMs, maxDelayMs },
+    retry: {
+      attempts: integer('retry.attempts', retry.attempts, 6, 1, 20),
+      minDelayMs,
+      maxDelayMs,
+      waitForDatabaseMs: integer('retry.waitForDatabaseMs', retry.waitForDatabaseMs, 60_000, 0, 3_600_000),
+    },
     pollInterval: integer('pollInterval', options.pollInterval, 500, 1, 60_000),
     cleanupBatchSize: integer('cleanupBatchSize', options.cleanupBatchSize, 5000, 100, 100_000),
     onEvent: callback('onEvent', options.onEvent) ?? defaultOnEvent,

@@ -34,6 +34,7 @@ const MYSQL_TRANSIENT = new Set([
   2006, // CR_SERVER_GONE_ERROR
   2013, // CR_SERVER_LOST
   45009, // the mariadb connector's "socket has unexpectedly been closed"
+  45028, // the mariadb connector's pool timeout: no connection could be made in time
 ]);
 
 // SQLite primary result codes (the low byte of an extended code).

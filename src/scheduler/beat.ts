@@ -1,10 +1,13 @@
 // Beat: runs a scheduler's ticks until closed, and keeps running through
-// database and broker outages (log, back off, try again).
+// database and broker outages: a tick that failed while the database does
+// not answer is tried again as soon as it does (probed twice a second);
+// other failures are logged and tried again after a back-off.
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TaskPublisher } from '../amqp/task-publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';
+import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';
 import { ConfigError } from '../errors.js';
 import { defineTask, type PeriodicTaskInput } from './entry-input.js';
 import { SchedulerError } from './errors.js';
@@ -41,7 +44,11 @@ export interface BeatOptions {
   origin?: string;
   /** Where a scheduler module path starts from. Default process.cwd(). */
   cwd?: string;
-  /** Waits after a failed tick, seconds, doubling from min to max. Default 1 to 30; each 0.01 to 600. */
+  /**
+   * Waits after a failed tick the database answered, seconds, doubling from
+   * min to max. Default 1 to 30; each 0.01 to 600. While the database does
+   * not answer, beat probes it instead and ticks the moment it does.
+   */
   retry?: { minDelay?: number; maxDelay?: number };
   /** Receives every BeatEvent. Default: problems to stderr. */
   onEvent?: BeatEventListener;
@@ -105,10 +112,11 @@ export class Beat implements AsyncDisposable {
   async #start(): Promise<void> {
     const s = this.#settings;
     let scheduler: Scheduler;
+    let database: Database;
     try {
       const Class = await resolveScheduler(s.scheduler, s.cwd);
       const { database: lentDatabase, databaseUrl = '', publisher: lentPublisher, brokerUrl = '' } = this.#options;
-      const database = lentDatabase ?? (this.#opened.database = await openDatabase(databaseUrl));
+      database = lentDatabase ?? (this.#opened.database = await openDatabase(databaseUrl));
       let sender: MessageSender;
       if (lentPublisher) {
         sender = lentPublisher;
@@ -138,7 +146,7 @@ export class Beat implements AsyncDisposable {
     if (this.#state === 'closed') return; // close() was called meanwhile; it releases
     this.#state = 'running';
     this.#emit({ type: 'beat-started', scheduler: typeof s.scheduler === 'string' ? s.scheduler : s.scheduler.name });
-    this.#loop = this.#run(scheduler);
+    this.#loop = this.#run(scheduler, database);
   }
 
   /** Stops after the tick under way, closes the scheduler and whatever beat opened. Calling it again waits for the same close. */
@@ -166,11 +174,13 @@ export class Beat implements AsyncDisposable {
     return this.close();
   }
 
-  async #run(scheduler: Scheduler): Promise<void> {
+  async #run(scheduler: Scheduler, database: Database): Promise<void> {
     const { clock, minDelay, maxDelay } = this.#settings;
+    const { signal } = this.#stop;
     let failures = 0;
+    let backoffs = 0;
     let failingSince = 0;
-    while (!this.#stop.signal.aborted) {
+    while (!signal.aborted) {
       let seconds: number;
       const started = performance.now();
       try {
@@ -181,15 +191,21 @@ export class Beat implements AsyncDisposable {
         if (failures > 0) {
           this.#emit({ type: 'recovered', afterSeconds: (Date.now() - failingSince) / 1000 });
           failures = 0;
+          backoffs = 0;
         }
       } catch (error) {
         if (failures === 0) failingSince = Date.now();
         failures++;
-        seconds = Math.min(minDelay * 2 ** (failures - 1), maxDelay);
+        // Runs stay unclaimed while the database is away; the first tick
+        // after its return claims and sends whatever is due by then.
+        const onDown = () => this.#emit({ type: 'tick-failed', error, failures, retryInSeconds: PROBE_INTERVAL_MS / 1000, databaseDown: true });
+        if ((await waitWhileDown(database, { signal, onDown })) !== 'answering') continue;
+        backoffs++;
+        seconds = Math.min(minDelay * 2 ** (backoffs - 1), maxDelay);
         this.#emit({ type: 'tick-failed', error, failures, retryInSeconds: seconds });
       }
       try {
-        await sleep(Math.max(0, seconds) * 1000, undefined, { signal: this.#stop.signal });
+        await sleep(Math.max(0, seconds) * 1000, undefined, { signal });
       } catch {
         // aborted by close()
       }

@@ -23,8 +23,12 @@ export type BeatEvent =
   | { type: 'publish-failed'; entry: string; taskId: string; error: unknown; retryInSeconds: number }
   /** A run could not be sent nor given back (the database was unreachable too) and was dropped; the entry goes on. */
   | { type: 'run-lost'; entry: string; error: unknown }
-  /** A tick failed (database or broker unreachable, …); beat waits and tries again. */
-  | { type: 'tick-failed'; error: unknown; failures: number; retryInSeconds: number }
+  /**
+   * A tick failed; beat tries again after `retryInSeconds`. With
+   * `databaseDown` the database did not answer either: beat probes it every
+   * `retryInSeconds` and ticks as soon as it answers.
+   */
+  | { type: 'tick-failed'; error: unknown; failures: number; retryInSeconds: number; databaseDown?: true }
   /** Ticks work again after failures. */
   | { type: 'recovered'; afterSeconds: number }
   /** The broker connection reported a problem (the publisher reconnects on its own). */
@@ -84,7 +88,9 @@ export function describeEvent(event: BeatEvent): string {
     case 'run-lost':
       return `${event.entry}: a run could not be sent nor given back (${causeLine(event.error)})`;
     case 'tick-failed':
-      return `tick failed (${causeLine(event.error)}); retry ${event.failures} in ${event.retryInSeconds}s`;
+      return event.databaseDown
+        ? `tick failed (${causeLine(event.error)}); the database does not answer: trying it every ${event.retryInSeconds}s`
+        : `tick failed (${causeLine(event.error)}); retry ${event.failures} in ${event.retryInSeconds}s`;
     case 'recovered':
       return `working again after ${event.afterSeconds.toFixed(1)}s of failures`;
     case 'broker-trouble':

@@ -98,7 +98,7 @@ describeEachDatabase('result backend retries', (testDb) => {
 
   it('gives up after the attempts with a transient BackendDatabaseError, and fails other errors at once', async () => {
     if (testDb.provider === 'sqlite') {
-      const impatient = new PrismaResultBackend(db, { retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5 } });
+      const impatient = new PrismaResultBackend(db, { retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 5, waitForDatabaseMs: 0 } });
       const locker = new Sqlite(db.target.provider === 'sqlite' ? db.target.file : '');
       try {
         locker.exec('BEGIN IMMEDIATE');

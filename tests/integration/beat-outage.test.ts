@@ -1,8 +1,9 @@
 // Beat through outages, on every database. The database goes away (a TCP
 // proxy in front of PostgreSQL or MariaDB drops every connection and
 // refuses new ones; for SQLite another connection holds the write lock):
-// beat reports failed ticks, backs off, recovers by itself, and then sends
-// each overdue entry once (no burst of the runs it missed). The broker goes
+// beat reports the failed tick, probes the database until it answers,
+// recovers at once, and then sends each overdue entry once (no burst of the
+// runs it missed). The broker goes
 // away (a proxy in front of RabbitMQ): runs that could not be sent are given
 // back and sent after it returns; none is lost, none is doubled.
 import { randomBytes } from 'node:crypto';
@@ -25,7 +26,7 @@ interface Send {
 }
 
 describeEachDatabase('beat through a database outage', (testDb) => {
-  it('backs off, recovers on its own, then sends each overdue entry once', { timeout: 180_000 }, async () => {
+  it('probes the database, recovers as soon as it answers, then sends each overdue entry once', { timeout: 180_000 }, async () => {
     const outage = await databaseOutage(testDb);
     const check = await testDb.open();
     const tasks = new PeriodicTaskStore(check);
@@ -74,15 +75,19 @@ describeEachDatabase('beat through a database outage', (testDb) => {
 
     const failed = events.filter((e) => e.type === 'tick-failed') as Extract<BeatEvent, { type: 'tick-failed' }>[];
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed.map((e) => e.retryInSeconds).slice(0, 3)).toEqual([0.2, 0.4, 0.8].slice(0, Math.min(3, failed.length)));
+    // The database did not answer: beat probed it rather than backing off, and ticked as soon as it answered.
+    expect(failed[0]).toMatchObject({ databaseDown: true, retryInSeconds: 0.5 });
+    const recoveredAt = events.find((e) => e.type === 'recovered')?.seenAt ?? 0;
+    expect(recoveredAt - restoredAt).toBeLessThan(2000);
     // Nothing is sent while no run can be claimed (a tick already past its claims when the cut came may finish).
     expect(sends.filter((s) => s.at > cutAt + 1000 && s.at < restoredAt)).toEqual([]);
-    const recoveredAt = events.find((e) => e.type === 'recovered')?.seenAt ?? 0;
     for (const name of names) {
-      // One catch-up run, then the schedule: never two sends of an entry within the same second.
+      // One catch-up run, then the schedule: no burst of the runs missed. (A
+      // send is timed when published; the first claims on fresh connections
+      // may take a few hundred ms, so two sends a second apart may be timed closer.)
       const after = sends.filter((s) => s.entry === name && s.at >= recoveredAt - 100).map((s) => s.at);
       expect(after.length, name).toBeGreaterThanOrEqual(1);
-      for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!, name).toBeGreaterThan(800);
+      for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!, name).toBeGreaterThan(500);
     }
     // Every claimed run was sent, and every send was a claimed run.
     const rows = await check.prisma.periodicTask.findMany({ select: { name: true, totalRunCount: true } });

@@ -6,41 +6,15 @@
 // camera reconnects with backoff, consumes again, and reconciles the tasks
 // whose events it missed from celery_taskmeta.
 import { randomBytes, randomUUID } from 'node:crypto';
-import * as amqp from 'amqplib';
 import { beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { databaseOutage, TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
-
-/** task-received, -started and -succeeded for each id, as one task.multi array per task. */
-async function publishTasks(url: string, ids: readonly string[], hostname: string): Promise<void> {
-  const connection = await amqp.connect(url);
-  try {
-    const channel = await connection.createConfirmChannel();
-    const now = Date.now() / 1000;
-    ids.forEach((uuid, i) => {
-      const common = { hostname, utcoffset: 0, pid: 1, clock: i };
-      const batch = [
-        { ...common, uuid, name: 'tasks.add', args: `(${i}, 1)`, kwargs: '{}', retries: 0, eta: null, expires: null, timestamp: now, type: 'task-received' },
-        { ...common, uuid, timestamp: now + 0.001, type: 'task-started' },
-        { ...common, uuid, result: String(i + 1), runtime: 0.001, timestamp: now + 0.002, type: 'task-succeeded' },
-      ];
-      channel.publish('celeryev', 'task.multi', Buffer.from(JSON.stringify(batch)), {
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-        deliveryMode: 1,
-        headers: { hostname },
-      });
-    });
-    await channel.waitForConfirms();
-  } finally {
-    await connection.close();
-  }
-}
 
 const countSucceeded = async (db: Database, ids: readonly string[]): Promise<number> =>
   db.prisma.taskState.count({ where: { taskId: { in: [...ids] }, state: 'SUCCESS' } });

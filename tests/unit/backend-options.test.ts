@@ -9,7 +9,7 @@ describe('result backend options', () => {
       maxResultBytes: 1024 * 1024,
       storeArgs: true,
       maxBatchRows: 256,
-      retry: { attempts: 6, minDelayMs: 20, maxDelayMs: 2000 },
+      retry: { attempts: 6, minDelayMs: 20, maxDelayMs: 2000, waitForDatabaseMs: 60_000 },
       pollInterval: 500,
       cleanupBatchSize: 5000,
     });
@@ -19,6 +19,7 @@ describe('result backend options', () => {
     [{ maxResultBytes: 10 }, 'maxResultBytes must be a whole number between 1024 and 67108864, got 10'],
     [{ maxBatchRows: 0 }, 'maxBatchRows must be a whole number between 1 and 1000, got 0'],
     [{ retry: { attempts: 1.5 } }, 'retry.attempts must be a whole number between 1 and 20, got 1.5'],
+    [{ retry: { waitForDatabaseMs: -1 } }, 'retry.waitForDatabaseMs must be a whole number between 0 and 3600000, got -1'],
     [{ retry: { minDelayMs: 100, maxDelayMs: 50 } }, 'retry.maxDelayMs must be a whole number between 100 and 300000, got 50'],
     [{ pollInterval: '1s' }, 'pollInterval must be a whole number between 1 and 60000, got 1s'],
     [{ storeArgs: 'yes' }, 'storeArgs must be true or false, got yes'],

@@ -1,6 +1,7 @@
 // Beat's loop and options with a stand-in scheduler: the sleep each tick
-// asks for, back-off and recovery after failing ticks, a clean close, the
-// scheduler chosen by name or module, and bounded option messages.
+// asks for, back-off and recovery after failing ticks, probing a database
+// that does not answer, a clean close, the scheduler chosen by name or
+// module, and bounded option messages.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,23 @@ import {
 } from '../../src/scheduler/index.js';
 import { waitFor } from '../support/wait.js';
 
-const database = {} as Database; // never touched by the stand-in scheduler
+/** A stand-in database that only answers beat's probe, while `up` says so. */
+function probedDatabase() {
+  const state = { up: true, probes: 0 };
+  const database = {
+    provider: 'postgresql',
+    sql: {
+      execute: async () => {
+        state.probes++;
+        if (!state.up) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        return 0;
+      },
+    },
+  } as unknown as Database;
+  return { database, state };
+}
+
+const { database } = probedDatabase();
 const publisher = { publish: async () => {} };
 
 function standIn(script: (tick: number) => number | Error) {
@@ -78,6 +95,41 @@ describe('Beat', () => {
       [4, 0.03],
     ]);
     expect(failed[0]?.error).toEqual(new Error('down 0'));
+  });
+
+  it('while the database does not answer, probes it and ticks as soon as it does, without backing off', async () => {
+    const probed = probedDatabase();
+    probed.state.up = false;
+    const { StandIn, calls } = standIn(() => (probed.state.up ? 0.01 : new Error('connection refused')));
+    const events: BeatEvent[] = [];
+    const beat = new Beat({ database: probed.database, publisher, scheduler: StandIn, onEvent: (e) => events.push(e) });
+    await beat.start();
+    try {
+      await waitFor('three probes', () => probed.state.probes >= 3, polling);
+      expect(calls.filter((c) => c.startsWith('tick'))).toHaveLength(1);
+      probed.state.up = true;
+      const back = Date.now();
+      await waitFor('recovery', () => events.some((e) => e.type === 'recovered'), polling);
+      // The default back-off would wait 1 s, then 2 s, 4 s …: the probe is due within 0.5 s.
+      expect(Date.now() - back).toBeLessThan(900);
+    } finally {
+      await beat.close();
+    }
+    const failed = events.filter((e) => e.type === 'tick-failed');
+    expect(failed).toEqual([expect.objectContaining({ failures: 1, retryInSeconds: 0.5, databaseDown: true })]);
+  });
+
+  it('close() does not wait for a database that does not answer', async () => {
+    const probed = probedDatabase();
+    probed.state.up = false;
+    const { StandIn } = standIn(() => new Error('connection refused'));
+    const events: BeatEvent[] = [];
+    const beat = new Beat({ database: probed.database, publisher, scheduler: StandIn, onEvent: (e) => events.push(e) });
+    await beat.start();
+    await waitFor('a failed tick', () => events.some((e) => e.type === 'tick-failed'), polling);
+    const closing = Date.now();
+    await beat.close();
+    expect(Date.now() - closing).toBeLessThan(200);
   });
 
   it('a listener that throws does not stop the loop', async () => {

@@ -23,6 +23,8 @@ describe('isTransient', () => {
     expect(isTransient(prismaError({ kind: 'TransactionWriteConflict' }))).toBe(true);
     expect(isTransient(prismaError({ kind: 'postgres', code: '08006' }))).toBe(true);
     expect(isTransient(prismaError({ kind: 'sqlite', extendedCode: 261 }))).toBe(true); // SQLITE_BUSY_RECOVERY
+    // MariaDB's pool could make no connection before its acquire timeout (the server is down).
+    expect(isTransient(prismaError({ kind: 'mysql', code: 45028, state: 'HY000', originalCode: '45028' }))).toBe(true);
   });
 
   it('does not retry what another try cannot fix', () => {

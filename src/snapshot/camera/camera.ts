@@ -3,11 +3,13 @@
  * from the broker, merged into a bounded in-memory ClusterState, and every
  * `freq` seconds what changed goes to the tables. A snapshot that fails
  * hands its rows back to the state, so nothing received is lost while the
- * database is down for a while; the next good snapshot writes it all.
+ * database is down for a while. While it does not answer, the camera probes
+ * it instead of snapshotting, and the moment it answers writes it all.
  * Cleanup and reconciliation run on their own intervals between snapshots,
  * never overlapping them.
  */
 import type { Database } from '../../db/open.js';
+import { waitWhileDown } from '../../db/reachability.js';
 import { SnapshotError } from '../errors.js';
 import { EventConsumer, type ConsumerStatus } from '../broker/event-consumer.js';
 import type { DecodeProblem } from '../events/decode.js';
@@ -37,6 +39,10 @@ export class Camera implements AsyncDisposable {
   private phase: Phase = 'new';
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** Ends a wait for the database when the camera closes. */
+  private readonly stopping = new AbortController();
+  /** The database just came back: the next snapshot goes out outside the rate limit (the failed one wrote nothing). */
+  private databaseReturned = false;
   /** Serialises database work: snapshots, cleanups and reconciliations never overlap. */
   private queue: Promise<unknown> = Promise.resolve();
   private nextCleanup = 0;
@@ -126,6 +132,7 @@ export class Camera implements AsyncDisposable {
     if (this.phase === 'closed' || this.phase === 'closing') return;
     const wasRunning = this.phase !== 'new';
     this.phase = 'closing';
+    this.stopping.abort();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.consumer.close();
@@ -234,21 +241,34 @@ export class Camera implements AsyncDisposable {
     return summary;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.resolved.freqMs): void {
     if (this.phase !== 'running') return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.ticking = this.tick().finally(() => {
-        this.ticking = null;
-        this.schedule();
-      });
-    }, this.resolved.freqMs);
+      let next = this.resolved.freqMs;
+      this.ticking = this.tick()
+        .then((delay) => void (next = delay))
+        .finally(() => {
+          this.ticking = null;
+          this.schedule(next);
+        });
+    }, delayMs);
   }
 
-  private async tick(): Promise<void> {
-    if (this.bucket === null || this.bucket.tryConsume()) await this.snapshot();
+  /** One snapshot, then cleanup and reconciliation when due; resolves to the ms until the next. */
+  private async tick(): Promise<number> {
+    const returned = this.databaseReturned;
+    this.databaseReturned = false;
+    const summary = returned || this.bucket === null || this.bucket.tryConsume() ? await this.snapshot() : null;
+    if (this.phase !== 'running') return this.resolved.freqMs;
+    if (summary !== null && summary.error !== null) {
+      const database = await waitWhileDown(this.db, { signal: this.stopping.signal });
+      if (database !== 'answering') {
+        this.databaseReturned = database === 'returned';
+        return 0;
+      }
+    }
     const now = this.now();
-    if (this.phase !== 'running') return;
     if (this.reconcileSoon || (this.nextReconcile !== null && now >= this.nextReconcile)) {
       this.reconcileSoon = false;
       if (this.resolved.reconcileIntervalMs !== null) this.nextReconcile = now + this.resolved.reconcileIntervalMs;
@@ -264,6 +284,7 @@ export class Camera implements AsyncDisposable {
         this.emit({ type: 'cleanup-failed', error });
       });
     }
+    return this.resolved.freqMs;
   }
 
   private ingest(events: readonly CeleryEvent[], receivedAt: number): void {
