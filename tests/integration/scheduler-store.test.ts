@@ -107,7 +107,7 @@ describeEachDatabase('PeriodicTaskStore', (testDb) => {
     expect(await codeOf(tasks.create({ ...base, name: 'x', schedule: { crontab: '0 4 * * *', timezone: 'Mars/Olympus' } }))).toEqual([
       'E_ENTRY_INVALID',
       'schedule.timezone',
-      'periodic task "x": unknown time zone "Mars/Olympus"',
+      'periodic task "x": unknown time zone "Mars/Olympus": give a tzdata name such as "Europe/Berlin" or "UTC" (IANA tzdata 2025b)',
     ]);
     expect((await codeOf(tasks.create({ ...base, name: 'x', schedule: { crontab: '61 * * * *' } })))[1]).toBe('schedule.minute');
     expect((await codeOf(tasks.create({ ...base, name: 'x', args: { a: 1 } as never })))[2]).toBe('periodic task "x": args must be a list');
