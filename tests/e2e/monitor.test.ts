@@ -209,10 +209,17 @@ describeWithChromium('monitor page in Chromium', () => {
       expect(layout.rightmost).toBeLessThanOrEqual(viewport);
       expect(layout.sideways).toBe(0);
 
-      // Beat reads edits every 0.1 s; one send may have been under way.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const afterDisable = ticks;
+      // A run beat claimed before the disable committed is still sent; one
+      // claimed after fails (the claim needs the row enabled and unchanged).
+      // Beat syncs at the start of a tick, after the sends of the one before:
+      // once it has synced the disable's version, every such send is out.
+      const disabledAt = (await database.prisma.periodicTask.findUniqueOrThrow({ where: { name: 'tick every second' } })).changeVersion;
+      await waitFor('beat to sync the disable', () => beatEvents.some((event) => event.type === 'schedule-synced' && event.version >= disabledAt), polling);
+      const sent = (): number => beatEvents.filter((event) => event.type === 'task-sent' && event.entry === 'tick every second').length;
+      const afterDisable = sent();
+      await waitFor('the sends before the disable on the queue', () => ticks >= afterDisable, polling);
       await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(sent()).toBe(afterDisable);
       expect(ticks).toBe(afterDisable);
       expect(beatEvents.filter((event) => event.type === 'tick-failed')).toEqual([]);
       await screenshot(page, `periodic-${testDb.provider}`);

@@ -106,7 +106,7 @@ describeWithBroker('celery-node worker with Celery events', () => {
     });
   });
 
-  it("is read by Python's celery.events.state.State, woken up by its heartbeat broadcast", async () => {
+  it("is read by Python's celery.events.state.State, woken up by its heartbeat broadcast", { timeout: 120_000 }, async () => {
     const tag = randomBytes(4).toString('hex');
     const queue = `cam-node-py-${tag}`;
     const hostname = `node-${tag}@test`;
@@ -124,9 +124,15 @@ describeWithBroker('celery-node worker with Celery events', () => {
       python.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       python.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => python.on('exit', resolve));
-      await waitFor('the Python receiver', () => err.includes('READY'), polling);
+      // Python imports Celery in seconds on a loaded machine: the waits allow
+      // a Python worker's start, and a receiver that exited fails them at once.
+      const printed = (line: string) => (): boolean => {
+        if (python.exitCode !== null) throw new Error(`the Python receiver exited (${python.exitCode}) before ${line}:\n${err}`);
+        return err.includes(line);
+      };
+      await waitFor('the Python receiver', printed('READY'), { timeoutMs: 60_000 });
       // The receiver's wake-up broadcast makes our worker answer with a freq-5 heartbeat at once.
-      await waitFor('the wake-up answer', () => err.includes('HEARTBEAT'), { timeoutMs: 10_000 });
+      await waitFor('the wake-up answer', printed('HEARTBEAT'), { timeoutMs: 30_000 });
       const connection = await amqp.connect(testBrokerUrl());
       try {
         const channel = await connection.createConfirmChannel();

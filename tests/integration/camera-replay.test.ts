@@ -124,8 +124,9 @@ describeWithBroker('camera over RabbitMQ: the captured run', () => {
         await db.prisma.taskState.deleteMany();
         await db.prisma.workerState.deleteMany();
         const seen: CameraEvent[] = [];
-        // The captured events are from 2026-11-29: with the default expiry the camera's
-        // first cleanup, if it came after a snapshot, would delete every row they made.
+        // The capture is days old, past every expiry limit: the camera's first
+        // cleanup (at its first snapshot tick) would delete whatever rows were
+        // written by then. Expiry is not what this replay checks.
         const keep = { expireSuccess: null, expireError: null, expirePending: null };
         const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.2, ...keep, onEvent: (e) => seen.push(e) });
         await camera.start();

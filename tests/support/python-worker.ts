@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { describe } from 'vitest';
 import { describeWithBroker, testBrokerUrl } from './broker.js';
 import { missingServices, PYTHON } from './services.js';
+import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 const TASKS_DIR = fileURLToPath(new URL('./python/', import.meta.url));
@@ -27,6 +28,12 @@ export interface PythonWorkerOptions {
   queues?: string;
   /** A result backend URL (e.g. `rpc://`); default none: tests read outcomes from events, tables or the log. */
   resultBackend?: string;
+}
+
+/** Broadcasts revokes from a Python client that is already running (PythonWorker.revoker). */
+export interface Revoker extends AsyncDisposable {
+  /** Resolves once the revoke is broadcast, as `app.control.revoke(id)` does. */
+  revoke(taskId: string): Promise<void>;
 }
 
 /** apply_async options the tests send with. */
@@ -126,6 +133,47 @@ export class PythonWorker implements AsyncDisposable {
   /** Broadcasts a revoke, as `app.control.revoke(id, terminate=…)` does. */
   async revoke(taskId: string, terminate = false): Promise<void> {
     await this.client('revoke', { task_id: taskId, terminate });
+  }
+
+  /**
+   * A Python client started (Celery imported, broker connected) before it
+   * is needed, that then broadcasts each revoke at once: for a revoke due
+   * before a deadline, such as an ETA, on a machine where starting Python
+   * takes seconds.
+   */
+  async revoker(): Promise<Revoker> {
+    const child = spawn(PYTHON, [join(TASKS_DIR, 'client.py'), 'revoke-each', '{}'], { env: this.env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let answers = 0;
+    const answered = async (what: string, timeoutMs: number): Promise<void> => {
+      answers++;
+      await waitFor(what, () => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the Python revoke client exited; its stderr:\n${err}`);
+        return out.split('\n').filter((line) => line === 'ok').length >= answers;
+      }, { timeoutMs, intervalMs: 20 });
+    };
+    try {
+      await answered('the Python revoke client to connect', READY_TIMEOUT_MS);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return {
+      revoke: async (taskId) => {
+        child.stdin.write(`${taskId}\n`);
+        await answered(`the revoke of ${taskId}`, 30_000);
+      },
+      [Symbol.asyncDispose]: async () => {
+        child.stdin.end();
+        const timer = new Promise<void>((resolve) => setTimeout(resolve, WARM_SHUTDOWN_MS).unref());
+        await Promise.race([exited, timer]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+    };
   }
 
   private client(action: 'send' | 'revoke', request: object): Promise<{ stdout: string }> {

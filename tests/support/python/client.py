@@ -5,6 +5,10 @@
       and prints its id
   python3 client.py revoke '{"task_id": ..., "terminate": false}'
       broadcasts a revoke, as app.control.revoke does
+  python3 client.py revoke-each '{"terminate": false}'
+      connects, prints ok, then broadcasts a revoke for each task id read
+      from stdin (one a line) and prints ok after each: the seconds Python
+      takes to start on a busy machine are spent before a revoke is due
 """
 import json
 import sys
@@ -20,6 +24,15 @@ def revoke(task_id, terminate=False):
     app.control.revoke(task_id, terminate=terminate)
 
 
+def revoke_each(terminate=False):
+    with app.connection_for_write() as connection:
+        connection.ensure_connection()
+        print('ok', flush=True)
+        for line in sys.stdin:
+            app.control.revoke(line.strip(), terminate=terminate, connection=connection)
+            print('ok', flush=True)
+
+
 if __name__ == '__main__':
     action, request = sys.argv[1], json.loads(sys.argv[2])
-    {'send': send, 'revoke': revoke}[action](**request)
+    {'send': send, 'revoke': revoke, 'revoke-each': revoke_each}[action](**request)
