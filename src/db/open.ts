@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { capturingFactory } from './capture.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { dialectOf, type Dialect } from './dialect.js';
+import { checkSqliteDirectory } from './preflight.js';
 import { sqlChannel, StatementNames, type AdapterSlot, type SqlChannel } from './sql.js';
 import { parseDatabaseUrl, type DatabaseTarget, type Provider } from './url.js';
 
@@ -63,6 +64,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
     throw new ConfigError(`preparedStatements must be true or false, got ${String(options.preparedStatements)}`);
   }
+  checkSqliteDirectory(target);
   const slot: AdapterSlot = { current: undefined };
   const names = target.provider === 'postgresql' && options.preparedStatements !== false ? new StatementNames() : undefined;
   const prisma = await createClient(target, options, slot, names);

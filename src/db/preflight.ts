@@ -79,12 +79,18 @@ async function listTables(target: DatabaseTarget, needs: DatabaseNeeds, timeoutM
   }
 }
 
+/** Throws when a SQLite file's directory is missing (the driver would say so in a TypeError with a stack of its own). */
+export function checkSqliteDirectory(target: DatabaseTarget): void {
+  if (target.provider !== 'sqlite' || target.file === ':memory:') return;
+  const directory = dirname(target.file);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new DatabaseFaultError(target, { kind: 'no-directory', detail: `directory ${directory} does not exist` });
+  }
+}
+
 async function sqliteTables(file: string, needs: DatabaseNeeds): Promise<readonly Located[]> {
   if (file === ':memory:') return needs.tables.map((name) => ({ name, container: undefined }));
-  const directory = dirname(file);
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new DatabaseFaultError(parseDatabaseUrl(`file:${file}`), { kind: 'no-directory', detail: `directory ${directory} does not exist` });
-  }
+  checkSqliteDirectory(parseDatabaseUrl(`file:${file}`));
   if (!existsSync(file)) {
     if (needs.create) return [];
     throw new DatabaseFaultError(parseDatabaseUrl(`file:${file}`), { kind: 'no-file', detail: `no file ${file}` });

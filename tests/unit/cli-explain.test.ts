@@ -9,6 +9,7 @@ import { flagOptions, parseCommandLine } from '../../src/cli/flags.js';
 import { schedulePriority, scheduleCrontab, scheduleEvery, scheduleName } from '../../src/config/settings.js';
 import { causeLine } from '../../src/db/adapter-error.js';
 import { databaseFault, DatabaseFaultError } from '../../src/db/fault.js';
+import { openDatabase } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { MigrationError } from '../../src/errors.js';
 
@@ -50,6 +51,15 @@ describe('databaseFault', () => {
     expect(databaseFault(new TypeError('bug'))).toBeUndefined();
     expect(databaseFault(pgError('22P02', 'invalid input syntax'))).toBeUndefined();
     expect(databaseFault(prismaError({ kind: 'UniqueConstraintViolation' }))).toBeUndefined();
+  });
+});
+
+describe('openDatabase', () => {
+  it('says a SQLite directory is missing as a fault, not as the driver\'s TypeError', async () => {
+    await expect(openDatabase('file:/no/such/directory/app.db')).rejects.toMatchObject({
+      name: 'DatabaseFaultError',
+      fault: { kind: 'no-directory', detail: 'directory /no/such/directory does not exist' },
+    });
   });
 });
 
