@@ -30,6 +30,7 @@ import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, ty
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
 import { sameToken, unclaimOf, type Pending } from './pending-runs.js';
+import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
 
@@ -57,7 +58,7 @@ export class DatabaseScheduler implements Scheduler {
   readonly #retry = new Map<number, { seconds: number; notBefore: number }>();
   readonly #pending: Pending[] = [];
   /** Rows found unusable, to disable in the table at the next chance. */
-  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; error?: unknown }>();
+  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; finished?: boolean; error?: unknown }>();
   #seen = 0;
   #lastSync = 0;
   #lastPrune = 0;
@@ -228,12 +229,12 @@ export class DatabaseScheduler implements Scheduler {
     this.#heap.delete(entry.id);
     // django-celery-beat disables an expired entry, and a one-off entry once it has run.
     if (state.expired) this.#disableLater(entry, `expired at ${entry.expires?.toISOString()}`);
-    else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run');
+    else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run', true);
   }
 
-  #disableLater(entry: Entry, reason: string): void {
+  #disableLater(entry: Entry, reason: string, finished = false): void {
     this.#entries.delete(entry.id);
-    this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason });
+    this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason, finished });
   }
 
   #drop(id: number): void {
@@ -243,9 +244,9 @@ export class DatabaseScheduler implements Scheduler {
   }
 
   async #flushDisables(): Promise<void> {
-    for (const [id, { name, version, reason, error }] of this.#toDisable) {
+    for (const [id, { name, version, reason, finished, error }] of this.#toDisable) {
       // Only the row as beat saw it: if it was edited since, the edit decides.
-      const disabled = await this.#store.disable(id, version);
+      const disabled = await this.#store.disable(id, version, finished);
       this.#toDisable.delete(id);
       if (disabled) this.#context.emit({ type: 'entry-disabled', entry: name, reason, ...(error === undefined ? {} : { error }) });
     }
@@ -271,7 +272,7 @@ export class DatabaseScheduler implements Scheduler {
     }
     let message: TaskMessage;
     try {
-      message = buildTaskMessage(messageOptionsFor(entry, this.#context.origin), now);
+      message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: runTaskId(entry) }, now);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#drop(id);

@@ -244,7 +244,8 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     await create({ name: 'flaky', task: 'tasks.add', schedule: { every: 60 } });
     await ranAtNow();
     const ranAt = now;
-    const h = harness(db, clock);
+    const attempts: string[] = [];
+    const h = harness(db, clock, async (message) => void attempts.push(message.id));
     await h.scheduler.start();
     h.failPublishes = 1;
     advance(60);
@@ -260,6 +261,36 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     await h.scheduler.tick(now);
     expect(names(h)).toEqual(['tasks.add']);
     expect(await row('flaky')).toMatchObject({ lastRunAt: now, totalRunCount: 1 });
+    // The run keeps its task id: had the first message reached the queue after all, the worker sees one task twice.
+    expect(attempts).toEqual([h.sent[0]!.id, h.sent[0]!.id]);
+    // Any beat gives that run the same id; the next run gets another.
+    const other = harness(db, clock);
+    await other.scheduler.start();
+    // Replays the run's row as the first beat found it (a touch, so the other beat re-reads it).
+    await db.prisma.periodicTask.updateMany({ where: { name: 'flaky' }, data: { lastRunAt: ranAt, totalRunCount: 0, changeVersion: 0 } });
+    await other.scheduler.tick(now);
+    expect(other.sent.map((m) => m.id)).toEqual([h.sent[0]!.id]);
+    advance(60);
+    await other.scheduler.tick(now);
+    expect(other.sent[1]!.id).not.toBe(h.sent[0]!.id);
+  });
+
+  it('sends a given-back first run of an entry that never ran after the back-off, not a period later', async () => {
+    // A daily crontab made an hour before its 04:00 run, never run, no start_time: it counts from date_changed.
+    const day = 86_400_000;
+    const fourOClock = Math.floor((Date.now() - 4 * 3600_000) / day) * day + 4 * 3600_000;
+    now = new Date(fourOClock + 1000);
+    await create({ name: 'daily', task: 't', schedule: { crontab: '0 4 * * *', timezone: 'UTC' } });
+    await db.prisma.periodicTask.updateMany({ where: { name: 'daily' }, data: { dateChanged: new Date(fourOClock - 3600_000) } });
+    const h = harness(db, clock);
+    await h.scheduler.start();
+    h.failPublishes = 1;
+    await h.scheduler.tick(now);
+    expect(h.events.find((e) => e.type === 'publish-failed')).toMatchObject({ entry: 'daily', retryInSeconds: 1 });
+    expect(await row('daily')).toMatchObject({ lastRunAt: null, totalRunCount: 0, dateChanged: new Date(fourOClock - 3600_000) });
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(names(h)).toEqual(['t']);
   });
 
   for (const applied of [true, false]) {
@@ -339,12 +370,31 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     advance(1);
     await h.scheduler.tick(now);
     expect(h.sent.map((m) => m.properties.headers.task)).toEqual(['t', 't']);
-    expect(await row('once')).toMatchObject({ enabled: false, totalRunCount: 1 });
+    expect(await row('once')).toMatchObject({ enabled: false, totalRunCount: 0 });
     expect(await row('expired')).toMatchObject({ enabled: false, totalRunCount: 1 });
     expect(h.events.filter((e) => e.type === 'entry-disabled').map((e) => (e as { reason: string }).reason).sort()).toEqual([
       expect.stringMatching(/^expired at /),
       'one-off task has run',
     ]);
+  });
+
+  it('resets the run count of a finished one-off entry it disables, so enabling it again runs it again', async () => {
+    await create({ name: 'once-more', task: 't', schedule: { clocked: new Date(now.getTime() + 1000) }, oneOff: true });
+    const h = harness(db, clock);
+    await h.scheduler.start();
+    advance(1);
+    await h.scheduler.tick(now);
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(names(h)).toEqual(['t']);
+    expect(await row('once-more')).toMatchObject({ enabled: false, totalRunCount: 0 });
+    expect(await tasks.enable('once-more')).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      advance(1);
+      await h.scheduler.tick(now);
+    }
+    expect(names(h)).toEqual(['t', 't']);
+    expect(await row('once-more')).toMatchObject({ enabled: false, totalRunCount: 0 });
   });
 
   it('prunes the deletion log after a day, at start and hourly', async () => {
