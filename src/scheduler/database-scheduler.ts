@@ -17,6 +17,10 @@
 // whose answer was lost with the connection is settled by reading the row
 // back: if the claim took, its run is sent then, as the catch-up run.
 //
+// On close, the runs still open are settled as far as the stop budget
+// allows: a run not sent is given back, a claim whose answer was lost is
+// read back and given back if it took.
+//
 // Catch-up: runs missed while beat was stopped, or while the database or
 // broker was unreachable, are not replayed. An overdue entry is sent once,
 // and its next run counts from that send (Celery's rule: last_run_at is
@@ -24,12 +28,13 @@
 // tick began), so no entry bursts after an outage.
 import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
+import { abortable } from './abortable.js';
 import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
 import { DueHeap } from './due-heap.js';
 import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
-import { sameToken, unclaimOf, type Pending } from './pending-runs.js';
+import { claimOutcome, unclaimOf, type Pending, type PendingClaim } from './pending-runs.js';
 import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
@@ -119,17 +124,41 @@ export class DatabaseScheduler implements Scheduler {
     }
   }
 
-  /** Gives back runs still unsettled, if the database lets it; owns nothing else. */
-  async close(): Promise<void> {
+  /**
+   * Settles the runs still open, if the database lets it before `spent`
+   * aborts: a run not sent is given back; a claim whose answer was lost is
+   * read back first (given back if it took). A run that can be neither
+   * given back nor sent is reported (run-lost). Owns nothing else.
+   */
+  async close(spent?: AbortSignal): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     for (const pending of this.#pending.splice(0)) {
-      if (pending.kind !== 'unclaim') continue;
-      try {
-        await this.#store.unclaim(unclaimOf(pending));
-      } catch (error) {
-        this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      const lost = (error: unknown) => this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      if (spent?.aborted) {
+        lost(budgetSpent());
+        continue;
       }
+      try {
+        await abortable(this.#giveBackOnClose(pending, lost), spent, budgetSpent);
+      } catch (error) {
+        lost(error);
+      }
+    }
+  }
+
+  async #giveBackOnClose(pending: Pending, lost: (error: unknown) => void): Promise<void> {
+    const now = this.#context.clock();
+    if (pending.kind === 'claim') {
+      const outcome = claimOutcome(pending, await this.#store.loadOne(pending.id));
+      if (outcome === 'unknown') {
+        await this.#sendAsIs(pending, now);
+        return;
+      }
+      if (outcome !== 'took') return;
+    }
+    if (!(await this.#store.unclaim(unclaimOf(pending, now)))) {
+      lost(pending.kind === 'unclaim' ? pending.error : runMoved());
     }
   }
 
@@ -335,7 +364,7 @@ export class DatabaseScheduler implements Scheduler {
     };
     let given: boolean;
     try {
-      given = await this.#store.unclaim(unclaimOf(pending));
+      given = await this.#store.unclaim(unclaimOf(pending, now));
     } catch (dbError) {
       this.#heap.delete(ran.id);
       this.#pending.push(pending);
@@ -345,37 +374,63 @@ export class DatabaseScheduler implements Scheduler {
     await this.#reload(ran.id, now);
   }
 
-  /** Settles runs left open by a database failure, now that it answers (a failure here fails the tick). */
+  /**
+   * Settles runs left open by a database failure, now that it answers, in
+   * order; a failure here fails the tick and leaves the rest for the next.
+   */
   async #settle(now: Date): Promise<void> {
-    for (let pending = this.#pending[0]; pending !== undefined; pending = this.#pending[0]) {
+    for (const pending of [...this.#pending]) {
       if (pending.kind === 'unclaim') {
-        const given = await this.#store.unclaim(unclaimOf(pending));
-        this.#pending.shift();
+        const given = await this.#store.unclaim(unclaimOf(pending, now));
+        this.#forget(pending);
         if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: pending.error });
         await this.#reload(pending.id, now);
         continue;
       }
       const stored = await this.#store.loadOne(pending.id);
-      this.#pending.shift();
-      const took =
-        stored !== null && sameToken(stored.lastRunToken, pending.token) && stored.row.totalRunCount === pending.count;
+      const outcome = claimOutcome(pending, stored);
+      if (outcome === 'took' && stored !== null) {
+        await this.#sendLate(pending, stored, now);
+        continue;
+      }
+      this.#forget(pending);
       if (stored === null) this.#drop(pending.id);
       else this.#admit(stored, now);
-      const held = this.#entries.get(pending.id);
-      if (took && held) await this.#sendLate(held.entry, pending, now);
+      // It may have taken: sent under the run's own id, it is at worst the same task twice.
+      if (outcome === 'unknown') await this.#sendAsIs(pending, now);
     }
   }
 
   /**
    * A claim that took while its answer was lost: its run is sent now, as
-   * the entry's one catch-up run. Its time is moved to now first (so the
-   * schedule, for this beat and every other, counts from the send and no
-   * second catch-up follows); that write counts as a change, so the row is
-   * read again before sending.
+   * the entry's one catch-up run. Its time is moved to now first, so the
+   * schedule counts from the send and no second catch-up follows. If the
+   * entry cannot run any more (disabled, or its row made invalid), the run
+   * is given back instead; if the row moved on meanwhile, it is sent as it is.
    */
-  async #sendLate(entry: Entry, pending: Extract<Pending, { kind: 'claim' }>, tickAt: Date): Promise<void> {
+  async #sendLate(pending: PendingClaim, stored: StoredRow, tickAt: Date): Promise<void> {
     const now = this.#later(tickAt);
+    let entry: Entry | null = null;
+    try {
+      if (stored.row.enabled) entry = entryFromRow(stored.row, this.#schedules);
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+    }
+    if (entry === null) {
+      const given = await this.#store.unclaim(unclaimOf(pending, now));
+      this.#forget(pending);
+      if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: runMoved() });
+      await this.#reload(pending.id, now);
+      return;
+    }
     const moved = { ...entry, lastRunAt: now };
+    const token = await this.#store.restamp({ id: entry.id, token: pending.token, count: pending.count, runAt: now, nextRunAt: nextDueAt(moved, now) });
+    this.#forget(pending);
+    await this.#reload(entry.id, now);
+    if (token === null) {
+      await this.#sendAsIs(pending, now);
+      return;
+    }
     let message: TaskMessage;
     try {
       message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: pending.message.id }, now);
@@ -383,10 +438,23 @@ export class DatabaseScheduler implements Scheduler {
       if (!(error instanceof ProtocolError)) throw error;
       message = pending.message;
     }
-    const token = await this.#store.restamp({ id: entry.id, token: pending.token, count: pending.count, runAt: now, nextRunAt: nextDueAt(moved, now) });
-    await this.#reload(entry.id, now);
-    if (token === null) return; // edited or given back meanwhile: the row decides
     await this.#send(this.#entries.get(entry.id)?.entry ?? moved, token, pending.previous, message, now);
+  }
+
+  /** Sends a claimed run that can no longer be given back (the row moved on); if the send fails, it is lost. */
+  async #sendAsIs(pending: PendingClaim, now: Date): Promise<void> {
+    try {
+      await this.#context.publish(pending.message);
+    } catch (error) {
+      this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      return;
+    }
+    this.#context.emit({ type: 'task-sent', entry: pending.name, task: pending.message.properties.headers.task, taskId: pending.message.id, at: now });
+  }
+
+  #forget(pending: Pending): void {
+    const at = this.#pending.indexOf(pending);
+    if (at >= 0) this.#pending.splice(at, 1);
   }
 
   /** The clock, or `at` if the clock is behind it. */
@@ -402,3 +470,6 @@ export class DatabaseScheduler implements Scheduler {
     return Math.max(0, Math.min(untilDue, maxInterval, syncInterval));
   }
 }
+
+const budgetSpent = (): SchedulerError => new SchedulerError('E_STOP_TIMEOUT', 'the stop budget was spent before this run was given back');
+const runMoved = (): SchedulerError => new SchedulerError('E_RUN_MOVED', 'the row moved on before the run was given back');

@@ -43,6 +43,30 @@ function harness(db: Database, clock: () => Date, onPublish?: (message: TaskMess
   return h;
 }
 
+/**
+ * The database with a connection that fails on the statements `fault`
+ * picks: 'before' (the statement never reached the server), 'after' (it was
+ * applied, and its answer lost), or undefined (it goes through).
+ */
+function faulty(db: Database, fault: (sql: string) => 'before' | 'after' | undefined): Database {
+  const prisma = new Proxy(db.prisma, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop !== '$executeRawUnsafe' && prop !== '$queryRawUnsafe') return typeof value === 'function' ? value.bind(target) : value;
+      const run = (value as (sql: string, ...params: unknown[]) => Promise<unknown>).bind(target);
+      return async (sql: string, ...params: unknown[]) => {
+        const when = fault(sql);
+        if (when === 'before') throw new Error('connection lost before the statement');
+        const result = await run(sql, ...params);
+        if (when === 'after') throw new Error('connection lost after the statement');
+        return result;
+      };
+    },
+  });
+  return { ...db, prisma };
+}
+const isClaim = (sql: string) => sql.includes('total_run_count + 1');
+
 const body = (message: TaskMessage) => JSON.parse(message.content.toString()) as [unknown[], Record<string, unknown>, unknown];
 const names = (h: Harness) => h.sent.map((m) => m.properties.headers.task);
 
@@ -299,26 +323,12 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
       await ranAtNow();
       let armed = true;
       // The claim's statement reaches the database (or not), and the connection drops before the answer.
-      const prisma = new Proxy(db.prisma, {
-        get(target, prop) {
-          const value: unknown = Reflect.get(target, prop, target);
-          if (prop !== '$executeRawUnsafe' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-          return async (sql: string, ...params: unknown[]) => {
-            const isClaim = sql.includes('total_run_count + 1');
-            if (armed && isClaim && !applied) {
-              armed = false;
-              throw new Error('connection lost before the claim');
-            }
-            const result = await target.$executeRawUnsafe(sql, ...params);
-            if (armed && isClaim) {
-              armed = false;
-              throw new Error('connection lost after the claim');
-            }
-            return result;
-          };
-        },
+      const cut = faulty(db, (sql) => {
+        if (!armed || !isClaim(sql)) return undefined;
+        armed = false;
+        return applied ? 'after' : 'before';
       });
-      const h = harness({ ...db, prisma }, clock);
+      const h = harness(cut, clock);
       await h.scheduler.start();
       advance(1);
       await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
@@ -335,6 +345,85 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
       await h.scheduler.tick(now);
       expect(h.sent).toHaveLength(2);
       expect(await row('lost')).toMatchObject({ totalRunCount: 2, lastRunAt: now });
+    });
+  }
+
+  it('sends a lost claim that took even when moving it to the send time fails at first', async () => {
+    await create({ name: 'lost', task: 't', schedule: { every: 60 } });
+    await ranAtNow();
+    let down = false;
+    const cut = faulty(db, (sql) => {
+      if (isClaim(sql) && !down) {
+        down = true;
+        return 'after';
+      }
+      return down ? 'before' : undefined;
+    });
+    const h = harness(cut, clock);
+    await h.scheduler.start();
+    advance(60);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    let restamps = 0;
+    // Back for the read, down again for the restamp.
+    down = false;
+    const restamp = faulty(db, (sql) => (sql.startsWith('UPDATE') && !isClaim(sql) && restamps++ === 0 ? 'before' : undefined));
+    Object.assign(cut, { prisma: restamp.prisma });
+    advance(1);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    expect(h.sent).toEqual([]);
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(h.sent).toHaveLength(1);
+    expect(h.events.some((e) => e.type === 'run-lost')).toBe(false);
+    expect(await row('lost')).toMatchObject({ totalRunCount: 1, lastRunAt: now });
+  });
+
+  it('on close, gives back a claim whose answer was lost', async () => {
+    await create({ name: 'lost', task: 't', schedule: { every: 60 } });
+    await ranAtNow();
+    const ranAt = now;
+    let armed = true;
+    const h = harness(
+      faulty(db, (sql) => (armed && isClaim(sql) ? ((armed = false), 'after') : undefined)),
+      clock,
+    );
+    await h.scheduler.start();
+    advance(60);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    expect((await row('lost')).totalRunCount).toBe(1);
+    await h.scheduler.close();
+    expect(await row('lost')).toMatchObject({ totalRunCount: 0, lastRunAt: ranAt });
+    expect(h.sent).toEqual([]);
+    expect(h.events.filter((e) => e.type === 'run-lost')).toEqual([]);
+  });
+
+  for (const broker of ['up', 'down'] as const) {
+    it(`on close, sends a lost claim another beat went on from, or reports it lost (broker ${broker})`, async () => {
+      await create({ name: 'lost', task: 't', schedule: { every: 1 } });
+      await ranAtNow();
+      let armed = true;
+      const h = harness(
+        faulty(db, (sql) => (armed && isClaim(sql) ? ((armed = false), 'after') : undefined)),
+        clock,
+      );
+      const other = harness(db, clock);
+      await Promise.all([h.scheduler.start(), other.scheduler.start()]);
+      advance(1);
+      await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+      await other.scheduler.tick(now); // taken: it re-reads the row, with the claim
+      advance(1);
+      await other.scheduler.tick(now); // and claims the next run on top
+      expect(other.sent).toHaveLength(1);
+      expect((await row('lost')).totalRunCount).toBe(2);
+      h.failPublishes = broker === 'up' ? 0 : 1;
+      await h.scheduler.close();
+      if (broker === 'up') {
+        expect(h.sent).toHaveLength(1);
+        expect(h.sent[0]!.id).not.toBe(other.sent[0]!.id);
+      } else {
+        expect(h.events.filter((e) => e.type === 'run-lost')).toMatchObject([{ entry: 'lost' }]);
+      }
+      await other.scheduler.close();
     });
   }
 
