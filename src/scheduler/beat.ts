@@ -2,10 +2,12 @@
 // database and broker outages (log, back off, try again).
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerError } from '../amqp/errors.js';
 import { TaskPublisher } from '../amqp/task-publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
+import { abortable } from './abortable.js';
 import { defineTask, type PeriodicTaskInput } from './entry-input.js';
 import { SchedulerError } from './errors.js';
 import { safeListener, type BeatEvent, type BeatEventListener } from './events.js';
@@ -41,6 +43,15 @@ export interface BeatOptions {
   origin?: string;
   /** Where a scheduler module path starts from. Default process.cwd(). */
   cwd?: string;
+  /**
+   * The stop budget, seconds: close() returns within about this long
+   * whatever the broker or the database does. Sends still unconfirmed at
+   * half of it are abandoned and their runs given back; runs that can be
+   * neither sent nor given back by the end are reported (run-lost). Keep it
+   * below the grace period of whatever stops beat (Kubernetes: 30 s).
+   * Default 5; 0.1 to 600.
+   */
+  stopTimeout?: number;
   /** Waits after a failed tick, seconds, doubling from min to max. Default 1 to 30; each 0.01 to 600. */
   retry?: { minDelay?: number; maxDelay?: number };
   /** Receives every BeatEvent. Default: problems to stderr. */
@@ -58,6 +69,7 @@ interface Settings {
   cwd: string;
   minDelay: number;
   maxDelay: number;
+  stopTimeout: number;
   clock: () => Date;
 }
 
@@ -71,6 +83,8 @@ export class Beat implements AsyncDisposable {
   readonly #settings: Settings;
   readonly #emit: (event: BeatEvent) => void;
   readonly #stop = new AbortController();
+  /** Aborted when close() stops waiting for sends: those under way reject, and their runs are given back. */
+  readonly #abandonSends = new AbortController();
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   #opened: { database?: Database; publisher?: TaskPublisher } = {};
   #scheduler: Scheduler | undefined;
@@ -113,14 +127,17 @@ export class Beat implements AsyncDisposable {
       if (lentPublisher) {
         sender = lentPublisher;
       } else {
-        const publisher = new TaskPublisher({ url: brokerUrl, log: brokerLog(this.#emit) });
+        // Its close waits a tenth of the stop budget for the broker, twice at most.
+        const closeTimeoutMs = Math.min(2000, s.stopTimeout * 100);
+        const publisher = new TaskPublisher({ url: brokerUrl, closeTimeoutMs, log: brokerLog(this.#emit) });
         this.#opened.publisher = publisher;
         await publisher.start();
         sender = publisher;
       }
       scheduler = new Class({
         database,
-        publish: (message) => sender.publish(message),
+        // Once beat stops waiting for sends, one under way rejects and its run is given back.
+        publish: (message) => abortable(sender.publish(message), this.#abandonSends.signal, () => abandoned(message.id)),
         origin: s.origin,
         maxInterval: s.maxInterval,
         syncInterval: s.syncInterval,
@@ -141,7 +158,11 @@ export class Beat implements AsyncDisposable {
     this.#loop = this.#run(scheduler);
   }
 
-  /** Stops after the tick under way, closes the scheduler and whatever beat opened. Calling it again waits for the same close. */
+  /**
+   * Stops after the tick under way, closes the scheduler and whatever beat
+   * opened, within the stop budget (stopTimeout). Calling it again waits
+   * for the same close.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -157,8 +178,17 @@ export class Beat implements AsyncDisposable {
     } catch {
       return; // a failed start released everything already
     }
-    await this.#loop;
-    await this.#release();
+    const budgetMs = this.#settings.stopTimeout * 1000;
+    const spent = AbortSignal.timeout(budgetMs);
+    const abandon = setTimeout(() => this.#abandonSends.abort(), budgetMs / 2);
+    try {
+      if (!(await until(this.#loop, spent))) {
+        this.#emit({ type: 'close-failed', error: new SchedulerError('E_STOP_TIMEOUT', `the tick under way did not end within the stop budget (${this.#settings.stopTimeout}s)`) });
+      }
+      await this.#release(spent);
+    } finally {
+      clearTimeout(abandon);
+    }
     this.#emit({ type: 'beat-stopped' });
   }
 
@@ -196,7 +226,7 @@ export class Beat implements AsyncDisposable {
     }
   }
 
-  async #release(): Promise<void> {
+  async #release(spent?: AbortSignal): Promise<void> {
     const problems: unknown[] = [];
     const attempt = async (step: (() => Promise<void>) | undefined) => {
       try {
@@ -208,9 +238,9 @@ export class Beat implements AsyncDisposable {
     const { publisher, database } = this.#opened;
     const scheduler = this.#scheduler;
     this.#opened = {};
-    await attempt(scheduler && (() => scheduler.close()));
+    await attempt(scheduler && (() => scheduler.close(spent)));
     await attempt(publisher && (() => publisher.close()));
-    await attempt(database && (() => database.close()));
+    await attempt(database && (() => until(database.close(), spent).then(() => {})));
     for (const error of problems) this.#emit({ type: 'close-failed', error });
   }
 }
@@ -228,6 +258,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
   const syncInterval = Math.min(bounded(options.syncInterval, 0.5, 0.01, 60, 'syncInterval'), maxInterval);
   const minDelay = bounded(options.retry?.minDelay, 1, 0.01, 600, 'retry.minDelay');
   const maxDelay = bounded(options.retry?.maxDelay, 30, 0.01, 600, 'retry.maxDelay');
+  const stopTimeout = bounded(options.stopTimeout, 5, 0.1, 600, 'stopTimeout');
   if (maxDelay < minDelay) throw new ConfigError(`retry.maxDelay (${maxDelay}) must be at least retry.minDelay (${minDelay})`);
   const resultExpires = options.resultExpires ?? null;
   if (resultExpires !== null && !(Number.isFinite(resultExpires) && resultExpires >= 0)) {
@@ -253,6 +284,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
     cwd: options.cwd ?? process.cwd(),
     minDelay,
     maxDelay,
+    stopTimeout,
     clock: options.clock ?? (() => new Date()),
   };
 }
@@ -275,6 +307,22 @@ function bounded(value: number | undefined, fallback: number, min: number, max: 
     throw new ConfigError(`${name} must be between ${min} and ${max} seconds (got ${String(value)})`);
   }
   return value;
+}
+
+function abandoned(taskId: string): BrokerError {
+  return new BrokerError('E_PUBLISH_UNCONFIRMED', `task ${taskId} was not confirmed before beat stopped; its run is given back`);
+}
+
+/** Waits for `work` until `signal` aborts; true if it settled first. Rejects as `work` does. */
+async function until(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  const late = new Error('stop budget spent');
+  try {
+    await abortable(work, signal, () => late);
+    return true;
+  } catch (error) {
+    if (error === late) return false;
+    throw error;
+  }
 }
 
 /** The publisher's connection log as beat events: broker trouble shows where tick failures do. */

@@ -2,6 +2,7 @@ import {
   beatMaxInterval,
   beatSchedule,
   beatScheduler,
+  beatStopTimeout,
   brokerUrl,
   databaseUrl,
   logLevel,
@@ -40,7 +41,7 @@ export const beat = defineCommand({
     'Prisma Studio, plain SQL) are picked up within half a second. Several beats may share one database: each run ' +
     'is claimed in the database before it is sent, so none is sent twice. When --expires is above 0, ' +
     "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops cleanly on SIGINT or SIGTERM.",
-  settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatSchedule, resultExpires, logLevel],
+  settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
 
   async run({ positionals, settings, err }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
@@ -60,6 +61,7 @@ export const beat = defineCommand({
       brokerUrl: settings.brokerUrl,
       scheduler: settings.beatScheduler,
       maxInterval: settings.beatMaxInterval,
+      stopTimeout: settings.beatStopTimeout,
       schedule,
       resultExpires: settings.resultExpires,
       onEvent: log,
