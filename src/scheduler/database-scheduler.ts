@@ -6,16 +6,21 @@
 // does it read the rows stamped since, and the deletions logged since.
 //
 // A run is claimed before it is sent (BeatStore.claim: one conditional
-// UPDATE), so of several beats on one database exactly one sends each run.
+// UPDATE), so of several beats on one database exactly one claims each run.
 //
 // Failed publish: the publisher has already retried (confirm channel, 5
 // attempts with back-off). The run is then given back (unclaim: last_run_at
 // and total_run_count restored), so the database says it is still due and
 // this beat, or another, or the next beat started, sends it; this beat tries
-// again after 1 s, 2 s, 4 s … up to 32 s. A run is dropped only if it can be
-// neither sent nor given back, and that is reported (run-lost). A claim
-// whose answer was lost with the connection is settled by reading the row
-// back: if the claim took, its run is sent then, as the catch-up run.
+// again after 1 s, 2 s, 4 s … up to 32 s. The give-back fails if the row
+// moved on meanwhile (another beat claimed the next run on top of this
+// one): the table counts the run, so this beat keeps its message and sends
+// it again at each tick until the broker confirms it. A claim whose answer
+// was lost with the connection is settled by reading the row back: if the
+// claim took, its run is sent then, as the catch-up run. A run is dropped
+// only if it can be neither sent nor given back before beat stops, and that
+// is reported (run-lost). Every send of a run carries the same task id
+// (run-id.ts), so a message sent twice is one task seen twice.
 //
 // On close, the runs still open are settled as far as the stop budget
 // allows: a run not sent is given back, a claim whose answer was lost is
@@ -34,7 +39,7 @@ import { DueHeap } from './due-heap.js';
 import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
-import { claimOutcome, unclaimOf, type Pending, type PendingClaim } from './pending-runs.js';
+import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingResend } from './pending-runs.js';
 import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
@@ -152,13 +157,20 @@ export class DatabaseScheduler implements Scheduler {
     if (pending.kind === 'claim') {
       const outcome = claimOutcome(pending, await this.#store.loadOne(pending.id));
       if (outcome === 'unknown') {
-        await this.#sendAsIs(pending, now);
+        const run = resendOf(pending, runMoved());
+        if (!(await this.#sendAsIs(run, now))) lost(run.error);
         return;
       }
       if (outcome !== 'took') return;
     }
+    if (pending.kind === 'resend') {
+      if (!(await this.#sendAsIs(pending, now))) lost(pending.error);
+      return;
+    }
     if (!(await this.#store.unclaim(unclaimOf(pending, now)))) {
-      lost(pending.kind === 'unclaim' ? pending.error : runMoved());
+      // The row moved on: the run can only be sent.
+      const run = resendOf(pending, pending.kind === 'unclaim' ? pending.error : runMoved());
+      if (!(await this.#sendAsIs(run, now))) lost(run.error);
     }
   }
 
@@ -236,7 +248,7 @@ export class DatabaseScheduler implements Scheduler {
       this.#toDisable.set(row.id, { name: row.name, version: row.changeVersion, reason: error.message, error });
       return;
     }
-    if (this.#pending.some((pending) => pending.id === row.id)) {
+    if (this.#pending.some((pending) => pending.id === row.id && pending.kind !== 'resend')) {
       // Its last run is unsettled: hold the new version, but schedule it only once settled.
       this.#entries.set(row.id, { entry, token: lastRunToken });
       this.#heap.delete(row.id);
@@ -340,18 +352,18 @@ export class DatabaseScheduler implements Scheduler {
     try {
       await this.#context.publish(message);
     } catch (error) {
-      await this.#giveBack(ran, claimed, previous, message.id, error, now);
+      await this.#giveBack(ran, claimed, previous, message, error, now);
       return;
     }
     this.#retry.delete(ran.id);
     this.#context.emit({ type: 'task-sent', entry: ran.name, task: ran.task, taskId: message.id, at: now });
   }
 
-  async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, taskId: string, error: unknown, now: Date): Promise<void> {
+  async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, error: unknown, now: Date): Promise<void> {
     const last = this.#retry.get(ran.id)?.seconds;
     const seconds = last === undefined ? RETRY_MIN_S : Math.min(last * 2, RETRY_MAX_S);
     this.#retry.set(ran.id, { seconds, notBefore: now.getTime() + seconds * 1000 });
-    this.#context.emit({ type: 'publish-failed', entry: ran.name, taskId, error, retryInSeconds: seconds });
+    this.#context.emit({ type: 'publish-failed', entry: ran.name, taskId: message.id, error, retryInSeconds: seconds });
     const pending: Pending = {
       kind: 'unclaim',
       id: ran.id,
@@ -360,6 +372,7 @@ export class DatabaseScheduler implements Scheduler {
       count: ran.totalRunCount,
       previous,
       dueAt: now,
+      message,
       error,
     };
     let given: boolean;
@@ -370,7 +383,8 @@ export class DatabaseScheduler implements Scheduler {
       this.#pending.push(pending);
       throw dbError;
     }
-    if (!given) this.#context.emit({ type: 'run-lost', entry: ran.name, error });
+    // The row moved on (another beat claimed the next run on top of this one): send it again later.
+    if (!given) this.#pending.push(resendOf(pending, error));
     await this.#reload(ran.id, now);
   }
 
@@ -379,11 +393,19 @@ export class DatabaseScheduler implements Scheduler {
    * order; a failure here fails the tick and leaves the rest for the next.
    */
   async #settle(now: Date): Promise<void> {
+    let brokerFailed = false;
     for (const pending of [...this.#pending]) {
+      if (pending.kind === 'resend') {
+        // One failure is enough to know the broker still fails; the others wait for the next tick.
+        if (brokerFailed) continue;
+        if (await this.#sendAsIs(pending, now)) this.#forget(pending);
+        else brokerFailed = true;
+        continue;
+      }
       if (pending.kind === 'unclaim') {
         const given = await this.#store.unclaim(unclaimOf(pending, now));
         this.#forget(pending);
-        if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: pending.error });
+        if (!given) this.#pending.push(resendOf(pending, pending.error));
         await this.#reload(pending.id, now);
         continue;
       }
@@ -397,7 +419,7 @@ export class DatabaseScheduler implements Scheduler {
       if (stored === null) this.#drop(pending.id);
       else this.#admit(stored, now);
       // It may have taken: sent under the run's own id, it is at worst the same task twice.
-      if (outcome === 'unknown') await this.#sendAsIs(pending, now);
+      if (outcome === 'unknown') await this.#sendOrKeep(resendOf(pending, runMoved()), now);
     }
   }
 
@@ -419,7 +441,7 @@ export class DatabaseScheduler implements Scheduler {
     if (entry === null) {
       const given = await this.#store.unclaim(unclaimOf(pending, now));
       this.#forget(pending);
-      if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: runMoved() });
+        if (!given) await this.#sendOrKeep(resendOf(pending, runMoved()), now);
       await this.#reload(pending.id, now);
       return;
     }
@@ -428,7 +450,7 @@ export class DatabaseScheduler implements Scheduler {
     this.#forget(pending);
     await this.#reload(entry.id, now);
     if (token === null) {
-      await this.#sendAsIs(pending, now);
+      await this.#sendOrKeep(resendOf(pending, runMoved()), now);
       return;
     }
     let message: TaskMessage;
@@ -441,15 +463,20 @@ export class DatabaseScheduler implements Scheduler {
     await this.#send(this.#entries.get(entry.id)?.entry ?? moved, token, pending.previous, message, now);
   }
 
-  /** Sends a claimed run that can no longer be given back (the row moved on); if the send fails, it is lost. */
-  async #sendAsIs(pending: PendingClaim, now: Date): Promise<void> {
+  /** Sends a claimed run that can no longer be given back (the row moved on); false if the broker did not confirm it. */
+  async #sendAsIs(run: PendingResend, now: Date): Promise<boolean> {
     try {
-      await this.#context.publish(pending.message);
+      await this.#context.publish(run.message);
     } catch (error) {
-      this.#context.emit({ type: 'run-lost', entry: pending.name, error });
-      return;
+      run.error = error;
+      return false;
     }
-    this.#context.emit({ type: 'task-sent', entry: pending.name, task: pending.message.properties.headers.task, taskId: pending.message.id, at: now });
+    this.#context.emit({ type: 'task-sent', entry: run.name, task: run.message.properties.headers.task, taskId: run.message.id, at: now });
+    return true;
+  }
+
+  async #sendOrKeep(run: PendingResend, now: Date): Promise<void> {
+    if (!(await this.#sendAsIs(run, now))) this.#pending.push(run);
   }
 
   #forget(pending: Pending): void {
@@ -473,3 +500,7 @@ export class DatabaseScheduler implements Scheduler {
 
 const budgetSpent = (): SchedulerError => new SchedulerError('E_STOP_TIMEOUT', 'the stop budget was spent before this run was given back');
 const runMoved = (): SchedulerError => new SchedulerError('E_RUN_MOVED', 'the row moved on before the run was given back');
+
+function resendOf(pending: Pending, error: unknown): PendingResend {
+  return { kind: 'resend', id: pending.id, name: pending.name, message: pending.message, error };
+}

@@ -24,13 +24,28 @@ export type Pending =
       count: number;
       previous: RunToken;
       dueAt: Date;
+      message: TaskMessage;
+      error: unknown;
+    }
+  /**
+   * A claimed run whose message was not confirmed and that can no longer be
+   * given back: the row moved on (another beat claimed the next run on top
+   * of it). The table counts it, so this beat sends it, until the broker
+   * confirms it.
+   */
+  | {
+      kind: 'resend';
+      id: number;
+      name: string;
+      message: TaskMessage;
       error: unknown;
     };
 
 export type PendingClaim = Extract<Pending, { kind: 'claim' }>;
+export type PendingResend = Extract<Pending, { kind: 'resend' }>;
 
 /** How to give a pending run back: what the claim wrote, and what was there before. */
-export function unclaimOf(pending: Pending, dueAt: Date): Unclaim {
+export function unclaimOf(pending: Exclude<Pending, PendingResend>, dueAt: Date): Unclaim {
   return {
     id: pending.id,
     claimedToken: pending.token,

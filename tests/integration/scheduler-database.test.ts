@@ -317,6 +317,32 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     expect(names(h)).toEqual(['t']);
   });
 
+  it('sends a run it cannot give back (another beat claimed the next one on top) once the broker confirms', async () => {
+    await create({ name: 'moved', task: 't', schedule: { every: 1 } });
+    await ranAtNow();
+    const attempts: string[] = [];
+    const h = harness(db, clock, async (message) => {
+      attempts.push(message.id);
+      if (attempts.length === 1) {
+        // While this publish hangs, another beat claims the next run on top of this one.
+        await exec("UPDATE djcelery_periodictask SET total_run_count = total_run_count + 1, last_run_at = CURRENT_TIMESTAMP WHERE name = 'moved'");
+      }
+    });
+    await h.scheduler.start();
+    h.failPublishes = 1;
+    advance(1);
+    await h.scheduler.tick(now);
+    h.failPublishes = 10;
+    advance(1);
+    await h.scheduler.tick(now); // the broker still fails: kept
+    expect(attempts.filter((id) => id === attempts[0]).length).toBeGreaterThan(1);
+    h.failPublishes = 0;
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(h.sent.map((m) => m.id)).toContain(attempts[0]);
+    expect(h.events.filter((e) => e.type === 'run-lost')).toEqual([]);
+  });
+
   for (const applied of [true, false]) {
     it(`settles a claim whose answer was lost (${applied ? 'it took: sent late, once' : 'it did not: claimed again'})`, async () => {
       await create({ name: 'lost', task: 't', schedule: { every: 1 } });

@@ -74,7 +74,7 @@ export interface Outage {
   restore(): Promise<void>;
 }
 
-export async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
+export async function databaseOutage(testDb: Pick<TestDatabase, 'url'>): Promise<Outage> {
   const target = parseDatabaseUrl(testDb.url);
   if (target.provider === 'sqlite') {
     // A file cannot be unplugged; a writer that keeps the lock stops every other writer.
