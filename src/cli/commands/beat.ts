@@ -39,8 +39,8 @@ export const beat = defineCommand({
     'Runs Celery beat on the database: sends each periodic task in the djcelery_* tables to the broker as a ' +
     'Celery protocol-2 message when it is due. Edits made while it runs (prisma-celery schedule, the API, ' +
     'Prisma Studio, plain SQL) are picked up within half a second. Several beats may share one database: each run ' +
-    'is claimed in the database before it is sent, so none is sent twice. When --expires is above 0, ' +
-    "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops cleanly on SIGINT or SIGTERM.",
+    'is claimed in the database before it is sent, so exactly one beat takes it. When --expires is above 0, ' +
+    "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops within --stop-timeout on SIGINT or SIGTERM.",
   settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
 
   async run({ positionals, settings, err }) {
