@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { declarationsFor } from '../core/protocol/routing.js';
@@ -84,6 +85,7 @@ export class TaskPublisher implements AsyncDisposable {
   private readonly abandoning = new AbortController();
 
   constructor(options: TaskPublisherOptions) {
+    setMaxListeners(0, this.abandoning.signal); // one listener per send under way, removed when it settles
     const log = options.log ?? consoleLog;
     const given = [options.url, options.connect, options.connection].filter((x) => x !== undefined).length;
     if (given !== 1) throw new ConfigError('TaskPublisher needs exactly one of url, connect or connection');
@@ -140,7 +142,7 @@ export class TaskPublisher implements AsyncDisposable {
    * reached a queue). Then closes the channel and the connection if it is
    * ours, waiting for the broker as long again; a broker that does not
    * answer (a partition that drops packets) has the socket destroyed. So
-   * close() ends within about twice closeTimeoutMs whatever the broker does.
+   * close() ends within three times closeTimeoutMs whatever the broker does.
    */
   async close(): Promise<void> {
     if (this.state === 'closed') return;

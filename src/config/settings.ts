@@ -168,7 +168,7 @@ export const beatStopTimeout = setting({
   type: types.duration({ min: 0.1, max: 600 }),
   default: '5s',
   description:
-    'Stop budget on SIGTERM/SIGINT: sends unconfirmed after half of it are abandoned and their runs given back; keep it below the grace period before SIGKILL',
+    'Stop budget on SIGTERM/SIGINT: sends unconfirmed after two fifths of it are abandoned and their runs given back; keep it below the grace period before SIGKILL',
 });
 
 export const beatSchedule = setting({

@@ -1,5 +1,6 @@
 // Beat: runs a scheduler's ticks until closed, and keeps running through
 // database and broker outages (log, back off, try again).
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerError } from '../amqp/errors.js';
@@ -46,7 +47,7 @@ export interface BeatOptions {
   /**
    * The stop budget, seconds: close() returns within about this long
    * whatever the broker or the database does. Sends still unconfirmed at
-   * half of it are abandoned and their runs given back; runs that can be
+   * two fifths of it are abandoned and their runs given back; runs that can be
    * neither sent nor given back by the end are reported (run-lost). Keep it
    * below the grace period of whatever stops beat (Kubernetes: 30 s).
    * Default 5; 0.1 to 600.
@@ -76,7 +77,7 @@ interface Settings {
 /**
  * `prisma-celery beat` as a class. The constructor checks the options and
  * does no I/O; start() connects, loads the schedule and starts the loop;
- * close() (or SIGINT/SIGTERM in the CLI) stops it after the current tick.
+ * close() (or SIGINT/SIGTERM in the CLI) stops it within the stop budget.
  */
 export class Beat implements AsyncDisposable {
   readonly #options: BeatOptions;
@@ -93,6 +94,8 @@ export class Beat implements AsyncDisposable {
   #startup: Promise<void> = Promise.resolve();
 
   constructor(options: BeatOptions) {
+    // One listener per send under way, each removed when its send settles: a tick may hold a hundred.
+    setMaxListeners(0, this.#abandonSends.signal);
     this.#options = options;
     this.#settings = resolveBeatOptions(options);
     this.#emit = safeListener(options.onEvent);
@@ -127,8 +130,8 @@ export class Beat implements AsyncDisposable {
       if (lentPublisher) {
         sender = lentPublisher;
       } else {
-        // Its close waits a tenth of the stop budget for the broker, twice at most.
-        const closeTimeoutMs = Math.min(2000, s.stopTimeout * 100);
+        // Its close waits a twentieth of the stop budget for the broker, three times at most.
+        const closeTimeoutMs = Math.min(1000, s.stopTimeout * 50);
         const publisher = new TaskPublisher({ url: brokerUrl, closeTimeoutMs, log: brokerLog(this.#emit) });
         this.#opened.publisher = publisher;
         await publisher.start();
@@ -180,7 +183,8 @@ export class Beat implements AsyncDisposable {
     }
     const budgetMs = this.#settings.stopTimeout * 1000;
     const spent = AbortSignal.timeout(budgetMs);
-    const abandon = setTimeout(() => this.#abandonSends.abort(), budgetMs / 2);
+    // The rest is for giving their runs back and closing the connections.
+    const abandon = setTimeout(() => this.#abandonSends.abort(), budgetMs * 0.4);
     try {
       if (!(await until(this.#loop, spent))) {
         this.#emit({ type: 'close-failed', error: new SchedulerError('E_STOP_TIMEOUT', `the tick under way did not end within the stop budget (${this.#settings.stopTimeout}s)`) });
