@@ -10,10 +10,11 @@ import { workloadIds, type Params, type Workload } from './workload.js';
 import { workloads } from './workloads/index.js';
 
 const USAGE = `usage: npm run bench -- [options]
-  --workload W   W0..W4; repeat or comma-separate (default: every implemented one)
+  --workload W   W0..W5; repeat or comma-separate (default: every implemented one)
   --db DB        sqlite | postgresql | mysql; repeat or comma-separate (default: all three)
   --runs R       repeats per variant (default 3)
   --n N          override the workload's N (quick runs)
+  --seconds S    override the soak's duration (W5; default 600)
   --help         this text
 env: BENCH_SQLITE_FILE, BENCH_POSTGRES_URL, BENCH_MYSQL_URL override the bench databases`;
 
@@ -24,6 +25,7 @@ interface Plan {
   providers: Provider[];
   runs: number;
   n: number | undefined;
+  seconds: number | undefined;
 }
 
 /** `--db a --db b,c` → [a, b, c]. */
@@ -76,6 +78,7 @@ function parsePlan(args: string[]): Plan | 'help' {
         db: { type: 'string', multiple: true },
         runs: { type: 'string' },
         n: { type: 'string' },
+        seconds: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -88,9 +91,12 @@ function parsePlan(args: string[]): Plan | 'help' {
     providers: selectProviders(listOf(values.db)),
     runs: positiveInteger('runs', values.runs, 3)!,
     n: positiveInteger('n', values.n),
+    seconds: positiveInteger('seconds', values.seconds),
   };
   const withoutN = plan.workloads.find((workload) => !('n' in workload.params));
   if (plan.n !== undefined && withoutN) throw new UsageError(`--n: workload ${label(withoutN.id)} has no N`);
+  const timeless = plan.workloads.find((workload) => !('seconds' in workload.params));
+  if (plan.seconds !== undefined && timeless) throw new UsageError(`--seconds: workload ${label(timeless.id)} has no duration`);
   return plan;
 }
 
@@ -98,7 +104,11 @@ async function execute(plan: Plan): Promise<boolean> {
   const databases = new Map<Provider, Promise<BenchDatabase>>();
   let allPassed = true;
   for (const workload of plan.workloads) {
-    const params: Params = plan.n === undefined ? workload.params : { ...workload.params, n: plan.n };
+    const params: Params = {
+      ...workload.params,
+      ...(plan.n === undefined ? {} : { n: plan.n }),
+      ...(plan.seconds === undefined ? {} : { seconds: plan.seconds }),
+    };
     for (const provider of plan.providers) {
       const log = (message: string): void => void process.stderr.write(`[${workload.id} ${provider}] ${message}\n`);
       try {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { declarationsFor } from '../core/protocol/routing.js';
@@ -23,6 +24,11 @@ export interface TaskPublisherOptions {
   maxRetryDelayMs?: number;
   /** How long one send may wait for the broker's confirm (and any connecting). Default 30000 ms. */
   confirmTimeoutMs?: number;
+  /**
+   * How long close() waits for sends under way, and then for the broker to
+   * acknowledge the close, before giving up on them. Default 2000 ms.
+   */
+  closeTimeoutMs?: number;
   /** Default: warnings and errors to the console. */
   log?: BrokerLog;
 }
@@ -75,8 +81,11 @@ export class TaskPublisher implements AsyncDisposable {
   private opening: Promise<Lane> | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly closing = new AbortController();
+  /** Aborted when close() stops waiting for sends under way: they reject at once. */
+  private readonly abandoning = new AbortController();
 
   constructor(options: TaskPublisherOptions) {
+    setMaxListeners(0, this.abandoning.signal); // one listener per send under way, removed when it settles
     const log = options.log ?? consoleLog;
     const given = [options.url, options.connect, options.connection].filter((x) => x !== undefined).length;
     if (given !== 1) throw new ConfigError('TaskPublisher needs exactly one of url, connect or connection');
@@ -89,6 +98,7 @@ export class TaskPublisher implements AsyncDisposable {
       retryDelayMs: bounded(options.retryDelayMs, 200, 0, 60_000, 'retryDelayMs'),
       maxRetryDelayMs: bounded(options.maxRetryDelayMs, 5000, 0, 300_000, 'maxRetryDelayMs'),
       confirmTimeoutMs: bounded(options.confirmTimeoutMs, 30_000, 1, 600_000, 'confirmTimeoutMs'),
+      closeTimeoutMs: bounded(options.closeTimeoutMs, 2000, 0, 600_000, 'closeTimeoutMs'),
       log,
     };
     const { url, connect, connection, heartbeat } = options;
@@ -127,21 +137,28 @@ export class TaskPublisher implements AsyncDisposable {
   }
 
   /**
-   * Stops retries, waits for sends already under way, then closes the
-   * channel and the connection if it is ours.
+   * Stops retries and waits up to closeTimeoutMs for sends under way; those
+   * still unconfirmed then reject (E_PUBLISH_UNCONFIRMED: they may have
+   * reached a queue). Then closes the channel and the connection if it is
+   * ours, waiting for the broker as long again; a broker that does not
+   * answer (a partition that drops packets) has the socket destroyed. So
+   * close() ends within three times closeTimeoutMs whatever the broker does.
    */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closing.abort();
-    await Promise.allSettled([...this.inFlight, this.opening]);
+    const { closeTimeoutMs } = this.settings;
+    await within(Promise.allSettled([...this.inFlight, this.opening]), closeTimeoutMs);
+    this.abandoning.abort();
+    await Promise.allSettled(this.inFlight);
     const { lane, link } = this;
     this.lane = null;
     this.link = null;
-    if (lane && !lane.closed) await lane.channel.close().catch(() => {});
+    if (lane && !lane.closed) await within(lane.channel.close().catch(() => {}), closeTimeoutMs);
     if (link) {
       link.forget();
-      if (link.owned && !link.closed) await link.connection.close().catch(() => {});
+      if (link.owned && !link.closed && !(await within(link.connection.close().catch(() => {}), closeTimeoutMs))) destroy(link.connection);
     }
   }
 
@@ -208,17 +225,24 @@ export class TaskPublisher implements AsyncDisposable {
     }
   }
 
+  /** The send, until the confirm timeout or until close() abandons it. */
   private async withTimeout(work: Promise<void>): Promise<void> {
     const { confirmTimeoutMs } = this.settings;
+    const signal = this.abandoning.signal;
     let timer: NodeJS.Timeout | undefined;
+    let onAbandon = (): void => {};
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ConfirmTimeout(confirmTimeoutMs)), confirmTimeoutMs);
+      onAbandon = () => reject(new Error('abandoned by close()'));
+      if (signal.aborted) onAbandon();
+      else signal.addEventListener('abort', onAbandon, { once: true });
     });
     work.catch(() => {}); // it may settle after the timeout won
     try {
       await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener('abort', onAbandon);
     }
   }
 
@@ -299,6 +323,37 @@ function track(connection: ChannelModel, owned: boolean, log: BrokerLog): Link {
     connection.off('error', onError);
   };
   return link;
+}
+
+/** Waits for `work` at most `ms`; true if it settled in time. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface AmqplibConnection {
+  toClosed?(capturedStack: string | undefined, error: Error): void;
+  stream?: { destroy(): void };
+}
+
+/**
+ * Drops a connection whose broker no longer answers: amqplib's close()
+ * waits for the broker's close-ok, which never comes through a partition,
+ * and it has no public way to give up. Its own teardown, toClosed(), stops
+ * the heartbeat timers (which would keep the process alive) and the
+ * channels; then the socket goes.
+ */
+function destroy(connection: ChannelModel): void {
+  const inner = (connection as unknown as { connection?: AmqplibConnection }).connection;
+  inner?.toClosed?.(undefined, new Error('the broker did not answer the close'));
+  inner?.stream?.destroy();
 }
 
 function confirmPublish(channel: ConfirmChannel, message: TaskMessage): Promise<void> {

@@ -171,6 +171,16 @@ export const beatMaxInterval = setting({
   description: 'Longest sleep between ticks; beat also wakes for the next due run, and polls for edits twice a second',
 });
 
+export const beatStopTimeout = setting({
+  key: 'beatStopTimeout',
+  flag: 'stop-timeout',
+  env: 'PRISMA_CELERY_BEAT_STOP_TIMEOUT',
+  type: types.duration({ min: 0.1, max: 600 }),
+  default: '5s',
+  description:
+    'Stop budget on SIGTERM/SIGINT: sends unconfirmed after two fifths of it are abandoned and their runs given back; keep it below the grace period before SIGKILL',
+});
+
 export const beatSchedule = setting({
   key: 'beatSchedule',
   flag: 'beat-schedule',
@@ -291,7 +301,7 @@ export const defaultQueue = setting({
 });
 
 export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
-  beatScheduler, beatMaxInterval, beatSchedule,
+  beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,

@@ -131,14 +131,16 @@ export class BeatStore {
   /**
    * Gives a reserved run back after its message could not be sent, so that
    * it is due again for this beat or any other. Only if nothing else has
-   * written the run since. It changes total_run_count by −1, which the
-   * triggers count as a change: every beat re-reads the row.
+   * written the run since. It touches the row (change_version = 0), so every
+   * beat re-reads it and may send the run at once; the triggers count that
+   * as a change but not as an edit: date_changed, which an entry that never
+   * ran counts from, stays.
    */
   async unclaim(unclaim: Unclaim): Promise<boolean> {
     const restore = unclaim.lastRunToken === null ? null : this.#time(unclaim.lastRunToken);
     const count = await this.#execute(
       'UPDATE djcelery_periodictask ' +
-        `SET last_run_at = ${this.#p(1)}, total_run_count = total_run_count - 1, next_run_at = ${this.#p(2)} ` +
+        `SET last_run_at = ${this.#p(1)}, total_run_count = total_run_count - 1, next_run_at = ${this.#p(2)}, change_version = 0 ` +
         `WHERE id = ${this.#p(3)} AND total_run_count = ${this.#p(4)} AND last_run_at = ${this.#p(5)}`,
       [restore, this.#time(unclaim.nextRunAt), unclaim.id, unclaim.claimedCount, unclaim.claimedToken],
     );
@@ -147,8 +149,9 @@ export class BeatStore {
 
   /**
    * Moves a claimed run to `runAt` (the claim's answer was lost and the run
-   * is sent late), only if the row still holds that claim. Not beat's +1,
-   * so the triggers count it as a change. Returns the new token, or null.
+   * is sent late), only if the row still holds that claim. Bookkeeping, as
+   * a claim is: another beat holding the old token fails its claim and
+   * re-reads the row. Returns the new token, or null.
    */
   async restamp(restamp: { id: number; token: RunToken; count: number; runAt: Date; nextRunAt: Date | null }): Promise<RunToken | null> {
     const token = this.#time(restamp.runAt);
@@ -160,10 +163,14 @@ export class BeatStore {
     return count === 1 ? token : null;
   }
 
-  /** Disables an entry beat cannot run (bad row, one-off done, expired), unless it was edited since. */
-  async disable(id: number, changeVersion: number): Promise<boolean> {
+  /**
+   * Disables an entry beat cannot run (bad row, one-off done, expired),
+   * unless it was edited since. `resetRuns` sets total_run_count to 0, as
+   * django-celery-beat does for a finished one-off: enabled again, it runs again.
+   */
+  async disable(id: number, changeVersion: number, resetRuns = false): Promise<boolean> {
     const count = await this.#execute(
-      `UPDATE djcelery_periodictask SET enabled = ${this.#false()} ` +
+      `UPDATE djcelery_periodictask SET enabled = ${this.#false()}${resetRuns ? ', total_run_count = 0' : ''} ` +
         `WHERE id = ${this.#p(1)} AND change_version = ${this.#p(2)} AND enabled = ${this.#true()}`,
       [id, changeVersion],
     );

@@ -2,13 +2,16 @@
 // database and broker outages: a tick that failed while the database does
 // not answer is tried again as soon as it does (probed twice a second);
 // other failures are logged and tried again after a back-off.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerError } from '../amqp/errors.js';
 import { TaskPublisher } from '../amqp/task-publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';
 import { ConfigError } from '../errors.js';
+import { abortable } from './abortable.js';
 import { defineTask, type PeriodicTaskInput } from './entry-input.js';
 import { SchedulerError } from './errors.js';
 import { safeListener, type BeatEvent, type BeatEventListener } from './events.js';
@@ -45,6 +48,15 @@ export interface BeatOptions {
   /** Where a scheduler module path starts from. Default process.cwd(). */
   cwd?: string;
   /**
+   * The stop budget, seconds: close() returns within about this long
+   * whatever the broker or the database does. Sends still unconfirmed at
+   * two fifths of it are abandoned and their runs given back; runs that can be
+   * neither sent nor given back by the end are reported (run-lost). Keep it
+   * below the grace period of whatever stops beat (Kubernetes: 30 s).
+   * Default 5; 0.1 to 600.
+   */
+  stopTimeout?: number;
+  /**
    * Waits after a failed tick the database answered, seconds, doubling from
    * min to max. Default 1 to 30; each 0.01 to 600. While the database does
    * not answer, beat probes it instead and ticks the moment it does.
@@ -65,19 +77,22 @@ interface Settings {
   cwd: string;
   minDelay: number;
   maxDelay: number;
+  stopTimeout: number;
   clock: () => Date;
 }
 
 /**
  * `prisma-celery beat` as a class. The constructor checks the options and
  * does no I/O; start() connects, loads the schedule and starts the loop;
- * close() (or SIGINT/SIGTERM in the CLI) stops it after the current tick.
+ * close() (or SIGINT/SIGTERM in the CLI) stops it within the stop budget.
  */
 export class Beat implements AsyncDisposable {
   readonly #options: BeatOptions;
   readonly #settings: Settings;
   readonly #emit: (event: BeatEvent) => void;
   readonly #stop = new AbortController();
+  /** Aborted when close() stops waiting for sends: those under way reject, and their runs are given back. */
+  readonly #abandonSends = new AbortController();
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   #opened: { database?: Database; publisher?: TaskPublisher } = {};
   #scheduler: Scheduler | undefined;
@@ -86,6 +101,8 @@ export class Beat implements AsyncDisposable {
   #startup: Promise<void> = Promise.resolve();
 
   constructor(options: BeatOptions) {
+    // One listener per send under way, each removed when its send settles: a tick may hold a hundred.
+    setMaxListeners(0, this.#abandonSends.signal);
     this.#options = options;
     this.#settings = resolveBeatOptions(options);
     this.#emit = safeListener(options.onEvent);
@@ -121,14 +138,17 @@ export class Beat implements AsyncDisposable {
       if (lentPublisher) {
         sender = lentPublisher;
       } else {
-        const publisher = new TaskPublisher({ url: brokerUrl, log: brokerLog(this.#emit) });
+        // Its close waits a twentieth of the stop budget for the broker, three times at most.
+        const closeTimeoutMs = Math.min(1000, s.stopTimeout * 50);
+        const publisher = new TaskPublisher({ url: brokerUrl, closeTimeoutMs, log: brokerLog(this.#emit) });
         this.#opened.publisher = publisher;
         await publisher.start();
         sender = publisher;
       }
       scheduler = new Class({
         database,
-        publish: (message) => sender.publish(message),
+        // Once beat stops waiting for sends, one under way rejects and its run is given back.
+        publish: (message) => abortable(sender.publish(message), this.#abandonSends.signal, () => abandoned(message.id)),
         origin: s.origin,
         maxInterval: s.maxInterval,
         syncInterval: s.syncInterval,
@@ -149,7 +169,11 @@ export class Beat implements AsyncDisposable {
     this.#loop = this.#run(scheduler, database);
   }
 
-  /** Stops after the tick under way, closes the scheduler and whatever beat opened. Calling it again waits for the same close. */
+  /**
+   * Stops after the tick under way, closes the scheduler and whatever beat
+   * opened, within the stop budget (stopTimeout). Calling it again waits
+   * for the same close.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -165,8 +189,18 @@ export class Beat implements AsyncDisposable {
     } catch {
       return; // a failed start released everything already
     }
-    await this.#loop;
-    await this.#release();
+    const budgetMs = this.#settings.stopTimeout * 1000;
+    const spent = AbortSignal.timeout(budgetMs);
+    // The rest is for giving their runs back and closing the connections.
+    const abandon = setTimeout(() => this.#abandonSends.abort(), budgetMs * 0.4);
+    try {
+      if (!(await until(this.#loop, spent))) {
+        this.#emit({ type: 'close-failed', error: new SchedulerError('E_STOP_TIMEOUT', `the tick under way did not end within the stop budget (${this.#settings.stopTimeout}s)`) });
+      }
+      await this.#release(spent);
+    } finally {
+      clearTimeout(abandon);
+    }
     this.#emit({ type: 'beat-stopped' });
   }
 
@@ -212,7 +246,7 @@ export class Beat implements AsyncDisposable {
     }
   }
 
-  async #release(): Promise<void> {
+  async #release(spent?: AbortSignal): Promise<void> {
     const problems: unknown[] = [];
     const attempt = async (step: (() => Promise<void>) | undefined) => {
       try {
@@ -224,9 +258,9 @@ export class Beat implements AsyncDisposable {
     const { publisher, database } = this.#opened;
     const scheduler = this.#scheduler;
     this.#opened = {};
-    await attempt(scheduler && (() => scheduler.close()));
+    await attempt(scheduler && (() => scheduler.close(spent)));
     await attempt(publisher && (() => publisher.close()));
-    await attempt(database && (() => database.close()));
+    await attempt(database && (() => until(database.close(), spent).then(() => {})));
     for (const error of problems) this.#emit({ type: 'close-failed', error });
   }
 }
@@ -244,6 +278,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
   const syncInterval = Math.min(bounded(options.syncInterval, 0.5, 0.01, 60, 'syncInterval'), maxInterval);
   const minDelay = bounded(options.retry?.minDelay, 1, 0.01, 600, 'retry.minDelay');
   const maxDelay = bounded(options.retry?.maxDelay, 30, 0.01, 600, 'retry.maxDelay');
+  const stopTimeout = bounded(options.stopTimeout, 5, 0.1, 600, 'stopTimeout');
   if (maxDelay < minDelay) throw new ConfigError(`retry.maxDelay (${maxDelay}) must be at least retry.minDelay (${minDelay})`);
   const resultExpires = options.resultExpires ?? null;
   if (resultExpires !== null && !(Number.isFinite(resultExpires) && resultExpires >= 0)) {
@@ -269,6 +304,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
     cwd: options.cwd ?? process.cwd(),
     minDelay,
     maxDelay,
+    stopTimeout,
     clock: options.clock ?? (() => new Date()),
   };
 }
@@ -291,6 +327,22 @@ function bounded(value: number | undefined, fallback: number, min: number, max: 
     throw new ConfigError(`${name} must be between ${min} and ${max} seconds (got ${String(value)})`);
   }
   return value;
+}
+
+function abandoned(taskId: string): BrokerError {
+  return new BrokerError('E_PUBLISH_UNCONFIRMED', `task ${taskId} was not confirmed before beat stopped; its run is given back`);
+}
+
+/** Waits for `work` until `signal` aborts; true if it settled first. Rejects as `work` does. */
+async function until(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  const late = new Error('stop budget spent');
+  try {
+    await abortable(work, signal, () => late);
+    return true;
+  } catch (error) {
+    if (error === late) return false;
+    throw error;
+  }
 }
 
 /** The publisher's connection log as beat events: broker trouble shows where tick failures do. */

@@ -6,16 +6,25 @@
 // does it read the rows stamped since, and the deletions logged since.
 //
 // A run is claimed before it is sent (BeatStore.claim: one conditional
-// UPDATE), so of several beats on one database exactly one sends each run.
+// UPDATE), so of several beats on one database exactly one claims each run.
 //
 // Failed publish: the publisher has already retried (confirm channel, 5
 // attempts with back-off). The run is then given back (unclaim: last_run_at
 // and total_run_count restored), so the database says it is still due and
 // this beat, or another, or the next beat started, sends it; this beat tries
-// again after 1 s, 2 s, 4 s … up to 32 s. A run is dropped only if it can be
-// neither sent nor given back, and that is reported (run-lost). A claim
-// whose answer was lost with the connection is settled by reading the row
-// back: if the claim took, its run is sent then, as the catch-up run.
+// again after 1 s, 2 s, 4 s … up to 32 s. The give-back fails if the row
+// moved on meanwhile (another beat claimed the next run on top of this
+// one): the table counts the run, so this beat keeps its message and sends
+// it again at each tick until the broker confirms it. A claim whose answer
+// was lost with the connection is settled by reading the row back: if the
+// claim took, its run is sent then, as the catch-up run. A run is dropped
+// only if it can be neither sent nor given back before beat stops, and that
+// is reported (run-lost). Every send of a run carries the same task id
+// (run-id.ts), so a message sent twice is one task seen twice.
+//
+// On close, the runs still open are settled as far as the stop budget
+// allows: a run not sent is given back, a claim whose answer was lost is
+// read back and given back if it took.
 //
 // Catch-up: runs missed while beat was stopped, or while the database or
 // broker was unreachable, are not replayed. An overdue entry is sent once,
@@ -24,12 +33,14 @@
 // tick began), so no entry bursts after an outage.
 import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
+import { abortable } from './abortable.js';
 import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
 import { DueHeap } from './due-heap.js';
 import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
-import { sameToken, unclaimOf, type Pending } from './pending-runs.js';
+import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingResend } from './pending-runs.js';
+import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
 
@@ -57,7 +68,7 @@ export class DatabaseScheduler implements Scheduler {
   readonly #retry = new Map<number, { seconds: number; notBefore: number }>();
   readonly #pending: Pending[] = [];
   /** Rows found unusable, to disable in the table at the next chance. */
-  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; error?: unknown }>();
+  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; finished?: boolean; error?: unknown }>();
   #seen = 0;
   #lastSync = 0;
   #lastPrune = 0;
@@ -118,17 +129,48 @@ export class DatabaseScheduler implements Scheduler {
     }
   }
 
-  /** Gives back runs still unsettled, if the database lets it; owns nothing else. */
-  async close(): Promise<void> {
+  /**
+   * Settles the runs still open, if the database lets it before `spent`
+   * aborts: a run not sent is given back; a claim whose answer was lost is
+   * read back first (given back if it took). A run that can be neither
+   * given back nor sent is reported (run-lost). Owns nothing else.
+   */
+  async close(spent?: AbortSignal): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     for (const pending of this.#pending.splice(0)) {
-      if (pending.kind !== 'unclaim') continue;
-      try {
-        await this.#store.unclaim(unclaimOf(pending));
-      } catch (error) {
-        this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      const lost = (error: unknown) => this.#context.emit({ type: 'run-lost', entry: pending.name, error });
+      if (spent?.aborted) {
+        lost(budgetSpent());
+        continue;
       }
+      try {
+        await abortable(this.#giveBackOnClose(pending, lost), spent, budgetSpent);
+      } catch (error) {
+        lost(error);
+      }
+    }
+  }
+
+  async #giveBackOnClose(pending: Pending, lost: (error: unknown) => void): Promise<void> {
+    const now = this.#context.clock();
+    if (pending.kind === 'claim') {
+      const outcome = claimOutcome(pending, await this.#store.loadOne(pending.id));
+      if (outcome === 'unknown') {
+        const run = resendOf(pending, runMoved());
+        if (!(await this.#sendAsIs(run, now))) lost(run.error);
+        return;
+      }
+      if (outcome !== 'took') return;
+    }
+    if (pending.kind === 'resend') {
+      if (!(await this.#sendAsIs(pending, now))) lost(pending.error);
+      return;
+    }
+    if (!(await this.#store.unclaim(unclaimOf(pending, now)))) {
+      // The row moved on: the run can only be sent.
+      const run = resendOf(pending, pending.kind === 'unclaim' ? pending.error : runMoved());
+      if (!(await this.#sendAsIs(run, now))) lost(run.error);
     }
   }
 
@@ -206,7 +248,7 @@ export class DatabaseScheduler implements Scheduler {
       this.#toDisable.set(row.id, { name: row.name, version: row.changeVersion, reason: error.message, error });
       return;
     }
-    if (this.#pending.some((pending) => pending.id === row.id)) {
+    if (this.#pending.some((pending) => pending.id === row.id && pending.kind !== 'resend')) {
       // Its last run is unsettled: hold the new version, but schedule it only once settled.
       this.#entries.set(row.id, { entry, token: lastRunToken });
       this.#heap.delete(row.id);
@@ -228,12 +270,12 @@ export class DatabaseScheduler implements Scheduler {
     this.#heap.delete(entry.id);
     // django-celery-beat disables an expired entry, and a one-off entry once it has run.
     if (state.expired) this.#disableLater(entry, `expired at ${entry.expires?.toISOString()}`);
-    else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run');
+    else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run', true);
   }
 
-  #disableLater(entry: Entry, reason: string): void {
+  #disableLater(entry: Entry, reason: string, finished = false): void {
     this.#entries.delete(entry.id);
-    this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason });
+    this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason, finished });
   }
 
   #drop(id: number): void {
@@ -243,9 +285,9 @@ export class DatabaseScheduler implements Scheduler {
   }
 
   async #flushDisables(): Promise<void> {
-    for (const [id, { name, version, reason, error }] of this.#toDisable) {
+    for (const [id, { name, version, reason, finished, error }] of this.#toDisable) {
       // Only the row as beat saw it: if it was edited since, the edit decides.
-      const disabled = await this.#store.disable(id, version);
+      const disabled = await this.#store.disable(id, version, finished);
       this.#toDisable.delete(id);
       if (disabled) this.#context.emit({ type: 'entry-disabled', entry: name, reason, ...(error === undefined ? {} : { error }) });
     }
@@ -271,7 +313,7 @@ export class DatabaseScheduler implements Scheduler {
     }
     let message: TaskMessage;
     try {
-      message = buildTaskMessage(messageOptionsFor(entry, this.#context.origin), now);
+      message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: runTaskId(entry) }, now);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#drop(id);
@@ -310,18 +352,18 @@ export class DatabaseScheduler implements Scheduler {
     try {
       await this.#context.publish(message);
     } catch (error) {
-      await this.#giveBack(ran, claimed, previous, message.id, error, now);
+      await this.#giveBack(ran, claimed, previous, message, error, now);
       return;
     }
     this.#retry.delete(ran.id);
     this.#context.emit({ type: 'task-sent', entry: ran.name, task: ran.task, taskId: message.id, at: now });
   }
 
-  async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, taskId: string, error: unknown, now: Date): Promise<void> {
+  async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, error: unknown, now: Date): Promise<void> {
     const last = this.#retry.get(ran.id)?.seconds;
     const seconds = last === undefined ? RETRY_MIN_S : Math.min(last * 2, RETRY_MAX_S);
     this.#retry.set(ran.id, { seconds, notBefore: now.getTime() + seconds * 1000 });
-    this.#context.emit({ type: 'publish-failed', entry: ran.name, taskId, error, retryInSeconds: seconds });
+    this.#context.emit({ type: 'publish-failed', entry: ran.name, taskId: message.id, error, retryInSeconds: seconds });
     const pending: Pending = {
       kind: 'unclaim',
       id: ran.id,
@@ -330,51 +372,87 @@ export class DatabaseScheduler implements Scheduler {
       count: ran.totalRunCount,
       previous,
       dueAt: now,
+      message,
       error,
     };
     let given: boolean;
     try {
-      given = await this.#store.unclaim(unclaimOf(pending));
+      given = await this.#store.unclaim(unclaimOf(pending, now));
     } catch (dbError) {
       this.#heap.delete(ran.id);
       this.#pending.push(pending);
       throw dbError;
     }
-    if (!given) this.#context.emit({ type: 'run-lost', entry: ran.name, error });
+    // The row moved on (another beat claimed the next run on top of this one): send it again later.
+    if (!given) this.#pending.push(resendOf(pending, error));
     await this.#reload(ran.id, now);
   }
 
-  /** Settles runs left open by a database failure, now that it answers (a failure here fails the tick). */
+  /**
+   * Settles runs left open by a database failure, now that it answers, in
+   * order; a failure here fails the tick and leaves the rest for the next.
+   */
   async #settle(now: Date): Promise<void> {
-    for (let pending = this.#pending[0]; pending !== undefined; pending = this.#pending[0]) {
+    let brokerFailed = false;
+    for (const pending of [...this.#pending]) {
+      if (pending.kind === 'resend') {
+        // One failure is enough to know the broker still fails; the others wait for the next tick.
+        if (brokerFailed) continue;
+        if (await this.#sendAsIs(pending, now)) this.#forget(pending);
+        else brokerFailed = true;
+        continue;
+      }
       if (pending.kind === 'unclaim') {
-        const given = await this.#store.unclaim(unclaimOf(pending));
-        this.#pending.shift();
-        if (!given) this.#context.emit({ type: 'run-lost', entry: pending.name, error: pending.error });
+        const given = await this.#store.unclaim(unclaimOf(pending, now));
+        this.#forget(pending);
+        if (!given) this.#pending.push(resendOf(pending, pending.error));
         await this.#reload(pending.id, now);
         continue;
       }
       const stored = await this.#store.loadOne(pending.id);
-      this.#pending.shift();
-      const took =
-        stored !== null && sameToken(stored.lastRunToken, pending.token) && stored.row.totalRunCount === pending.count;
+      const outcome = claimOutcome(pending, stored);
+      if (outcome === 'took' && stored !== null) {
+        await this.#sendLate(pending, stored, now);
+        continue;
+      }
+      this.#forget(pending);
       if (stored === null) this.#drop(pending.id);
       else this.#admit(stored, now);
-      const held = this.#entries.get(pending.id);
-      if (took && held) await this.#sendLate(held.entry, pending, now);
+      // It may have taken: sent under the run's own id, it is at worst the same task twice.
+      if (outcome === 'unknown') await this.#sendOrKeep(resendOf(pending, runMoved()), now);
     }
   }
 
   /**
    * A claim that took while its answer was lost: its run is sent now, as
-   * the entry's one catch-up run. Its time is moved to now first (so the
-   * schedule, for this beat and every other, counts from the send and no
-   * second catch-up follows); that write counts as a change, so the row is
-   * read again before sending.
+   * the entry's one catch-up run. Its time is moved to now first, so the
+   * schedule counts from the send and no second catch-up follows. If the
+   * entry cannot run any more (disabled, or its row made invalid), the run
+   * is given back instead; if the row moved on meanwhile, it is sent as it is.
    */
-  async #sendLate(entry: Entry, pending: Extract<Pending, { kind: 'claim' }>, tickAt: Date): Promise<void> {
+  async #sendLate(pending: PendingClaim, stored: StoredRow, tickAt: Date): Promise<void> {
     const now = this.#later(tickAt);
+    let entry: Entry | null = null;
+    try {
+      if (stored.row.enabled) entry = entryFromRow(stored.row, this.#schedules);
+    } catch (error) {
+      if (!(error instanceof SchedulerError)) throw error;
+    }
+    if (entry === null) {
+      const given = await this.#store.unclaim(unclaimOf(pending, now));
+      this.#forget(pending);
+        if (!given) await this.#sendOrKeep(resendOf(pending, runMoved()), now);
+      await this.#reload(pending.id, now);
+      return;
+    }
     const moved = { ...entry, lastRunAt: now };
+    const token = await this.#store.restamp({ id: entry.id, token: pending.token, count: pending.count, runAt: now, nextRunAt: nextDueAt(moved, now) });
+    this.#forget(pending);
+    await this.#reload(entry.id, now);
+    if (token === null) {
+      await this.#sendOrKeep(resendOf(pending, runMoved()), now);
+      return;
+    }
     let message: TaskMessage;
     try {
       message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: pending.message.id }, now);
@@ -382,10 +460,28 @@ export class DatabaseScheduler implements Scheduler {
       if (!(error instanceof ProtocolError)) throw error;
       message = pending.message;
     }
-    const token = await this.#store.restamp({ id: entry.id, token: pending.token, count: pending.count, runAt: now, nextRunAt: nextDueAt(moved, now) });
-    await this.#reload(entry.id, now);
-    if (token === null) return; // edited or given back meanwhile: the row decides
     await this.#send(this.#entries.get(entry.id)?.entry ?? moved, token, pending.previous, message, now);
+  }
+
+  /** Sends a claimed run that can no longer be given back (the row moved on); false if the broker did not confirm it. */
+  async #sendAsIs(run: PendingResend, now: Date): Promise<boolean> {
+    try {
+      await this.#context.publish(run.message);
+    } catch (error) {
+      run.error = error;
+      return false;
+    }
+    this.#context.emit({ type: 'task-sent', entry: run.name, task: run.message.properties.headers.task, taskId: run.message.id, at: now });
+    return true;
+  }
+
+  async #sendOrKeep(run: PendingResend, now: Date): Promise<void> {
+    if (!(await this.#sendAsIs(run, now))) this.#pending.push(run);
+  }
+
+  #forget(pending: Pending): void {
+    const at = this.#pending.indexOf(pending);
+    if (at >= 0) this.#pending.splice(at, 1);
   }
 
   /** The clock, or `at` if the clock is behind it. */
@@ -400,4 +496,11 @@ export class DatabaseScheduler implements Scheduler {
     const untilDue = top === undefined ? Infinity : (top.dueAt - now.getTime()) / 1000;
     return Math.max(0, Math.min(untilDue, maxInterval, syncInterval));
   }
+}
+
+const budgetSpent = (): SchedulerError => new SchedulerError('E_STOP_TIMEOUT', 'the stop budget was spent before this run was given back');
+const runMoved = (): SchedulerError => new SchedulerError('E_RUN_MOVED', 'the row moved on before the run was given back');
+
+function resendOf(pending: Pending, error: unknown): PendingResend {
+  return { kind: 'resend', id: pending.id, name: pending.name, message: pending.message, error };
 }

@@ -179,9 +179,26 @@ function routeOf(row: PeriodicTaskRow, fail: Fail): EntryRoute {
  * clocked entry, are due at once when their time comes.
  */
 export function effectiveLastRun(entry: Entry): Date | null {
+  // django-celery-beat's clocked schedule ignores last_run_at: a one-off
+  // whose count was reset (beat resets it when it disables the finished
+  // entry) runs again when enabled again.
+  if (entry.schedule.kind === 'clocked' && entry.oneOff && entry.totalRunCount === 0) return null;
   if (entry.lastRunAt !== null) return entry.lastRunAt;
   if (entry.startTime !== null || entry.schedule.kind === 'clocked') return null;
   return entry.dateChanged;
+}
+
+/**
+ * The instant the entry's next run is scheduled for, from the row alone
+ * (not from when a beat gets to it): every beat reading the row, and the
+ * same beat after giving the run back, finds the same instant. Null when it
+ * will never run again.
+ */
+export function scheduledAt(entry: Entry): Date | null {
+  const last = effectiveLastRun(entry);
+  const { schedule, startTime } = entry;
+  const next = last !== null ? schedule.nextRunAfter(last) : schedule.kind === 'clocked' ? schedule.clockedTime : startTime;
+  return next !== null && startTime !== null && startTime > next ? startTime : next;
 }
 
 /** Whether the entry is due at `now`, and when to look again. */

@@ -12,6 +12,8 @@ import { PrismaCeleryError } from '../errors.js';
  * - E_SCHEDULER_LOAD: a user's scheduler module could not be loaded, or its
  *   export is not a scheduler class.
  * - E_SCHEDULER_STATE: a call out of order (tick before start, start twice).
+ * - E_STOP_TIMEOUT: beat's stop budget was spent before a run was settled
+ *   (reported with run-lost) or before the tick under way ended.
  * Invalid options are ConfigErrors (E_CONFIG).
  */
 export class SchedulerError extends PrismaCeleryError {

@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../core/protocol/task-message.js';
-import type { RunToken, Unclaim } from './beat-store.js';
+import type { RunToken, StoredRow, Unclaim } from './beat-store.js';
 
 /** A run whose fate is unknown until the database answers again. */
 export type Pending =
@@ -24,17 +24,51 @@ export type Pending =
       count: number;
       previous: RunToken;
       dueAt: Date;
+      message: TaskMessage;
+      error: unknown;
+    }
+  /**
+   * A claimed run whose message was not confirmed and that can no longer be
+   * given back: the row moved on (another beat claimed the next run on top
+   * of it). The table counts it, so this beat sends it, until the broker
+   * confirms it.
+   */
+  | {
+      kind: 'resend';
+      id: number;
+      name: string;
+      message: TaskMessage;
       error: unknown;
     };
 
-export function unclaimOf(pending: Extract<Pending, { kind: 'unclaim' }>): Unclaim {
+export type PendingClaim = Extract<Pending, { kind: 'claim' }>;
+export type PendingResend = Extract<Pending, { kind: 'resend' }>;
+
+/** How to give a pending run back: what the claim wrote, and what was there before. */
+export function unclaimOf(pending: Exclude<Pending, PendingResend>, dueAt: Date): Unclaim {
   return {
     id: pending.id,
     claimedToken: pending.token,
     claimedCount: pending.count,
     lastRunToken: pending.previous,
-    nextRunAt: pending.dueAt,
+    nextRunAt: pending.kind === 'unclaim' ? pending.dueAt : dueAt,
   };
+}
+
+/**
+ * What the row, read back, says of a claim whose answer was lost:
+ * - took: the row holds the claim and nothing since;
+ * - missed: it did not take (the row holds the run before it, or another
+ *   beat's claim of the same run, which sent it under the same task id);
+ * - unknown: the row went on by more than one run, so the claim may have
+ *   taken and another beat claimed the next run on top of it;
+ * - gone: the row was deleted.
+ */
+export function claimOutcome(pending: PendingClaim, stored: StoredRow | null): 'took' | 'missed' | 'unknown' | 'gone' {
+  if (stored === null) return 'gone';
+  const count = stored.row.totalRunCount;
+  if (count === pending.count && sameToken(stored.lastRunToken, pending.token)) return 'took';
+  return count > pending.count ? 'unknown' : 'missed';
 }
 
 export function sameToken(a: RunToken, b: RunToken): boolean {

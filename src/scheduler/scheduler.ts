@@ -42,8 +42,12 @@ export interface Scheduler {
   start(): Promise<void>;
   /** Sends what is due at `now`; resolves to the seconds beat may sleep (0 = tick again at once). */
   tick(now: Date): Promise<number>;
-  /** Stops; no tick follows. Must not close what the context lent. */
-  close(): Promise<void>;
+  /**
+   * Stops; no tick follows. Must not close what the context lent. `spent`
+   * aborts when beat's stop budget is used up: report what is left
+   * unsettled and return.
+   */
+  close(spent?: AbortSignal): Promise<void>;
 }
 
 /** A scheduler class, as a user's module exports it (`--scheduler ./my-scheduler.js#MyScheduler`). */

@@ -2,7 +2,8 @@
 // the API and through raw SQL are held by the running scheduler within about
 // a second, the next messages carry them, and beat's own writes never undo
 // them. Then `prisma-celery beat` as a process: the static schedule from the
-// environment, a user's scheduler class from a module, SIGTERM and SIGINT.
+// environment, a user's scheduler class from a module, SIGTERM and SIGINT,
+// and SIGTERM within --stop-timeout while the broker drops every packet.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { Beat, PeriodicTaskStore } from '../../src/scheduler/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { LOG_LINE } from '../support/log-line.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,6 +99,43 @@ describeWithBroker('prisma-celery beat', () => {
         expect(await db.prisma.periodicTask.count({ where: { name: 'celery.backend_cleanup' } })).toBe(0);
       });
     }
+
+    it('stops within --stop-timeout on SIGTERM while the broker drops every packet, the stuck run given back', { timeout: 60_000 }, async () => {
+      const broker = new URL(testBrokerUrl());
+      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+      broker.port = String(await proxy.listen());
+      const queue = `beat.stop.${randomBytes(4).toString('hex')}`;
+      const schedule = { partitioned: { task: 'tasks.add', schedule: '1s', options: { queue } } };
+      const db = await testDb.open();
+      await db.prisma.periodicTask.deleteMany(); // the entries of the tests before: a tick stuck on theirs would never claim this one
+      const beat = run(['beat', '--max-interval', '1s', '--expires', '0', '--stop-timeout', '2s'], {
+        DATABASE_URL: testDb.url,
+        BROKER_URL: broker.toString(),
+        CELERY_BEAT_SCHEDULE: JSON.stringify(schedule),
+        LOG_LEVEL: 'info',
+      });
+      const runs = async () => (await db.prisma.periodicTask.findUnique({ where: { name: 'partitioned' } }))?.totalRunCount ?? 0;
+      const sends = () => beat.output().split('sent partitioned').length - 1;
+      let stoppedIn = Infinity;
+      try {
+        await waitFor('a task sent', () => sends() > 0, { intervalMs: 50 });
+        proxy.blackhole();
+        await waitFor('a run claimed and stuck in its publish', async () => (await runs()) > sends(), { intervalMs: 50 });
+        const started = performance.now();
+        beat.child.kill('SIGTERM');
+        expect(await beat.exited).toBe(0);
+        stoppedIn = (performance.now() - started) / 1000;
+      } finally {
+        if (process.env.DEBUG_BEAT) console.log(beat.output());
+        beat.child.kill('SIGKILL');
+        proxy.heal();
+        await proxy.cut();
+      }
+      expect(stoppedIn).toBeLessThan(2 + 1.5); // the budget, and a process winding down
+      expect(beat.output()).toContain('run given back');
+      expect(beat.output()).not.toContain('could not be sent nor given back');
+      expect(await runs()).toBe(sends());
+    });
 
     it("runs a user's scheduler class from a module, and refuses unknown names clearly", { timeout: 60_000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'pc-scheduler-'));

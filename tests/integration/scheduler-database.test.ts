@@ -43,6 +43,30 @@ function harness(db: Database, clock: () => Date, onPublish?: (message: TaskMess
   return h;
 }
 
+/**
+ * The database with a connection that fails on the statements `fault`
+ * picks: 'before' (the statement never reached the server), 'after' (it was
+ * applied, and its answer lost), or undefined (it goes through).
+ */
+function faulty(db: Database, fault: (sql: string) => 'before' | 'after' | undefined): Database {
+  const prisma = new Proxy(db.prisma, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop !== '$executeRawUnsafe' && prop !== '$queryRawUnsafe') return typeof value === 'function' ? value.bind(target) : value;
+      const run = (value as (sql: string, ...params: unknown[]) => Promise<unknown>).bind(target);
+      return async (sql: string, ...params: unknown[]) => {
+        const when = fault(sql);
+        if (when === 'before') throw new Error('connection lost before the statement');
+        const result = await run(sql, ...params);
+        if (when === 'after') throw new Error('connection lost after the statement');
+        return result;
+      };
+    },
+  });
+  return { ...db, prisma };
+}
+const isClaim = (sql: string) => sql.includes('total_run_count + 1');
+
 const body = (message: TaskMessage) => JSON.parse(message.content.toString()) as [unknown[], Record<string, unknown>, unknown];
 const names = (h: Harness) => h.sent.map((m) => m.properties.headers.task);
 
@@ -244,7 +268,8 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     await create({ name: 'flaky', task: 'tasks.add', schedule: { every: 60 } });
     await ranAtNow();
     const ranAt = now;
-    const h = harness(db, clock);
+    const attempts: string[] = [];
+    const h = harness(db, clock, async (message) => void attempts.push(message.id));
     await h.scheduler.start();
     h.failPublishes = 1;
     advance(60);
@@ -260,6 +285,62 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     await h.scheduler.tick(now);
     expect(names(h)).toEqual(['tasks.add']);
     expect(await row('flaky')).toMatchObject({ lastRunAt: now, totalRunCount: 1 });
+    // The run keeps its task id: had the first message reached the queue after all, the worker sees one task twice.
+    expect(attempts).toEqual([h.sent[0]!.id, h.sent[0]!.id]);
+    // Any beat gives that run the same id; the next run gets another.
+    const other = harness(db, clock);
+    await other.scheduler.start();
+    // Replays the run's row as the first beat found it (a touch, so the other beat re-reads it).
+    await db.prisma.periodicTask.updateMany({ where: { name: 'flaky' }, data: { lastRunAt: ranAt, totalRunCount: 0, changeVersion: 0 } });
+    await other.scheduler.tick(now);
+    expect(other.sent.map((m) => m.id)).toEqual([h.sent[0]!.id]);
+    advance(60);
+    await other.scheduler.tick(now);
+    expect(other.sent[1]!.id).not.toBe(h.sent[0]!.id);
+  });
+
+  it('sends a given-back first run of an entry that never ran after the back-off, not a period later', async () => {
+    // A daily crontab made an hour before its 04:00 run, never run, no start_time: it counts from date_changed.
+    const day = 86_400_000;
+    const fourOClock = Math.floor((Date.now() - 4 * 3600_000) / day) * day + 4 * 3600_000;
+    now = new Date(fourOClock + 1000);
+    await create({ name: 'daily', task: 't', schedule: { crontab: '0 4 * * *', timezone: 'UTC' } });
+    await db.prisma.periodicTask.updateMany({ where: { name: 'daily' }, data: { dateChanged: new Date(fourOClock - 3600_000) } });
+    const h = harness(db, clock);
+    await h.scheduler.start();
+    h.failPublishes = 1;
+    await h.scheduler.tick(now);
+    expect(h.events.find((e) => e.type === 'publish-failed')).toMatchObject({ entry: 'daily', retryInSeconds: 1 });
+    expect(await row('daily')).toMatchObject({ lastRunAt: null, totalRunCount: 0, dateChanged: new Date(fourOClock - 3600_000) });
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(names(h)).toEqual(['t']);
+  });
+
+  it('sends a run it cannot give back (another beat claimed the next one on top) once the broker confirms', async () => {
+    await create({ name: 'moved', task: 't', schedule: { every: 1 } });
+    await ranAtNow();
+    const attempts: string[] = [];
+    const h = harness(db, clock, async (message) => {
+      attempts.push(message.id);
+      if (attempts.length === 1) {
+        // While this publish hangs, another beat claims the next run on top of this one.
+        await exec("UPDATE djcelery_periodictask SET total_run_count = total_run_count + 1, last_run_at = CURRENT_TIMESTAMP WHERE name = 'moved'");
+      }
+    });
+    await h.scheduler.start();
+    h.failPublishes = 1;
+    advance(1);
+    await h.scheduler.tick(now);
+    h.failPublishes = 10;
+    advance(1);
+    await h.scheduler.tick(now); // the broker still fails: kept
+    expect(attempts.filter((id) => id === attempts[0]).length).toBeGreaterThan(1);
+    h.failPublishes = 0;
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(h.sent.map((m) => m.id)).toContain(attempts[0]);
+    expect(h.events.filter((e) => e.type === 'run-lost')).toEqual([]);
   });
 
   for (const applied of [true, false]) {
@@ -268,26 +349,12 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
       await ranAtNow();
       let armed = true;
       // The claim's statement reaches the database (or not), and the connection drops before the answer.
-      const prisma = new Proxy(db.prisma, {
-        get(target, prop) {
-          const value: unknown = Reflect.get(target, prop, target);
-          if (prop !== '$executeRawUnsafe' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-          return async (sql: string, ...params: unknown[]) => {
-            const isClaim = sql.includes('total_run_count + 1');
-            if (armed && isClaim && !applied) {
-              armed = false;
-              throw new Error('connection lost before the claim');
-            }
-            const result = await target.$executeRawUnsafe(sql, ...params);
-            if (armed && isClaim) {
-              armed = false;
-              throw new Error('connection lost after the claim');
-            }
-            return result;
-          };
-        },
+      const cut = faulty(db, (sql) => {
+        if (!armed || !isClaim(sql)) return undefined;
+        armed = false;
+        return applied ? 'after' : 'before';
       });
-      const h = harness({ ...db, prisma }, clock);
+      const h = harness(cut, clock);
       await h.scheduler.start();
       advance(1);
       await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
@@ -304,6 +371,85 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
       await h.scheduler.tick(now);
       expect(h.sent).toHaveLength(2);
       expect(await row('lost')).toMatchObject({ totalRunCount: 2, lastRunAt: now });
+    });
+  }
+
+  it('sends a lost claim that took even when moving it to the send time fails at first', async () => {
+    await create({ name: 'lost', task: 't', schedule: { every: 60 } });
+    await ranAtNow();
+    let down = false;
+    const cut = faulty(db, (sql) => {
+      if (isClaim(sql) && !down) {
+        down = true;
+        return 'after';
+      }
+      return down ? 'before' : undefined;
+    });
+    const h = harness(cut, clock);
+    await h.scheduler.start();
+    advance(60);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    let restamps = 0;
+    // Back for the read, down again for the restamp.
+    down = false;
+    const restamp = faulty(db, (sql) => (sql.startsWith('UPDATE') && !isClaim(sql) && restamps++ === 0 ? 'before' : undefined));
+    Object.assign(cut, { prisma: restamp.prisma });
+    advance(1);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    expect(h.sent).toEqual([]);
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(h.sent).toHaveLength(1);
+    expect(h.events.some((e) => e.type === 'run-lost')).toBe(false);
+    expect(await row('lost')).toMatchObject({ totalRunCount: 1, lastRunAt: now });
+  });
+
+  it('on close, gives back a claim whose answer was lost', async () => {
+    await create({ name: 'lost', task: 't', schedule: { every: 60 } });
+    await ranAtNow();
+    const ranAt = now;
+    let armed = true;
+    const h = harness(
+      faulty(db, (sql) => (armed && isClaim(sql) ? ((armed = false), 'after') : undefined)),
+      clock,
+    );
+    await h.scheduler.start();
+    advance(60);
+    await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+    expect((await row('lost')).totalRunCount).toBe(1);
+    await h.scheduler.close();
+    expect(await row('lost')).toMatchObject({ totalRunCount: 0, lastRunAt: ranAt });
+    expect(h.sent).toEqual([]);
+    expect(h.events.filter((e) => e.type === 'run-lost')).toEqual([]);
+  });
+
+  for (const broker of ['up', 'down'] as const) {
+    it(`on close, sends a lost claim another beat went on from, or reports it lost (broker ${broker})`, async () => {
+      await create({ name: 'lost', task: 't', schedule: { every: 1 } });
+      await ranAtNow();
+      let armed = true;
+      const h = harness(
+        faulty(db, (sql) => (armed && isClaim(sql) ? ((armed = false), 'after') : undefined)),
+        clock,
+      );
+      const other = harness(db, clock);
+      await Promise.all([h.scheduler.start(), other.scheduler.start()]);
+      advance(1);
+      await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
+      await other.scheduler.tick(now); // taken: it re-reads the row, with the claim
+      advance(1);
+      await other.scheduler.tick(now); // and claims the next run on top
+      expect(other.sent).toHaveLength(1);
+      expect((await row('lost')).totalRunCount).toBe(2);
+      h.failPublishes = broker === 'up' ? 0 : 1;
+      await h.scheduler.close();
+      if (broker === 'up') {
+        expect(h.sent).toHaveLength(1);
+        expect(h.sent[0]!.id).not.toBe(other.sent[0]!.id);
+      } else {
+        expect(h.events.filter((e) => e.type === 'run-lost')).toMatchObject([{ entry: 'lost' }]);
+      }
+      await other.scheduler.close();
     });
   }
 
@@ -339,12 +485,31 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     advance(1);
     await h.scheduler.tick(now);
     expect(h.sent.map((m) => m.properties.headers.task)).toEqual(['t', 't']);
-    expect(await row('once')).toMatchObject({ enabled: false, totalRunCount: 1 });
+    expect(await row('once')).toMatchObject({ enabled: false, totalRunCount: 0 });
     expect(await row('expired')).toMatchObject({ enabled: false, totalRunCount: 1 });
     expect(h.events.filter((e) => e.type === 'entry-disabled').map((e) => (e as { reason: string }).reason).sort()).toEqual([
       expect.stringMatching(/^expired at /),
       'one-off task has run',
     ]);
+  });
+
+  it('resets the run count of a finished one-off entry it disables, so enabling it again runs it again', async () => {
+    await create({ name: 'once-more', task: 't', schedule: { clocked: new Date(now.getTime() + 1000) }, oneOff: true });
+    const h = harness(db, clock);
+    await h.scheduler.start();
+    advance(1);
+    await h.scheduler.tick(now);
+    advance(1);
+    await h.scheduler.tick(now);
+    expect(names(h)).toEqual(['t']);
+    expect(await row('once-more')).toMatchObject({ enabled: false, totalRunCount: 0 });
+    expect(await tasks.enable('once-more')).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      advance(1);
+      await h.scheduler.tick(now);
+    }
+    expect(names(h)).toEqual(['t', 't']);
+    expect(await row('once-more')).toMatchObject({ enabled: false, totalRunCount: 0 });
   });
 
   it('prunes the deletion log after a day, at start and hourly', async () => {

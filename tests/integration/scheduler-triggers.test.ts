@@ -76,7 +76,6 @@ describeEachDatabase('change-tracking triggers', (testDb) => {
       'priority = 5',
       'one_off = true',
       "description = 'new'",
-      'total_run_count = 0', // a reset (not beat's +1)
     ]) {
       await exec("UPDATE djcelery_periodictask SET total_run_count = 3 WHERE name = 'ins'");
       const before = await version();
@@ -100,6 +99,30 @@ describeEachDatabase('change-tracking triggers', (testDb) => {
     await exec("UPDATE djcelery_periodictask SET queue = queue WHERE name = 'ins'");
     expect(await version()).toBe(before);
     expect((await row('ins')).changeVersion).toBe(changeVersion);
+  });
+
+  it('never count beat\'s bookkeeping (last_run_at, total_run_count, next_run_at), nor restamp date_changed', async () => {
+    await exec("UPDATE djcelery_periodictask SET last_run_at = NULL, total_run_count = 3 WHERE name = 'ins'");
+    const { changeVersion, dateChanged } = await row('ins');
+    const before = await version();
+    for (const set of [
+      'last_run_at = CURRENT_TIMESTAMP, total_run_count = total_run_count + 1', // a claim
+      'last_run_at = NULL, total_run_count = total_run_count - 1', // its give-back
+      'total_run_count = 0', // a reset
+      'next_run_at = CURRENT_TIMESTAMP',
+    ]) {
+      await exec(`UPDATE djcelery_periodictask SET ${set} WHERE name = 'ins'`);
+      expect(await version(), set).toBe(before);
+      expect(await row('ins'), set).toMatchObject({ changeVersion, dateChanged });
+    }
+  });
+
+  it('count a touch with bookkeeping (a give-back) as a change to re-read, not as an edit: date_changed stays', async () => {
+    const { dateChanged } = await row('ins');
+    const before = await version();
+    await exec("UPDATE djcelery_periodictask SET total_run_count = total_run_count + 1, change_version = 0 WHERE name = 'ins'");
+    expect(await version()).toBe(before + 1);
+    expect(await row('ins')).toMatchObject({ changeVersion: before + 1, dateChanged });
   });
 
   it('count a change of letter case and trailing spaces (MySQL compares text as bytes)', async () => {

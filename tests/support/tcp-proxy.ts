@@ -5,9 +5,15 @@ import Sqlite from 'better-sqlite3';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import type { TestDatabase } from './databases.js';
 
-/** Forwards a local port to a server; cut() drops every connection and refuses new ones until restore(). */
+/**
+ * Forwards a local port to a server; cut() drops every connection and
+ * refuses new ones until restore(); blackhole() keeps connections open but
+ * drops what the server sends (a partition that loses packets: the client
+ * hears nothing, not even a reset) until heal().
+ */
 export class TcpProxy {
   #server: Server | null = null;
+  #blackhole = false;
   readonly #sockets = new Set<Socket>();
   port = 0;
 
@@ -29,7 +35,10 @@ export class TcpProxy {
         });
       }
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on('data', (chunk: Buffer) => {
+        if (!this.#blackhole) client.write(chunk);
+      });
+      upstream.on('end', () => client.end());
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as { port: number }).port;
@@ -42,6 +51,14 @@ export class TcpProxy {
     this.#server = null;
     for (const socket of this.#sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  blackhole(): void {
+    this.#blackhole = true;
+  }
+
+  heal(): void {
+    this.#blackhole = false;
   }
 
   /** Listens again on the same port; does nothing if not cut. */
@@ -57,7 +74,7 @@ export interface Outage {
   restore(): Promise<void>;
 }
 
-export async function databaseOutage(testDb: TestDatabase): Promise<Outage> {
+export async function databaseOutage(testDb: Pick<TestDatabase, 'url'>): Promise<Outage> {
   const target = parseDatabaseUrl(testDb.url);
   if (target.provider === 'sqlite') {
     // A file cannot be unplugged; a writer that keeps the lock stops every other writer.

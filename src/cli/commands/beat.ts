@@ -2,6 +2,7 @@ import {
   beatMaxInterval,
   beatSchedule,
   beatScheduler,
+  beatStopTimeout,
   brokerUrl,
   databaseUrl,
   logLevel,
@@ -21,9 +22,9 @@ export const beat = defineCommand({
     'Runs Celery beat on the database: sends each periodic task in the djcelery_* tables to the broker as a ' +
     'Celery protocol-2 message when it is due. Edits made while it runs (prisma-celery schedule, the API, ' +
     'Prisma Studio, plain SQL) are picked up within half a second. Several beats may share one database: each run ' +
-    'is claimed in the database before it is sent, so none is sent twice. When --expires is above 0, ' +
-    "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops cleanly on SIGINT or SIGTERM.",
-  settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatSchedule, resultExpires, logLevel],
+    'is claimed in the database before it is sent, so exactly one beat takes it. When --expires is above 0, ' +
+    "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops within --stop-timeout on SIGINT or SIGTERM.",
+  settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
@@ -46,6 +47,7 @@ export const beat = defineCommand({
       brokerUrl: settings.brokerUrl,
       scheduler: settings.beatScheduler,
       maxInterval: settings.beatMaxInterval,
+      stopTimeout: settings.beatStopTimeout,
       schedule,
       resultExpires: settings.resultExpires,
       onEvent: log,
