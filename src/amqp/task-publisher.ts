@@ -85,7 +85,8 @@ export class TaskPublisher implements AsyncDisposable {
   private readonly abandoning = new AbortController();
 
   constructor(options: TaskPublisherOptions) {
-    setMaxListeners(0, this.abandoning.signal); // one listener per send under way, removed when it settles
+    // One listener per send under way (waiting to retry, or for its confirm), removed when it settles.
+    setMaxListeners(0, this.closing.signal, this.abandoning.signal);
     const log = options.log ?? consoleLog;
     const given = [options.url, options.connect, options.connection].filter((x) => x !== undefined).length;
     if (given !== 1) throw new ConfigError('TaskPublisher needs exactly one of url, connect or connection');
