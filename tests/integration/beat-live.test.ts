@@ -131,7 +131,9 @@ describeWithBroker('prisma-celery beat', () => {
         proxy.heal();
         await proxy.cut();
       }
-      expect(stoppedIn).toBeLessThan(2 + 1.5); // the budget, and a process winding down
+      // The 2 s budget and a process winding down, against the ~150 s a publish
+      // stuck on confirms took before; the slack is for a loaded machine.
+      expect(stoppedIn).toBeLessThan(2 + 4);
       expect(beat.output()).toContain('run given back');
       expect(beat.output()).not.toContain('could not be sent nor given back');
       expect(await runs()).toBe(sends());
