@@ -89,7 +89,7 @@ export interface ResumeResult {
   claimed: number;
   /** Task ids sent more than once. */
   duplicateSends: number;
-  /** Sends after beat's first failed tick and before the database returned: runs it could not have claimed. */
+  /** Sends after beat's first failed tick and before the database was started again: runs it could not have claimed. */
   sendsWhileDown: number;
   /** Entries not sent again after the return. */
   entriesNotResumed: number;
@@ -151,6 +151,8 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
   const stores: { id: string; settled: Promise<number | Error> }[] = [];
   let backAt = 0;
   let downAt = 0;
+  // The server may answer beat's probe a little before it answers the poll that times its return.
+  let upAt = 0;
   const during = Array.from({ length: options.tasks }, () => randomUUID());
   try {
     await Promise.all([beat.start(), camera.start(), backend.start()]);
@@ -182,13 +184,14 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
     ]);
     const rest = downAt + options.downMs - Date.now();
     if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    upAt = Date.now();
     backAt = await outage.up();
     log(`${outage.provider}: back after ${backAt - downAt} ms`);
-    await waitFor('a send after the return', () => sends.some((s) => s.at >= backAt), polling);
-    await waitFor('a snapshot after the return', () => snapshots.some((at) => at >= backAt), polling);
+    await waitFor('a send after the return', () => sends.some((s) => s.at >= upAt), polling);
+    await waitFor('a snapshot after the return', () => snapshots.some((at) => at >= upAt), polling);
     await Promise.all(stores.map((s) => s.settled));
     // Each entry once more, so that a lost run would show.
-    await waitFor('a run of each entry after the return', () => names.every((n) => sends.some((s) => s.entry === n && s.at >= backAt)), polling);
+    await waitFor('a run of each entry after the return', () => names.every((n) => sends.some((s) => s.entry === n && s.at >= upAt)), polling);
     log(`${outage.provider}: all resumed after ${Date.now() - backAt} ms`);
   } finally {
     if (downAt > backAt) await outage.up();
@@ -206,14 +209,14 @@ export async function measureResume(outage: Outage, options: ResumeOptions): Pro
   await check.close();
   const ids = new Set(sends.map((s) => s.id));
   return {
-    beatMs: Math.min(...sends.filter((s) => s.at >= backAt).map((s) => s.at)) - backAt,
-    cameraMs: Math.min(...snapshots.filter((at) => at >= backAt)) - backAt,
+    beatMs: Math.max(0, Math.min(...sends.filter((s) => s.at >= upAt).map((s) => s.at)) - backAt),
+    cameraMs: Math.max(0, Math.min(...snapshots.filter((at) => at >= upAt)) - backAt),
     backendMs: Math.max(backAt, ...settled.filter((s): s is number => typeof s === 'number')) - backAt,
     sends: sends.length,
     claimed: rows.reduce((n, row) => n + row.totalRunCount, 0),
     duplicateSends: sends.length - ids.size,
-    sendsWhileDown: sends.filter((s) => s.at > firstFailureAt && s.at < backAt).length,
-    entriesNotResumed: names.filter((n) => !sends.some((s) => s.entry === n && s.at >= backAt)).length,
+    sendsWhileDown: sends.filter((s) => s.at > firstFailureAt && s.at < upAt).length,
+    entriesNotResumed: names.filter((n) => !sends.some((s) => s.entry === n && s.at >= upAt)).length,
     eventsReceived: camera.stats().events,
     tasksWritten: written,
     storesCommitted: committed,
