@@ -6,14 +6,14 @@
 // runs it missed). The broker goes
 // away (a proxy in front of RabbitMQ): runs that could not be sent are given
 // back and sent after it returns; none is lost, none is doubled.
-import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { openDatabase } from '../../src/db/open.js';
 import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { startBeatBehindProxy } from '../support/beat-behind-proxy.js';
+import { describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { databaseOutage, TcpProxy } from '../support/tcp-proxy.js';
+import { databaseOutage } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 
@@ -98,27 +98,7 @@ describeEachDatabase('beat through a database outage', (testDb) => {
 describeWithBroker('beat through a broker outage', () => {
   describeEachDatabase('runs given back', (testDb) => {
     it('sends every claimed run once the broker is back, and no run twice', { timeout: 120_000 }, async () => {
-      const broker = new URL(testBrokerUrl());
-      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
-      broker.port = String(await proxy.listen());
-      const db = await testDb.open();
-      const tasks = new PeriodicTaskStore(db);
-      const queue = `beat.outage.${randomBytes(4).toString('hex')}`;
-      for (const name of ['x', 'y']) {
-        await tasks.create({ name, task: 'tasks.add', schedule: { every: 1 }, args: [name], queue, startTime: new Date() });
-      }
-      const events: BeatEvent[] = [];
-      const beat = new Beat({
-        database: db,
-        brokerUrl: broker.toString(),
-        maxInterval: 1,
-        onEvent: (e) => {
-          events.push(e);
-          if (process.env.DEBUG_BEAT) console.log(Date.now(), describeEvent(e));
-        },
-      });
-      await beat.start();
-      const sent = () => events.filter((e) => e.type === 'task-sent').length;
+      const { beat, proxy, events, sent, runs } = await startBeatBehindProxy(testDb);
       try {
         await waitFor('a first send', () => sent() >= 2, polling);
         await proxy.cut();
@@ -131,8 +111,7 @@ describeWithBroker('beat through a broker outage', () => {
         await beat.close();
       }
       expect(events.some((e) => e.type === 'run-lost')).toBe(false);
-      const runs = (await db.prisma.periodicTask.aggregate({ _sum: { totalRunCount: true } }))._sum.totalRunCount;
-      expect(sent()).toBe(runs);
+      expect(sent()).toBe(await runs());
       const failed = events.find((e) => e.type === 'publish-failed');
       expect(failed).toMatchObject({ retryInSeconds: 1 });
     });

@@ -3,12 +3,10 @@
 // loses packets: no confirm, no reset, no close-ok); SIGTERM's close() then
 // abandons the publishes under way, gives their runs back, and returns in a
 // few seconds instead of waiting out the confirm timeouts (30 s × 5).
-import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { startBeatBehindProxy } from '../support/beat-behind-proxy.js';
+import { describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 const STOP_TIMEOUT = 3;
@@ -16,33 +14,11 @@ const STOP_TIMEOUT = 3;
 describeWithBroker('beat stopping during a broker partition', () => {
   describeEachDatabase('stop', (testDb) => {
     it('ends within the stop budget, every run claimed either sent or given back', { timeout: 60_000 }, async () => {
-      const broker = new URL(testBrokerUrl());
-      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
-      broker.port = String(await proxy.listen());
-      const db = await testDb.open();
-      const tasks = new PeriodicTaskStore(db);
-      const queue = `beat.stop.${randomBytes(4).toString('hex')}`;
-      for (const name of ['x', 'y']) {
-        await tasks.create({ name, task: 'tasks.add', schedule: { every: 1 }, args: [name], queue, startTime: new Date() });
-      }
-      const events: BeatEvent[] = [];
-      const beat = new Beat({
-        database: db,
-        brokerUrl: broker.toString(),
-        maxInterval: 1,
-        stopTimeout: STOP_TIMEOUT,
-        onEvent: (e) => {
-          events.push(e);
-          if (process.env.DEBUG_BEAT) console.log(Date.now(), describeEvent(e));
-        },
-      });
-      await beat.start();
-      const sent = () => events.filter((e) => e.type === 'task-sent').length;
+      const { beat, proxy, events, sent, runs } = await startBeatBehindProxy(testDb, { stopTimeout: STOP_TIMEOUT });
       let stoppedIn = Infinity;
       try {
         await waitFor('a first send of each', () => sent() >= 2, { timeoutMs: 20_000 });
         proxy.blackhole();
-        const runs = async () => (await db.prisma.periodicTask.aggregate({ _sum: { totalRunCount: true } }))._sum.totalRunCount ?? 0;
         const before = sent();
         // A run claimed whose publish hangs: the count is ahead of what was sent.
         await waitFor('a claimed run stuck in its publish', async () => (await runs()) > before, { timeoutMs: 20_000, intervalMs: 50 });
@@ -58,8 +34,7 @@ describeWithBroker('beat stopping during a broker partition', () => {
       expect(events.filter((e) => e.type === 'run-lost')).toEqual([]);
       expect(events.some((e) => e.type === 'publish-failed')).toBe(true);
       // Every run the table counts was sent: the stuck ones were given back.
-      const runs = (await db.prisma.periodicTask.aggregate({ _sum: { totalRunCount: true } }))._sum.totalRunCount;
-      expect(runs).toBe(sent());
+      expect(await runs()).toBe(sent());
     });
   });
 });

@@ -14,36 +14,13 @@ import {
   type PeriodicTaskRow,
 } from '../../src/scheduler/index.js';
 import { readCeleryFixture } from '../support/celery-fixtures.js';
+import { periodicRow } from '../support/periodic-row.js';
 
 const T0 = new Date('2026-05-04T12:00:00Z'); // a Monday
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
 function row(overrides: Partial<PeriodicTaskRow> = {}): PeriodicTaskRow {
-  return {
-    id: 1,
-    name: 'entry',
-    task: 'tasks.add',
-    args: '[1, 2]',
-    kwargs: '{}',
-    headers: '{}',
-    queue: null,
-    exchange: null,
-    routingKey: null,
-    priority: null,
-    expires: null,
-    expireSeconds: null,
-    oneOff: false,
-    startTime: null,
-    enabled: true,
-    lastRunAt: T0,
-    totalRunCount: 3,
-    dateChanged: at(-3600),
-    changeVersion: 7,
-    interval: { every: 10, period: 'seconds' },
-    crontab: null,
-    clocked: null,
-    ...overrides,
-  };
+  return periodicRow({ args: '[1, 2]', lastRunAt: T0, dateChanged: at(-3600), changeVersion: 7, ...overrides });
 }
 
 function invalid(overrides: Partial<PeriodicTaskRow>): { field: string | undefined; message: string } {

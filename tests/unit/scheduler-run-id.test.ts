@@ -5,35 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { afterRun, entryFromRow, type PeriodicTaskRow } from '../../src/scheduler/index.js';
 import { runTaskId, uuidV5 } from '../../src/scheduler/run-id.js';
+import { periodicRow } from '../support/periodic-row.js';
 
 const T0 = new Date('2026-05-04T12:00:00Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
-const row = (overrides: Partial<PeriodicTaskRow> = {}): PeriodicTaskRow => ({
-  id: 7,
-  name: 'entry',
-  task: 'tasks.add',
-  args: '[]',
-  kwargs: '{}',
-  headers: '{}',
-  queue: null,
-  exchange: null,
-  routingKey: null,
-  priority: null,
-  expires: null,
-  expireSeconds: null,
-  oneOff: false,
-  startTime: null,
-  enabled: true,
-  lastRunAt: T0,
-  totalRunCount: 3,
-  dateChanged: at(-3600),
-  changeVersion: 1,
-  interval: { every: 60, period: 'seconds' },
-  crontab: null,
-  clocked: null,
-  ...overrides,
-});
+const row = (overrides: Partial<PeriodicTaskRow> = {}): PeriodicTaskRow =>
+  periodicRow({ id: 7, lastRunAt: T0, dateChanged: at(-3600), interval: { every: 60, period: 'seconds' }, ...overrides });
 
 describe('uuidV5', () => {
   it("gives Python's uuid.uuid5 for the same namespace and name", () => {
