@@ -10,11 +10,11 @@ import { workloadIds, type Params, type Workload } from './workload.js';
 import { workloads } from './workloads/index.js';
 
 const USAGE = `usage: npm run bench -- [options]
-  --workload W   W0..W5; repeat or comma-separate (default: every implemented one)
+  --workload W   W0..W4 or SOAK; repeat or comma-separate (default: every implemented one)
   --db DB        sqlite | postgresql | mysql; repeat or comma-separate (default: all three)
   --runs R       repeats per variant (default 3)
   --n N          override the workload's N (quick runs)
-  --seconds S    override the soak's duration (W5; default 600)
+  --seconds S    override the soak's duration (SOAK; default 600)
   --help         this text
 env: BENCH_SQLITE_FILE, BENCH_POSTGRES_URL, BENCH_MYSQL_URL override the bench databases`;
 

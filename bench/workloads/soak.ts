@@ -1,5 +1,5 @@
 /**
- * W5, the beat soak: B = 3 beats on one database, E = 50 entries every 1 or
+ * SOAK, the beat soak: B = 3 beats on one database, E = 50 entries every 1 or
  * 2 s, for S seconds (default 600; `--seconds` for a short run). Each beat
  * reaches the database and RabbitMQ through TCP proxies of its own, and
  * every 2–6 s one of them, at random, loses its broker (connections
@@ -46,8 +46,8 @@ interface SoakBeat {
   events: BeatEvent[];
 }
 
-export const w5: Workload<{ beats: number; entries: number; seconds: number }> = {
-  id: 'w5',
+export const soak: Workload<{ beats: number; entries: number; seconds: number }> = {
+  id: 'soak',
   params: { beats: 3, entries: 50, seconds: 600 },
 
   async run({ database, params, log }) {
