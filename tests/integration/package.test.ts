@@ -64,7 +64,8 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /**
  * Runs a command, in a process group of its own, to its end (or kills it
  * after `timeoutMs`). With `ready` it is a service: once it prints the
- * pattern, `onReady` is called with its output and then it gets SIGTERM.
+ * pattern (on either stream: services log to stderr), `onReady` is called
+ * with its output and then it gets SIGTERM.
  */
 function run(
   command: string,
@@ -83,12 +84,13 @@ function run(
     }
   };
   const seen = (): void => {
-    if (!ready?.test(stdout)) return;
+    const output = `${stdout}\n${stderr}`;
+    if (!ready?.test(output)) return;
     ready = undefined;
-    void (options.onReady?.(stdout) ?? Promise.resolve()).finally(() => signal('SIGTERM'));
+    void (options.onReady?.(output) ?? Promise.resolve()).finally(() => signal('SIGTERM'));
   };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), seen()));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), seen()));
   const timer = setTimeout(() => signal('SIGKILL'), options.timeoutMs ?? 120_000);
   return new Promise((resolve) =>
     child.once('close', (code) => {
