@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { TestDatabase } from '../support/databases.js';
-import { missingServices } from '../support/services.js';
+import { describeWhenPresent } from '../support/gates.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -147,7 +147,7 @@ describe('prisma-celery with a server that accepts connections and never answers
   });
 });
 
-describe.skipIf(missingServices().has('postgresql'))('prisma-celery and PostgreSQL', () => {
+describeWhenPresent('postgresql')('prisma-celery and PostgreSQL', () => {
   const db = new TestDatabase('postgresql');
   beforeAll(async () => {
     await db.create();
@@ -190,7 +190,7 @@ describe.skipIf(missingServices().has('postgresql'))('prisma-celery and PostgreS
   });
 });
 
-describe.skipIf(missingServices().has('mysql'))('prisma-celery and MariaDB', () => {
+describeWhenPresent('mysql')('prisma-celery and MariaDB', () => {
   for (const args of [['cleanup'], ['schedule', 'list']]) {
     it(`${args.join(' ')} says the database does not exist`, async () => {
       const line = await answer([...args, '--database-url', 'mysql://root@127.0.0.1:3306/pc_no_such_db'], 2, { cwd });

@@ -6,7 +6,7 @@
 // deploy prints while it holds the lock and its connection sits idle: the
 // deploy's next statement is the first to meet the dead session.
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { MigrationError } from '../../src/errors.js';
 import { openMigrationConnection, queryRows } from '../../src/migrate/connection.js';
@@ -14,9 +14,7 @@ import { deployMigrations, migrationStatus } from '../../src/migrate/deploy.js';
 import { readMigrationsFolder } from '../../src/migrate/migrations-dir.js';
 import { TestDatabase } from '../support/databases.js';
 import { selectedProviders } from '../support/providers.js';
-import { missingServices } from '../support/services.js';
-
-const runs = (provider: 'postgresql' | 'mysql'): boolean => selectedProviders().includes(provider) && !missingServices().has(provider);
+import { describeWhenPresent } from '../support/gates.js';
 
 /** Node code that kills the session holding the migrate lock on `url`'s database, and prints how many it killed. */
 const KILLERS: Record<'postgresql' | 'mysql', string> = {
@@ -55,8 +53,9 @@ async function rejection(promise: Promise<unknown>): Promise<MigrationError> {
   return error as MigrationError;
 }
 
-for (const provider of ['postgresql', 'mysql'] as const) {
-  (runs(provider) ? describe : describe.skip)(`migrate lock [${provider}]`, () => {
+// Only where a server holds the lock: SQLite has none.
+for (const provider of selectedProviders().filter((p): p is 'postgresql' | 'mysql' => p !== 'sqlite')) {
+  describeWhenPresent(provider)(`migrate lock [${provider}]`, () => {
     const names = readMigrationsFolder(provider).migrations.map((m) => m.name);
     const databases: TestDatabase[] = [];
     const fresh = async (): Promise<string> => {

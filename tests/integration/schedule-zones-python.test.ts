@@ -1,10 +1,11 @@
 // The committed time zone names against Python's own zoneinfo: every name
 // the package accepts is one a Python tool reading the same rows loads.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ZONE_NAMES } from '../../src/scheduler/schedules/zone-names.js';
+import { describeWhenPresent } from '../support/gates.js';
+import { PYTHON } from '../support/services.js';
 
-const PYTHON = '/usr/bin/python3';
 const CHECK = [
   'import sys, zoneinfo',
   'bad = []',
@@ -14,11 +15,9 @@ const CHECK = [
   'print(" ".join(bad))',
 ].join('\n');
 
-const hasPython = spawnSync(PYTHON, ['-c', 'import zoneinfo'], { stdio: 'ignore' }).status === 0;
-if (!hasPython && process.env.CI === 'true') throw new Error('CI needs Python 3.9+ at /usr/bin/python3 (apt-get install -y python3)');
-if (!hasPython) console.warn('[prisma-celery tests] skipping the zoneinfo check: /usr/bin/python3 with zoneinfo not found; install python3');
-
-describe.skipIf(!hasPython)("time zone names and Python's zoneinfo", () => {
+// The interop suites' Python (python3-celery) is a Python with zoneinfo:
+// the global setup checks it once, for every suite that needs it.
+describeWhenPresent('python-celery')("time zone names and Python's zoneinfo", () => {
   it('loads every name the package accepts, and not the ones it refuses', () => {
     const run = (names: string) => spawnSync(PYTHON, ['-c', CHECK], { input: names, encoding: 'utf8' });
     const accepted = run(ZONE_NAMES);

@@ -1,5 +1,4 @@
-import { describe } from 'vitest';
-import { missingServices } from './services.js';
+import { describeWhenPresent } from './gates.js';
 
 /** The RabbitMQ vhost URL the global setup made for this run. */
 export function testBrokerUrl(): string {
@@ -9,4 +8,4 @@ export function testBrokerUrl(): string {
 }
 
 /** `describe`, or `describe.skip` when RabbitMQ is down outside CI. */
-export const describeWithBroker = missingServices().has('rabbitmq') ? describe.skip : describe;
+export const describeWithBroker = describeWhenPresent('rabbitmq');
