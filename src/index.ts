@@ -13,6 +13,6 @@ export type { MigrationStatus } from './migrate/index.js';
 export * from './core/states.js';
 export { buildTaskMessage, declarationsFor, ProtocolError } from './core/protocol/index.js';
 export type { TaskMessage, TaskMessageOptions } from './core/protocol/index.js';
-export { BrokerError, connectBroker, TaskPublisher } from './amqp/index.js';
-export type { TaskPublisherOptions } from './amqp/index.js';
+export { BrokerError, connectBroker, TaskPublisher } from './broker/amqp/index.js';
+export type { TaskPublisherOptions } from './broker/amqp/index.js';
 export { ConfigError, MigrationError, PrismaCeleryError } from './errors.js';

@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { ConsumeMessage } from 'amqplib';
-import { connectBroker } from '../../src/amqp/connect.js';
+import { connectBroker } from '../../src/broker/amqp/connect.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';

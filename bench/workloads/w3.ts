@@ -16,8 +16,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
-import { connectBroker } from '../../src/amqp/connect.js';
-import { TaskPublisher } from '../../src/amqp/task-publisher.js';
+import { connectBroker } from '../../src/broker/amqp/connect.js';
+import { TaskPublisher } from '../../src/broker/amqp/task-publisher.js';
 import { declarationsFor } from '../../src/core/protocol/routing.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';

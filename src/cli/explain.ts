@@ -2,7 +2,8 @@
 // fault, where its value came from and what to do, and the exit code: 2
 // when the fix is in the command line or a setting, 1 when something that
 // should work does not right now (a server down, a row missing).
-import { BrokerError, redactUrl as redactBrokerUrl, vhostOf, type BrokerFault } from '../amqp/errors.js';
+import { BrokerError, vhostOf, type BrokerFault } from '../broker/amqp/errors.js';
+import { redactUrl as redactBrokerUrl } from '../broker/url.js';
 import { describeOrigin, type Origins } from '../config/resolve.js';
 import { brokerUrl, databaseUrl } from '../config/settings.js';
 import type { Setting } from '../config/setting.js';

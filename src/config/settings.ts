@@ -32,9 +32,9 @@ export const brokerUrl = setting({
   key: 'brokerUrl',
   flag: 'broker',
   env: 'BROKER_URL',
-  type: types.amqpUrl(),
+  type: types.brokerUrl(),
   default: 'amqp://guest:guest@127.0.0.1:5672//',
-  description: 'RabbitMQ broker that the Celery workers use',
+  description: 'Broker the Celery workers use: amqp://… (RabbitMQ) or redis://… (Redis)',
 });
 
 export const logLevel = setting({

@@ -1,4 +1,5 @@
-import { parseDatabaseUrl, redactUrl } from '../db/url.js';
+import { checkBrokerUrl } from '../broker/url.js';
+import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
 
@@ -71,18 +72,11 @@ export const types = {
     parse: (raw, { cwd }) => parseDatabaseUrl(requireString(raw), cwd).url,
   }),
 
-  amqpUrl: (): SettingType<string> => ({
+  /** A broker URL: amqp(s):// or redis(s):// / redis+socket://, as checkBrokerUrl accepts it. */
+  brokerUrl: (): SettingType<string> => ({
     flagType: 'string',
     placeholder: '<url>',
-    parse(raw) {
-      const text = requireString(raw);
-      const url = URL.canParse(text) ? new URL(text) : undefined;
-      if (url?.protocol !== 'amqp:' && url?.protocol !== 'amqps:') {
-        throw new ConfigError(`"${redactUrl(text)}" is not a broker URL (use amqp://host or amqps://host)`);
-      }
-      if (url.hostname === '') throw new ConfigError(`"${redactUrl(text)}" names no host`);
-      return text;
-    },
+    parse: (raw) => checkBrokerUrl(requireString(raw)),
   }),
 
   integer: (bounds: Bounds = {}): SettingType<number> => ({

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel } from 'amqplib';
 import { createWorker } from 'celery-node';
-import { connectBroker } from '../amqp/connect.js';
+import { connectBroker } from '../broker/amqp/connect.js';
 import { instrumentWorker, PrismaResultBackend, TaskFailedError } from '../backend/index.js';
 import { explain } from '../cli/explain.js';
 import { checkDatabase } from '../db/preflight.js';

@@ -5,8 +5,8 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerError } from '../amqp/errors.js';
-import { TaskPublisher } from '../amqp/task-publisher.js';
+import { BrokerError } from '../broker/amqp/errors.js';
+import { TaskPublisher } from '../broker/amqp/task-publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';

@@ -3,7 +3,7 @@
  * whose broker is down still serves its pages; a failed connection is
  * tried again by the next send.
  */
-import { BrokerError, TaskPublisher, type TaskPublisherOptions } from '../amqp/index.js';
+import { BrokerError, TaskPublisher, type TaskPublisherOptions } from '../broker/amqp/index.js';
 import type { TaskMessage } from '../core/protocol/index.js';
 import type { Publisher } from './views/apply.js';
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import type { BrokerLog } from '../amqp/index.js';
+import type { BrokerLog } from '../broker/amqp/index.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';

@@ -7,7 +7,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectBroker } from '../../src/amqp/index.js';
+import { connectBroker } from '../../src/broker/amqp/index.js';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';

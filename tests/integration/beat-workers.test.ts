@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createWorker } from 'celery-node';
 import type { ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectBroker } from '../../src/amqp/index.js';
+import { connectBroker } from '../../src/broker/amqp/index.js';
 import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';

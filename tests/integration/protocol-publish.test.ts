@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
 import type { ChannelModel, GetMessage } from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BrokerError, connectBroker, TaskPublisher, type BrokerLog } from '../../src/amqp/index.js';
+import { BrokerError, connectBroker, TaskPublisher, type BrokerLog } from '../../src/broker/amqp/index.js';
 import { buildTaskMessage, declarationsFor, type TaskMessageOptions } from '../../src/core/protocol/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';

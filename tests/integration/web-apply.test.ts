@@ -9,7 +9,7 @@ import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { createWorker } from 'celery-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { instrumentWorker, PrismaResultBackend } from '../../src/backend/index.js';
-import { connectBroker, TaskPublisher, type BrokerLog } from '../../src/amqp/index.js';
+import { connectBroker, TaskPublisher, type BrokerLog } from '../../src/broker/amqp/index.js';
 import { declarationsFor } from '../../src/core/protocol/index.js';
 import type { Database } from '../../src/db/open.js';
 import { createHandler } from '../../src/web/index.js';

@@ -6,7 +6,7 @@ import { isReachable, missingMessage, missingTool, type ServiceName, type ToolNa
 import { selectedProviders } from './providers.js';
 
 export default async function setup(): Promise<() => void> {
-  const needed: ServiceName[] = ['rabbitmq'];
+  const needed: ServiceName[] = ['rabbitmq', 'redis'];
   for (const p of selectedProviders()) if (p !== 'sqlite') needed.push(p);
 
   const missing = new Map<ServiceName | ToolName, string>();

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 
-export type ServiceName = 'postgresql' | 'mysql' | 'rabbitmq';
+export type ServiceName = 'postgresql' | 'mysql' | 'rabbitmq' | 'redis';
 
 interface Service {
   label: string;
@@ -31,6 +31,12 @@ export const services: Record<ServiceName, Service> = {
     host: '127.0.0.1',
     port: 5672,
     start: 'rabbitmq-server -detached',
+  },
+  redis: {
+    label: 'Redis',
+    host: '127.0.0.1',
+    port: 6379,
+    start: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
   },
 };
 
@@ -72,8 +78,8 @@ function isExecutable(path: string): boolean {
 /** Null when the program is installed, else one line saying what to install. */
 export function missingTool(name: ToolName): string | null {
   if (name === 'chromium') return isExecutable(CHROMIUM) ? null : `Chromium is not at ${CHROMIUM}; install it with: apt-get install -y chromium`;
-  const imports = spawnSync(PYTHON, ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
-  return imports ? null : `${PYTHON} cannot import celery; install it with: apt-get install -y python3-celery`;
+  const imports = spawnSync(PYTHON, ['-c', 'import celery, redis'], { stdio: 'ignore' }).status === 0;
+  return imports ? null : `${PYTHON} cannot import celery and redis; install them with: apt-get install -y python3-celery python3-redis`;
 }
 
 /** Services and tools found missing by the global setup (outside CI only). */

@@ -3,7 +3,7 @@
 // Prisma raise them (captured from real runs against each server).
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
-import { BrokerError, brokerFault, vhostOf } from '../../src/amqp/errors.js';
+import { BrokerError, brokerFault, vhostOf } from '../../src/broker/amqp/errors.js';
 import { explain, type ExplainContext } from '../../src/cli/explain.js';
 import { flagOptions, parseCommandLine } from '../../src/cli/flags.js';
 import { schedulePriority, scheduleCrontab, scheduleEvery, scheduleName } from '../../src/config/settings.js';

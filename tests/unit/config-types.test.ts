@@ -125,10 +125,14 @@ describe('URLs', () => {
     expect(() => parse(databaseUrl.type, 'mysql://db')).toThrow('VALUE: database URL "mysql://db" names no database');
   });
 
-  it('wants amqp:// or amqps:// for the broker, and never shows its password', () => {
+  it('takes amqp(s):// and redis(s):// broker URLs, and never shows a password', () => {
     expect(parse(brokerUrl.type, 'amqps://u:p@rabbit:5671/vhost')).toBe('amqps://u:p@rabbit:5671/vhost');
-    expect(() => parse(brokerUrl.type, 'redis://u:secret@cache:6379')).toThrow(
-      'VALUE: "redis://u:***@cache:6379" is not a broker URL (use amqp://host or amqps://host)',
+    expect(parse(brokerUrl.type, 'redis://u:secret@cache:6379/2')).toBe('redis://u:secret@cache:6379/2');
+    expect(() => parse(brokerUrl.type, 'kafka://u:secret@cache:9092')).toThrow(
+      'VALUE: "kafka://u:***@cache:9092" is not a broker URL (use amqp://, amqps://, redis://, rediss:// or redis+socket://)',
+    );
+    expect(() => parse(brokerUrl.type, 'redis://u:secret@cache:6379/cache')).toThrow(
+      'VALUE: "redis://u:***@cache:6379/cache" names database "cache": a Redis database is a number (redis://host:6379/0)',
     );
     expect(() => parse(brokerUrl.type, 'rabbit:5672')).toThrow('is not a broker URL');
     expect(() => parse(brokerUrl.type, 'amqp://')).toThrow('VALUE: "amqp://" names no host');

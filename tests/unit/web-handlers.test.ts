@@ -158,7 +158,7 @@ describe('apply', () => {
   it('answers 503 when there is no publisher, and 502 when the broker refuses', async () => {
     const none = createHandler({ database, token: TOKEN, apply: { allow: ['tasks.add'] } });
     expect((await none(post('http://x/apply/tasks.add', undefined, auth))).status).toBe(503);
-    const { BrokerError } = await import('../../src/amqp/index.js');
+    const { BrokerError } = await import('../../src/broker/amqp/index.js');
     const failing = createHandler({
       database,
       token: TOKEN,

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { declarationsFor } from '../core/protocol/routing.js';
-import { ConfigError, PrismaCeleryError } from '../errors.js';
-import type { TaskMessage } from '../core/protocol/task-message.js';
+import { declarationsFor } from '../../core/protocol/routing.js';
+import { ConfigError, PrismaCeleryError } from '../../errors.js';
+import type { TaskMessage } from '../../core/protocol/task-message.js';
 import { checkHeartbeat, connectBroker, consoleLog, messageOf, type BrokerLog } from './connect.js';
 import { BrokerError, replyCodeOf } from './errors.js';
 

@@ -1,5 +1,5 @@
-import { socketFault, type SocketFault } from '../core/socket-fault.js';
-import { PrismaCeleryError } from '../errors.js';
+import { socketFault, type SocketFault } from '../../core/socket-fault.js';
+import { PrismaCeleryError } from '../../errors.js';
 
 /**
  * Broker trouble, classified by `code`:
@@ -62,15 +62,4 @@ export function vhostOf(url: string): string {
 export function replyCodeOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
-}
-
-/** A broker URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable broker URL)';
-  }
 }

@@ -1,6 +1,7 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { ConfigError } from '../errors.js';
-import { BrokerError, brokerFault, redactUrl } from './errors.js';
+import { ConfigError } from '../../errors.js';
+import { redactUrl } from '../url.js';
+import { BrokerError, brokerFault } from './errors.js';
 
 /** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
 export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
