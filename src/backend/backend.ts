@@ -6,7 +6,8 @@
  * forget and expiry.
  */
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
-import { causeLine, isMissingSchema } from '../db/adapter-error.js';
+import { causeLine } from '../db/adapter-error.js';
+import { databaseFault } from '../db/fault.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { waitWhileDown } from '../db/reachability.js';
 import type { SqlParam } from '../db/sql.js';
@@ -251,7 +252,7 @@ export class PrismaResultBackend implements AsyncDisposable {
       for (const probe of readSql(db.dialect).probe) await this.#query(session, 'start', probe, []);
     } catch (error) {
       if (owned) await db.close();
-      if (error instanceof BackendDatabaseError && isMissingSchema(error.cause)) {
+      if (error instanceof BackendDatabaseError && databaseFault(error.cause)?.kind === 'no-tables') {
         throw new BackendNotMigratedError(
           'the result backend\'s tables or columns are missing: apply the migrations (prisma-celery migrate deploy)',
           { cause: error.cause },

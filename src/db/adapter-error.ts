@@ -71,9 +71,3 @@ function describeKind(cause: Record<string, unknown>): string {
 
 export const firstLine = (text: string): string =>
   text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? text.trim();
-
-/** A missing table or column: our migrations were not applied. */
-export function isMissingSchema(error: unknown): boolean {
-  const kind = adapterCause(error)?.kind;
-  return kind === 'TableDoesNotExist' || kind === 'ColumnNotFound';
-}

@@ -3,7 +3,7 @@
 // takes), so callers need not care which path runs.
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMissingSchema } from '../../src/db/adapter-error.js';
+import { databaseFault } from '../../src/db/fault.js';
 import { isTransient } from '../../src/db/transient.js';
 import { openDatabase, useDatabase, type Database } from '../../src/db/open.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -128,7 +128,7 @@ describeEachDatabase('db.sql', (testDb) => {
       expect(error).toBeInstanceOf(Error);
       expect(isTransient(error)).toBe(false);
       const missing = await path.sql.query('SELECT 1 FROM no_such_table', []).catch((e: unknown) => e);
-      expect(isMissingSchema(missing)).toBe(true);
+      expect(databaseFault(missing)?.kind).toBe('no-tables');
     }
   });
 

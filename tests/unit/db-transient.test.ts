@@ -1,6 +1,7 @@
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
-import { causeLine, isMissingSchema, mysqlErrorCode } from '../../src/db/adapter-error.js';
+import { causeLine, mysqlErrorCode } from '../../src/db/adapter-error.js';
+import { databaseFault } from '../../src/db/fault.js';
 import { isTransient, withRetry } from '../../src/db/transient.js';
 
 // Shaped as Prisma 7 raises a failed raw query: P2010 with the adapter's
@@ -43,7 +44,7 @@ describe('isTransient', () => {
     expect(isTransient(direct({ kind: 'sqlite', extendedCode: 6, message: 'database table is locked' }))).toBe(true);
     expect(isTransient(direct({ kind: 'UniqueConstraintViolation', constraint: { fields: ['task_id'] } }))).toBe(false);
     expect(isTransient(direct({ kind: 'postgres', code: '22P02', severity: 'ERROR', message: 'bad input', ...noDetail }))).toBe(false);
-    expect(isMissingSchema(direct({ kind: 'TableDoesNotExist', table: 'celery_taskmeta' }))).toBe(true);
+    expect(databaseFault(direct({ kind: 'TableDoesNotExist', table: 'celery_taskmeta' }))?.kind).toBe('no-tables');
     expect(causeLine(direct({ kind: 'mysql', code: 1146, message: 'x', state: '42S02', originalCode: '1146', originalMessage: "Table 'celery_taskmeta' doesn't exist" }))).toBe(
       "Table 'celery_taskmeta' doesn't exist (1146)",
     );
@@ -52,7 +53,7 @@ describe('isTransient', () => {
   it('finds the adapter error through wrapping causes', () => {
     expect(isTransient(new Error('store failed', { cause: pgTerminated }))).toBe(true);
     expect(isTransient(new Error('a', { cause: new Error('b', { cause: new DriverAdapterError({ kind: 'SocketTimeout' }) }) }))).toBe(true);
-    expect(isMissingSchema(new Error('x', { cause: prismaError({ kind: 'TableDoesNotExist' }) }))).toBe(true);
+    expect(databaseFault(new Error('x', { cause: prismaError({ kind: 'TableDoesNotExist' }) }))?.kind).toBe('no-tables');
     expect(mysqlErrorCode(prismaError({ kind: 'mysql', code: 1193, state: 'HY000' }))).toBe(1193);
     expect(mysqlErrorCode(new DriverAdapterError({ kind: 'mysql', code: 1193, message: 'x', state: 'HY000' }))).toBe(1193);
     expect(mysqlErrorCode(pgTerminated)).toBeUndefined();
