@@ -6,6 +6,7 @@ const SOCKET_FAULTS: Readonly<Record<string, SocketFault>> = {
   EAI_AGAIN: 'host-not-found',
   ECONNREFUSED: 'unreachable',
   ECONNRESET: 'unreachable',
+  ECONNABORTED: 'unreachable',
   EHOSTUNREACH: 'unreachable',
   ENETUNREACH: 'unreachable',
   EPIPE: 'unreachable',
@@ -14,3 +15,9 @@ const SOCKET_FAULTS: Readonly<Record<string, SocketFault>> = {
 
 export const socketFault = (code: unknown): SocketFault | undefined =>
   typeof code === 'string' && Object.hasOwn(SOCKET_FAULTS, code) ? SOCKET_FAULTS[code] : undefined;
+
+/** A connection lost, refused or timed out: trying again later may work (a host DNS does not know will not). */
+export const isSocketTrouble = (code: unknown): boolean => {
+  const fault = socketFault(code);
+  return fault === 'unreachable' || fault === 'timeout';
+};

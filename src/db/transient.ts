@@ -7,6 +7,7 @@
  * result backend (which retries) and the camera's snapshot store (which
  * keeps rows for the next snapshot).
  */
+import { isSocketTrouble } from '../core/socket-fault.js';
 import { adapterCauses, type AdapterCause } from './adapter-error.js';
 
 // The adapters map some driver errors to a kind of their own: SQLite's
@@ -41,9 +42,6 @@ const MYSQL_TRANSIENT = new Set([
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 
-/** Node's socket errors, on a thrown error or as an adapter's originalCode. */
-const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH']);
-
 // Prisma's own codes for an unreachable server, a timed-out connection or
 // pool, a closed connection and a write conflict or deadlock.
 const PRISMA_TRANSIENT = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
@@ -51,7 +49,7 @@ const PRISMA_TRANSIENT = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', '
 export function isTransient(error: unknown): boolean {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (SOCKET_CODES.has(code) || PRISMA_TRANSIENT.has(code))) return true;
+    if (isSocketTrouble(code) || (typeof code === 'string' && PRISMA_TRANSIENT.has(code))) return true;
     e = (e as { cause?: unknown }).cause;
   }
   for (const cause of adapterCauses(error)) if (causeIsTransient(cause)) return true;
@@ -60,7 +58,7 @@ export function isTransient(error: unknown): boolean {
 
 function causeIsTransient(cause: AdapterCause): boolean {
   if (typeof cause.kind === 'string' && TRANSIENT_KINDS.has(cause.kind)) return true;
-  if (typeof cause.originalCode === 'string' && SOCKET_CODES.has(cause.originalCode)) return true;
+  if (isSocketTrouble(cause.originalCode)) return true;
   switch (cause.kind) {
     case 'postgres':
       // Class 08: connection exceptions.
