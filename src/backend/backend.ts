@@ -5,6 +5,7 @@
  * storeResult, getTaskMeta) and adds marks, full records, waits, groups,
  * forget and expiry.
  */
+import { printProblem } from '../core/log-line.js';
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine } from '../db/adapter-error.js';
 import { databaseFault } from '../db/fault.js';
@@ -321,7 +322,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     try {
       this.#options.onEvent(event);
     } catch (error) {
-      console.error('prisma-celery: the result backend\'s onEvent hook threw:', error);
+      printProblem('error', 'backend', 'the onEvent hook threw', error);
     }
   }
 }

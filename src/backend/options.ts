@@ -2,6 +2,7 @@
  * The result backend's one options object: every field with its default,
  * resolved and checked once, with messages that say what is allowed.
  */
+import { printProblem } from '../core/log-line.js';
 import { parseDuration } from '../config/duration.js';
 import type { OpenOptions } from '../db/open.js';
 import { ConfigError } from '../errors.js';
@@ -99,16 +100,16 @@ function callback<F>(name: string, value: unknown): F | undefined {
 export function defaultOnEvent(event: BackendEvent): void {
   switch (event.type) {
     case 'store-failed':
-      console.error(`prisma-celery: storing ${event.state} for task ${event.taskId} failed:`, event.error);
+      printProblem('error', 'backend', `storing ${event.state} for task ${event.taskId} failed`, event.error);
       break;
     case 'read-failed':
-      console.error(`prisma-celery: reading task ${event.taskId} failed:`, event.error);
+      printProblem('error', 'backend', `reading task ${event.taskId} failed`, event.error);
       break;
     case 'message-error':
-      console.error(`prisma-celery: a celery-node worker could not handle task ${event.taskId ?? '(no id)'}:`, event.error);
+      printProblem('error', 'backend', `a celery-node worker could not handle task ${event.taskId ?? '(no id)'}`, event.error);
       break;
     case 'unregistered-task':
-      console.error(`prisma-celery: task ${event.taskId} names "${event.name}", which this worker has no handler for; stored as FAILURE`);
+      printProblem('error', 'backend', `task ${event.taskId} names "${event.name}", which this worker has no handler for; stored as FAILURE`);
       break;
     default:
       break;

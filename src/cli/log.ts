@@ -7,25 +7,14 @@
  * of one problem costs two lines, not thousands.
  */
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+import { escapeControls, formatLine, type Level } from '../core/log-line.js';
+
+export { escapeControls, formatLine, type Level };
 
 const RANK: Readonly<Record<Level, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** Whether a line of `level` is shown when the threshold is `threshold`. */
 export const shows = (level: Level, threshold: Level): boolean => RANK[level] >= RANK[threshold];
-
-/** Control characters shown as escapes, so a value carrying a newline or an ANSI code stays on one visible line. */
-export function escapeControls(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
-    const named: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** One log line: `2026-01-02T03:04:05.678Z WARN  cam      snapshot failed (…)`. */
-export function formatLine(at: Date, level: Level, component: string, message: string): string {
-  return `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${component.padEnd(8)} ${escapeControls(message)}`;
-}
 
 export interface LoggerOptions {
   /** Least severe level printed. */

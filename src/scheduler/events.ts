@@ -4,6 +4,7 @@
  * swallowed. The CLI prints them; an application can forward them to its
  * own logger or metrics.
  */
+import { printProblem } from '../core/log-line.js';
 import { causeLine } from '../db/adapter-error.js';
 
 export type BeatEvent =
@@ -50,7 +51,7 @@ export function safeListener(listener: BeatEventListener | undefined): BeatEvent
     try {
       target(event);
     } catch (error) {
-      console.error(`[prisma-celery] a beat event listener threw on "${event.type}":`, error);
+      printProblem('error', 'beat', `an event listener threw on "${event.type}"`, error);
     }
   };
 }
@@ -64,7 +65,7 @@ export const defaultListener: BeatEventListener = (event) => {
     case 'tick-failed':
     case 'broker-trouble':
     case 'close-failed':
-      console.error(`[prisma-celery] beat: ${describeEvent(event)}`);
+      printProblem('error', 'beat', describeEvent(event));
   }
 };
 

@@ -2,6 +2,7 @@
  * createHandler's one options object: every field with its default,
  * resolved and checked once, with bounded, human messages.
  */
+import { printProblem } from '../core/log-line.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
@@ -126,7 +127,7 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
             cameraFreq: within('monitor.cameraFreq', monitor.cameraFreq ?? 2, 0.01, 3600, 'seconds'),
           },
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
-    onError: options.onError ?? ((message, error) => console.error(`[prisma-celery] web: ${message}:`, error)),
+    onError: options.onError ?? ((message, error) => printProblem('error', 'web', message, error)),
     now: options.now ?? (() => new Date()),
   };
 }

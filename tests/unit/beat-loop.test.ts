@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { ConfigError } from '../../src/errors.js';
 import {
@@ -142,17 +142,17 @@ describe('Beat', () => {
         throw new Error('listener bug');
       },
     });
-    const errors: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => void errors.push(args);
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
     try {
       await beat.start();
       await waitFor('more than three scheduler calls', () => calls.length > 3, polling);
       await beat.close();
     } finally {
-      console.error = original;
+      stderr.mockRestore();
     }
-    expect(errors.length).toBeGreaterThan(0);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^\S+Z ERROR beat     an event listener threw on "\w[\w-]*": listener bug\n$/);
   });
 
   it('rejects start() when the scheduler cannot start, and closes it', async () => {

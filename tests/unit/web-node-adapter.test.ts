@@ -3,7 +3,7 @@
 // and failures.
 import { createServer, request, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialectOf } from '../../src/db/dialect.js';
 import type { Database } from '../../src/db/open.js';
 import { startMonitorServer, toExpressMiddleware, toNodeListener, type WebHandler } from '../../src/web/index.js';
@@ -54,13 +54,14 @@ describe('toNodeListener', () => {
 
   it('answers 500 when the handler fails', async () => {
     const base = await serve(toNodeListener(() => Promise.reject(new Error('boom'))));
-    const original = console.error;
-    console.error = () => {};
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
     try {
       expect((await fetch(base)).status).toBe(500);
     } finally {
-      console.error = original;
+      stderr.mockRestore();
     }
+    expect(lines).toEqual([expect.stringMatching(/Z ERROR web      could not answer a request: boom\n$/)]);
   });
 });
 

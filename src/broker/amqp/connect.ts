@@ -1,3 +1,4 @@
+import { printProblem } from '../../core/log-line.js';
 import { connect, type ChannelModel } from 'amqplib';
 import { ConfigError } from '../../errors.js';
 import { redactUrl } from '../url.js';
@@ -7,10 +8,7 @@ import { BrokerError, brokerFault } from './errors.js';
 export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
 
 export const consoleLog: BrokerLog = (level, message, error) => {
-  if (level === 'info') return;
-  const write = level === 'error' ? console.error : console.warn;
-  if (error === undefined) write(`[prisma-celery] ${message}`);
-  else write(`[prisma-celery] ${message}:`, error);
+  if (level !== 'info') printProblem(level, 'broker', message, error);
 };
 
 export interface ConnectOptions {

@@ -5,6 +5,7 @@
  *   http.createServer(toNodeListener(handler)).listen(8080);
  *   app.use('/celery', toExpressMiddleware(createHandler({ database, basePath: '/celery' })));
  */
+import { printProblem } from '../../core/log-line.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { WebHandler } from '../handler.js';
@@ -65,7 +66,7 @@ export function toNodeListener(handler: WebHandler): (req: IncomingMessage, res:
     handler(toRequest(req))
       .then((response) => writeResponse(response, res))
       .catch((error: unknown) => {
-        console.error('[prisma-celery] web: could not answer a request:', error);
+        printProblem('error', 'web', 'could not answer a request', error);
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       });
