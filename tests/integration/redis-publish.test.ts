@@ -210,6 +210,36 @@ describeWithRedis('publishing to a Redis that went away', () => {
     expect(await redis.client.keys('*')).toEqual([]);
   });
 
+  it('gives up on a send Redis does not answer after confirmTimeoutMs, and closes within its budget', async () => {
+    await proxy.restore();
+    proxy.heal();
+    const warnings: string[] = [];
+    const log = (_level: string, message: string, error?: unknown) => warnings.push(`${message}: ${String(error)}`);
+    const publisher = new RedisTaskPublisher({ url, maxAttempts: 2, retryDelayMs: 50, confirmTimeoutMs: 300, closeTimeoutMs: 200, log });
+    await publisher.start();
+    proxy.blackhole();
+    try {
+      const message = buildTaskMessage({ task: 'tasks.add', args: [], kwargs: {}, origin: 'gen1@test', queue: 'silent' }, new Date());
+      await expect(publisher.publish(message)).rejects.toMatchObject({ code: 'E_PUBLISH_UNCONFIRMED', message: expect.stringContaining('(after 2 attempts)') });
+      expect(warnings[0]).toBe(`task ${message.id} (tasks.add) not stored by Redis (attempt 1 of 2): Error: no reply within 300 ms`);
+
+      // A send under way when close() is called is abandoned after closeTimeoutMs.
+      const slow = new RedisTaskPublisher({ url, confirmTimeoutMs: 60_000, closeTimeoutMs: 200, log: quiet });
+      proxy.heal();
+      await slow.start();
+      proxy.blackhole();
+      const pending = slow.publish(message);
+      const closing = Date.now();
+      await slow.close();
+      expect(Date.now() - closing).toBeLessThan(2000);
+      await expect(pending).rejects.toMatchObject({ code: 'E_PUBLISH_UNCONFIRMED', message: expect.stringContaining('the publisher was closed') });
+      await expect(slow.publish(message)).rejects.toMatchObject({ code: 'E_PUBLISHER_STATE' });
+    } finally {
+      proxy.heal();
+      await publisher.close();
+    }
+  });
+
   describeEachDatabase('beat', (testDb) => {
     it('gives the run back when the send fails, so nothing is counted', async () => {
       await proxy.restore();
