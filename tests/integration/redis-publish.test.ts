@@ -247,15 +247,19 @@ describeWithRedis('publishing to a Redis that went away', () => {
       const queue = `gone-${tag()}`;
       const events: BeatEvent[] = [];
       await new PeriodicTaskStore(db).create({ name: 'gone', task: 'tasks.add', schedule: { every: 60 }, startTime: new Date(Date.now() + 5000), queue });
-      await using beat = new Beat({ database: db, brokerUrl: url, maxInterval: 1, onEvent: (event) => events.push(event) });
-      await beat.start();
-      await proxy.cut();
-      const failure = await waitFor('a failed send', () => events.find((e) => e.type === 'publish-failed'), { ...polling, timeoutMs: 20_000 });
+      const beat = new Beat({ database: db, brokerUrl: url, maxInterval: 1, onEvent: (event) => events.push(event) });
+      let failure: BeatEvent | undefined;
+      try {
+        await beat.start();
+        await proxy.cut();
+        failure = await waitFor('a failed send', () => events.find((e) => e.type === 'publish-failed'), { ...polling, timeoutMs: 20_000 });
+      } finally {
+        // The run was claimed (counted) before each send; each failure, and the stop, gives it back.
+        await beat.close();
+      }
       expect(failure).toMatchObject({ entry: 'gone', error: { code: 'E_PUBLISH_UNCONFIRMED' } });
-      // The run was claimed (counted) before the send; the failure gives it back.
-      const row = () => db.prisma.periodicTask.findFirstOrThrow({ where: { name: 'gone' }, select: { totalRunCount: true, lastRunAt: true } });
-      await waitFor('the run to be given back', async () => (await row()).totalRunCount === 0, polling);
-      expect(await row()).toEqual({ totalRunCount: 0, lastRunAt: null });
+      const row = await db.prisma.periodicTask.findFirstOrThrow({ where: { name: 'gone' }, select: { totalRunCount: true, lastRunAt: true } });
+      expect(row).toEqual({ totalRunCount: 0, lastRunAt: null });
       expect(events.filter((e) => e.type === 'task-sent' || e.type === 'run-lost')).toEqual([]);
       expect(await redis.client.llen(queue)).toBe(0);
     });
