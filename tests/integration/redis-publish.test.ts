@@ -16,6 +16,7 @@ import { buildTaskMessage } from '../../src/core/protocol/index.js';
 import type { Database } from '../../src/db/open.js';
 import { Beat, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { startMonitorServer } from '../../src/web/server.js';
+import { startBeatBehindProxy } from '../support/beat-behind-proxy.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { describeWithPythonCeleryOnRedis, PythonWorker } from '../support/python-worker.js';
 import { claimRedisDb, describeWithRedis, type RedisTestDb } from '../support/redis.js';
@@ -210,6 +211,25 @@ describeWithRedis('publishing to a Redis that went away', () => {
     expect(await redis.client.keys('*')).toEqual([]);
   });
 
+  it("declares a queue's binding again on a new connection, as kombu does, and sends once Redis is back", async () => {
+    await proxy.restore();
+    await using publisher = new RedisTaskPublisher({ url, log: quiet });
+    await publisher.start();
+    const message = () => buildTaskMessage({ task: 'tasks.add', args: [], kwargs: {}, origin: 'gen1@test', queue: 'again' }, new Date());
+    await publisher.publish(message());
+    await redis.client.del('_kombu.binding.again');
+    await publisher.publish(message());
+    // Declared once per connection: the binding deleted meanwhile stays deleted.
+    expect(await redis.client.exists('_kombu.binding.again')).toBe(0);
+    await proxy.cut();
+    const sending = publisher.publish(message());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await proxy.restore();
+    await sending;
+    expect(await redis.client.smembers('_kombu.binding.again')).toEqual(['again\x06\x16\x06\x16again']);
+    expect(await redis.client.llen('again')).toBe(3);
+  });
+
   it('gives up on a send Redis does not answer after confirmTimeoutMs, and closes within its budget', async () => {
     await proxy.restore();
     proxy.heal();
@@ -262,6 +282,31 @@ describeWithRedis('publishing to a Redis that went away', () => {
       expect(row).toEqual({ totalRunCount: 0, lastRunAt: null });
       expect(events.filter((e) => e.type === 'task-sent' || e.type === 'run-lost')).toEqual([]);
       expect(await redis.client.llen(queue)).toBe(0);
+      await db.prisma.periodicTask.deleteMany({ where: { name: 'gone' } });
+    });
+
+    it('stops within its stop budget during a partition, every run claimed either sent or given back', { timeout: 60_000 }, async () => {
+      const stopTimeout = 3;
+      const { beat, proxy: partition, events, sent, runs } = await startBeatBehindProxy(testDb, { stopTimeout, brokerUrl: redis.url });
+      let stoppedIn = Infinity;
+      try {
+        await waitFor('a first send of each', () => sent() >= 2, { timeoutMs: 20_000 });
+        partition.blackhole();
+        const before = sent();
+        // A run claimed whose push hangs: the count is ahead of what was sent.
+        await waitFor('a claimed run stuck in its push', async () => (await runs()) > before, { timeoutMs: 20_000, intervalMs: 50 });
+        const started = performance.now();
+        await Promise.race([beat.close(), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+        stoppedIn = (performance.now() - started) / 1000;
+      } finally {
+        partition.heal();
+        await beat.close();
+        await partition.cut();
+      }
+      expect(stoppedIn).toBeLessThan(stopTimeout + 1);
+      expect(events.filter((e) => e.type === 'run-lost')).toEqual([]);
+      expect(events.some((e) => e.type === 'publish-failed')).toBe(true);
+      expect(await runs()).toBe(sent());
     });
   });
 });
