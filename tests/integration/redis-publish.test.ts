@@ -177,6 +177,17 @@ describeWithPythonCeleryOnRedis('publishing on Redis', () => {
     );
     expect(await redis.client.keys('*nobody*')).toEqual([]);
   });
+
+  it("refuses at once what Redis will refuse again: a queue's key that holds something else", async () => {
+    await redis.client.set('not-a-list', 'x');
+    await using publisher = createTaskPublisher(redis.url, { log: quiet, retryDelayMs: 10_000 });
+    await publisher.start();
+    const message = buildTaskMessage({ task: 'tasks.add', args: [], kwargs: {}, origin: 'gen1@test', queue: 'not-a-list' }, new Date());
+    await expect(publisher.publish(message)).rejects.toMatchObject({
+      code: 'E_PUBLISH_REFUSED',
+      message: expect.stringContaining('was refused: WRONGTYPE Operation against a key holding the wrong kind of value'),
+    });
+  });
 });
 
 describeWithRedis('publishing to a Redis that went away', () => {

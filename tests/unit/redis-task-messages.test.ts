@@ -60,6 +60,7 @@ const bindingsOf = (capture: Capture, exchange: string): Binding[] => {
 /** The options Python was called with, and the per-run values (id, origin, reply_to, argsrepr) from its message. */
 function optionsOf(capture: Capture, spec: CaseSpec): { options: TaskMessageOptions; now: Date; clockText?: [string, string] } {
   const items = lists(capture)[0]?.[1] ?? [];
+  // exchange_unbound stored no message: its call's own arguments stand in.
   const envelope = decodeEnvelope(items[0] ?? '{"body": "", "properties": {}}');
   const headers = envelope.headers;
   const [args, kwargs] = (envelope.body.length > 0 ? JSON.parse(envelope.body.toString('utf8')) : [[8, 9], {}]) as [unknown[], Record<string, unknown>];
