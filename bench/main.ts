@@ -16,7 +16,8 @@ const USAGE = `usage: npm run bench -- [options]
   --n N          override the workload's N (quick runs)
   --seconds S    override the soak's duration (SOAK; default 600)
   --help         this text
-env: BENCH_SQLITE_FILE, BENCH_POSTGRES_URL, BENCH_MYSQL_URL override the bench databases`;
+env: BENCH_SQLITE_FILE, BENCH_POSTGRES_URL, BENCH_MYSQL_URL override the bench databases;
+     BENCH_TRANSPORTS=amqp,redis picks W3's brokers, BENCH_BROKER_URL and BENCH_REDIS_URL override them`;
 
 class UsageError extends Error {}
 

@@ -15,4 +15,9 @@ export { buildTaskMessage, declarationsFor, ProtocolError } from './core/protoco
 export type { TaskMessage, TaskMessageOptions } from './core/protocol/index.js';
 export { BrokerError, connectBroker, TaskPublisher } from './broker/amqp/index.js';
 export type { TaskPublisherOptions } from './broker/amqp/index.js';
+export { RedisTaskPublisher } from './broker/redis/task-publisher.js';
+export type { RedisTaskPublisherOptions } from './broker/redis/task-publisher.js';
+export { createTaskPublisher } from './broker/publisher.js';
+export type { BrokerPublisher, CreatePublisherOptions } from './broker/publisher.js';
+export type { PublishOptions } from './broker/send-policy.js';
 export { ConfigError, MigrationError, PrismaCeleryError } from './errors.js';

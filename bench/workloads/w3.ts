@@ -7,17 +7,23 @@
  * except D = 100 spread-out tasks that ran two days ago (the only due ones).
  * - build_s: DatabaseScheduler constructed and started (schedule loaded);
  * - ticks until nothing is due, publishing real messages to RabbitMQ (a
- *   vhost of the bench's own): first tick, due ticks, time to drain all D,
- *   published == D checked on the queue; then 20 idle ticks;
+ *   vhost of the bench's own) and, as the `redis_k…` variants, to Redis (a
+ *   database of the bench's own): first tick, due ticks, time to drain all
+ *   D, published == D checked on the queue; then 20 idle ticks;
  * - notice_s: beat running for real; one entry's kwargs edited through the
  *   public API (the fifth edit through raw SQL), timed until the running
  *   scheduler holds the new kwargs; waits between edits as BENCH.md says.
  *   Not at 100,000 (the poll is the same; the seeding is long).
+ * BENCH_TRANSPORTS=amqp,redis picks the brokers (default both); Redis runs
+ * K up to 10,000 only: at 100,000 nothing but the idle ticks is measured,
+ * and those publish nothing.
  */
 import { execFileSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
 import { connectBroker } from '../../src/broker/amqp/connect.js';
-import { TaskPublisher } from '../../src/broker/amqp/task-publisher.js';
+import { createTaskPublisher, type BrokerPublisher } from '../../src/broker/publisher.js';
+import { connectRedis } from '../../src/broker/redis/connect.js';
+import { bindingKey, PRIORITY_STEPS, priorityList } from '../../src/broker/redis/routing.js';
 import { declarationsFor } from '../../src/core/protocol/routing.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
@@ -36,6 +42,10 @@ const ROWS_PER_INSERT = 500;
 const QUEUE = 'celery';
 const VHOST = 'prisma-celery-bench';
 const BROKER_URL = process.env.BENCH_BROKER_URL ?? `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(VHOST)}`;
+/** A database of its own, claimed as the tests claim theirs (a key in database 0), unless BENCH_REDIS_URL names one. */
+const REDIS_HOST = '127.0.0.1:6379';
+const REDIS_CLAIM_DBS = [15, 14, 13, 12];
+const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'amqp,redis').split(',').map((t) => t.trim());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -94,30 +104,85 @@ async function seed(db: Database, k: number, d: number, now: Date): Promise<void
   else await db.prisma.$executeRawUnsafe(analyze);
 }
 
-function ensureVhost(): void {
-  if (process.env.BENCH_BROKER_URL) return;
-  execFileSync('rabbitmqctl', ['add_vhost', VHOST], { stdio: 'ignore' });
-  execFileSync('rabbitmqctl', ['set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*'], { stdio: 'ignore' });
+/** A broker W3 publishes to: its publisher, and a count of the messages on Celery's default queue. */
+interface Target {
+  /** Prefix of its variants' names: "" for RabbitMQ (as before Redis was measured), "redis_" for Redis. */
+  readonly prefix: string;
+  readonly sizes: (k: number) => boolean;
+  readonly publisher: BrokerPublisher;
+  queued(purge?: boolean): Promise<number>;
+  close(): Promise<void>;
 }
 
-function dropVhost(): void {
-  if (!process.env.BENCH_BROKER_URL) execFileSync('rabbitmqctl', ['delete_vhost', VHOST], { stdio: 'ignore' });
-}
-
-/** Messages on Celery's default queue (declared as Celery declares it, so it exists). */
-async function queued(admin: ChannelModel, purge = false): Promise<number> {
-  const channel = await admin.createChannel();
-  try {
-    const { queue } = declarationsFor(QUEUE);
-    const { messageCount } = await channel.assertQueue(queue.name, queue.options);
-    if (purge && messageCount > 0) await channel.purgeQueue(QUEUE);
-    return messageCount;
-  } finally {
-    await channel.close().catch(() => {});
+async function amqpTarget(): Promise<Target> {
+  if (!process.env.BENCH_BROKER_URL) {
+    execFileSync('rabbitmqctl', ['add_vhost', VHOST], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['set_permissions', '-p', VHOST, 'guest', '.*', '.*', '.*'], { stdio: 'ignore' });
   }
+  const admin: ChannelModel = await connectBroker(BROKER_URL, { log: () => {} });
+  const publisher = createTaskPublisher(BROKER_URL);
+  await publisher.start();
+  return {
+    prefix: '',
+    sizes: () => true,
+    publisher,
+    // Declared as Celery declares it, so it exists.
+    async queued(purge = false) {
+      const channel = await admin.createChannel();
+      try {
+        const { queue } = declarationsFor(QUEUE);
+        const { messageCount } = await channel.assertQueue(queue.name, queue.options);
+        if (purge && messageCount > 0) await channel.purgeQueue(QUEUE);
+        return messageCount;
+      } finally {
+        await channel.close().catch(() => {});
+      }
+    },
+    async close() {
+      await publisher.close();
+      await admin.close().catch(() => {});
+      if (!process.env.BENCH_BROKER_URL) execFileSync('rabbitmqctl', ['delete_vhost', VHOST], { stdio: 'ignore' });
+    },
+  };
 }
 
-async function measureNotice(db: Database, publisher: TaskPublisher, k: number, log: (m: string) => void): Promise<number[]> {
+async function redisTarget(): Promise<Target> {
+  const claims = await connectRedis(`redis://${REDIS_HOST}/0`);
+  const owner = `bench-${process.pid}`;
+  let url = process.env.BENCH_REDIS_URL;
+  let claim: string | undefined;
+  for (const db of url === undefined ? REDIS_CLAIM_DBS : []) {
+    const key = `prisma-celery-test:claim:${db}`;
+    if ((await claims.set(key, owner, 'EX', 3600, 'NX')) !== 'OK') continue;
+    claim = key;
+    url = `redis://${REDIS_HOST}/${db}`;
+    break;
+  }
+  if (url === undefined) throw new Error(`no free Redis database among ${REDIS_CLAIM_DBS.join(', ')} at ${REDIS_HOST}; set BENCH_REDIS_URL`);
+  const admin = await connectRedis(url);
+  const publisher = createTaskPublisher(url);
+  await publisher.start();
+  const lists = PRIORITY_STEPS.map((step) => priorityList(QUEUE, step));
+  return {
+    prefix: 'redis_',
+    sizes: (k) => k <= NOTICE_UP_TO,
+    publisher,
+    async queued(purge = false) {
+      const lengths = await Promise.all(lists.map((list) => admin.llen(list)));
+      if (purge) await admin.del(...lists, bindingKey(QUEUE));
+      return lengths.reduce((a, b) => a + b, 0);
+    },
+    async close() {
+      await publisher.close();
+      await admin.del(...lists, bindingKey(QUEUE));
+      admin.disconnect();
+      if (claim !== undefined && (await claims.get(claim)) === owner) await claims.del(claim);
+      claims.disconnect();
+    },
+  };
+}
+
+async function measureNotice(db: Database, publisher: BrokerPublisher, k: number, log: (m: string) => void): Promise<number[]> {
   const events: BeatEvent[] = [];
   const beat = new Beat({ database: db, publisher, maxInterval: 5, onEvent: (e) => e.type === 'tick-failed' && events.push(e) });
   await beat.start();
@@ -156,88 +221,104 @@ export const w3: Workload<{ k_small: number; k_large: number; k_idle: number; d:
     const url = parseDatabaseUrl(await sideDatabaseUrl(database, 'backend')).url;
     await migrateDeploy(url);
     const db = await openDatabase(url);
-    ensureVhost();
-    const admin = await connectBroker(BROKER_URL, { log: () => {} });
-    const publisher = new TaskPublisher({ url: BROKER_URL });
-    await publisher.start();
     const results: Record<string, VariantResult> = {};
     try {
-      for (const k of [params.k_small, params.k_large, params.k_idle]) {
-        const published: number[] = [];
-        const dueTicks: number[] = [];
-        const notices: number[] = [];
-        const timed = await repeat(runs, async (index) => {
-          await empty(db);
-          await queued(admin, true);
-          const seededAt = new Date();
-          await seed(db, k, params.d, seededAt);
-          const failures: BeatEvent[] = [];
-          const context = {
-            database: db,
-            publish: (message: Parameters<TaskPublisher['publish']>[0]) => publisher.publish(message),
-            origin: `gen${process.pid}@bench`,
-            maxInterval: 5,
-            syncInterval: 1,
-            staticSchedule: [],
-            clock: () => new Date(),
-            emit: (event: BeatEvent) => {
-              if (['entry-disabled', 'publish-failed', 'run-lost'].includes(event.type)) failures.push(event);
-            },
-          };
-          const buildStarted = performance.now();
-          const scheduler = new DatabaseScheduler(context);
-          await scheduler.start();
-          const buildS = (performance.now() - buildStarted) / 1000;
-
-          const tickMs: number[] = [];
-          const drainStarted = performance.now();
-          for (let sleepS = 0; sleepS === 0 || tickMs.length === 0; ) {
-            const started = performance.now();
-            sleepS = await scheduler.tick(new Date());
-            tickMs.push(performance.now() - started);
-          }
-          const drainMs = performance.now() - drainStarted;
-          const idleMs: number[] = [];
-          for (let i = 0; i < IDLE_TICKS; i++) {
-            const started = performance.now();
-            await scheduler.tick(new Date());
-            idleMs.push(performance.now() - started);
-          }
-          await scheduler.close();
-          if (failures.length > 0) throw new Error(`scheduler reported ${failures[0]!.type}`);
-          published.push(await queued(admin));
-          dueTicks.push(tickMs.length);
-          log(
-            `K=${k} run ${index + 1}/${runs}: build ${buildS.toFixed(3)} s, ${tickMs.length} due tick(s) first ` +
-              `${tickMs[0]!.toFixed(1)} ms, drained in ${drainMs.toFixed(1)} ms, idle p50 ${percentile(idleMs, 50).toFixed(3)} ms`,
-          );
-          if (k <= NOTICE_UP_TO) notices.push(...(await measureNotice(db, publisher, k, log)));
-          return {
-            build_s: buildS,
-            first_tick_ms: tickMs[0]!,
-            due_tick_p50_ms: percentile(tickMs, 50),
-            due_tick_p99_ms: percentile(tickMs, 99),
-            drain_ms: drainMs,
-            drain_per_run_ms: drainMs / params.d,
-            idle_tick_p50_ms: percentile(idleMs, 50),
-            idle_tick_p99_ms: percentile(idleMs, 99),
-          };
-        });
-        const variant: Record<string, Summary | number> = {
-          ...timed,
-          due_ticks: Math.max(...dueTicks),
-          published_min: Math.min(...published),
-          published_max: Math.max(...published),
-        };
-        if (notices.length > 0) variant.notice_s = summarise(notices);
-        results[`k${k}`] = variant;
+      for (const transport of TRANSPORTS) {
+        if (transport !== 'amqp' && transport !== 'redis') throw new Error(`BENCH_TRANSPORTS: unknown transport "${transport}" (amqp, redis)`);
+        const target = transport === 'amqp' ? await amqpTarget() : await redisTarget();
+        try {
+          Object.assign(results, await runSizes(target, db, [params.k_small, params.k_large, params.k_idle].filter(target.sizes), params.d, runs, log));
+        } finally {
+          await target.close();
+        }
       }
       return results;
     } finally {
-      await publisher.close();
-      await admin.close().catch(() => {});
-      dropVhost();
       await db.close();
     }
   },
 };
+
+/** W3 at each size in `sizes` on one broker: its variants, named `<prefix>k<K>`. */
+async function runSizes(
+  target: Target,
+  db: Database,
+  sizes: number[],
+  d: number,
+  runs: number,
+  log: (m: string) => void,
+): Promise<Record<string, VariantResult>> {
+  const { publisher } = target;
+  const results: Record<string, VariantResult> = {};
+  for (const k of sizes) {
+    const published: number[] = [];
+    const dueTicks: number[] = [];
+    const notices: number[] = [];
+    const timed = await repeat(runs, async (index) => {
+      await empty(db);
+      await target.queued(true);
+      const seededAt = new Date();
+      await seed(db, k, d, seededAt);
+      const failures: BeatEvent[] = [];
+      const context = {
+        database: db,
+        publish: (message: Parameters<BrokerPublisher['publish']>[0]) => publisher.publish(message),
+        origin: `gen${process.pid}@bench`,
+        maxInterval: 5,
+        syncInterval: 1,
+        staticSchedule: [],
+        clock: () => new Date(),
+        emit: (event: BeatEvent) => {
+          if (['entry-disabled', 'publish-failed', 'run-lost'].includes(event.type)) failures.push(event);
+        },
+      };
+      const buildStarted = performance.now();
+      const scheduler = new DatabaseScheduler(context);
+      await scheduler.start();
+      const buildS = (performance.now() - buildStarted) / 1000;
+
+      const tickMs: number[] = [];
+      const drainStarted = performance.now();
+      for (let sleepS = 0; sleepS === 0 || tickMs.length === 0; ) {
+        const started = performance.now();
+        sleepS = await scheduler.tick(new Date());
+        tickMs.push(performance.now() - started);
+      }
+      const drainMs = performance.now() - drainStarted;
+      const idleMs: number[] = [];
+      for (let i = 0; i < IDLE_TICKS; i++) {
+        const started = performance.now();
+        await scheduler.tick(new Date());
+        idleMs.push(performance.now() - started);
+      }
+      await scheduler.close();
+      if (failures.length > 0) throw new Error(`scheduler reported ${failures[0]!.type}`);
+      published.push(await target.queued());
+      dueTicks.push(tickMs.length);
+      log(
+        `${target.prefix}K=${k} run ${index + 1}/${runs}: build ${buildS.toFixed(3)} s, ${tickMs.length} due tick(s) first ` +
+          `${tickMs[0]!.toFixed(1)} ms, drained in ${drainMs.toFixed(1)} ms, idle p50 ${percentile(idleMs, 50).toFixed(3)} ms`,
+      );
+      if (k <= NOTICE_UP_TO) notices.push(...(await measureNotice(db, publisher, k, log)));
+      return {
+        build_s: buildS,
+        first_tick_ms: tickMs[0]!,
+        due_tick_p50_ms: percentile(tickMs, 50),
+        due_tick_p99_ms: percentile(tickMs, 99),
+        drain_ms: drainMs,
+        drain_per_run_ms: drainMs / d,
+        idle_tick_p50_ms: percentile(idleMs, 50),
+        idle_tick_p99_ms: percentile(idleMs, 99),
+      };
+    });
+    const variant: Record<string, Summary | number> = {
+      ...timed,
+      due_ticks: Math.max(...dueTicks),
+      published_min: Math.min(...published),
+      published_max: Math.max(...published),
+    };
+    if (notices.length > 0) variant.notice_s = summarise(notices);
+    results[`${target.prefix}k${k}`] = variant;
+  }
+  return results;
+}

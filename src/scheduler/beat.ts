@@ -6,7 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerError } from '../broker/amqp/errors.js';
-import { TaskPublisher } from '../broker/amqp/task-publisher.js';
+import { createTaskPublisher, type BrokerPublisher } from '../broker/publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';
@@ -19,7 +19,7 @@ import { DEFAULT_SCHEDULER, resolveScheduler } from './registry.js';
 import type { Scheduler, SchedulerClass } from './scheduler.js';
 import { parseStaticSchedule, withDefaultEntries, type StaticEntryConfig } from './static-schedule.js';
 
-/** Anything that sends task messages and resolves once the broker confirmed (a started TaskPublisher). */
+/** Anything that sends task messages and resolves once the broker took them (a started TaskPublisher or RedisTaskPublisher). */
 export interface MessageSender {
   publish(message: TaskMessage): Promise<void>;
 }
@@ -29,7 +29,7 @@ export interface BeatOptions {
   databaseUrl?: string;
   /** An open database the caller keeps owning (never closed here). */
   database?: Database;
-  /** Broker URL; beat runs a TaskPublisher on it and closes it. Give this or `publisher`. */
+  /** Broker URL (amqp://… or redis://…); beat runs a publisher on it and closes it. Give this or `publisher`. */
   brokerUrl?: string;
   /** A started publisher the caller keeps owning (never closed here). */
   publisher?: MessageSender;
@@ -94,7 +94,7 @@ export class Beat implements AsyncDisposable {
   /** Aborted when close() stops waiting for sends: those under way reject, and their runs are given back. */
   readonly #abandonSends = new AbortController();
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
-  #opened: { database?: Database; publisher?: TaskPublisher } = {};
+  #opened: { database?: Database; publisher?: BrokerPublisher } = {};
   #scheduler: Scheduler | undefined;
   #loop: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
@@ -140,7 +140,7 @@ export class Beat implements AsyncDisposable {
       } else {
         // Its close waits a twentieth of the stop budget for the broker, three times at most.
         const closeTimeoutMs = Math.min(1000, s.stopTimeout * 50);
-        const publisher = new TaskPublisher({ url: brokerUrl, closeTimeoutMs, log: brokerLog(this.#emit) });
+        const publisher = createTaskPublisher(brokerUrl, { closeTimeoutMs, log: brokerLog(this.#emit) });
         this.#opened.publisher = publisher;
         await publisher.start();
         sender = publisher;

@@ -1,18 +1,22 @@
 /**
- * A TaskPublisher that connects on the first task it sends, so a monitor
+ * A task publisher that connects on the first task it sends, so a monitor
  * whose broker is down still serves its pages; a failed connection is
  * tried again by the next send.
  */
-import { BrokerError, TaskPublisher, type TaskPublisherOptions } from '../broker/amqp/index.js';
+import { BrokerError } from '../broker/amqp/errors.js';
+import { createTaskPublisher, type BrokerPublisher, type CreatePublisherOptions } from '../broker/publisher.js';
 import type { TaskMessage } from '../core/protocol/index.js';
 import type { Publisher } from './views/apply.js';
 
 export class LazyPublisher implements Publisher, AsyncDisposable {
-  readonly #options: TaskPublisherOptions;
-  #started: Promise<TaskPublisher> | null = null;
+  readonly #url: string;
+  readonly #options: CreatePublisherOptions;
+  #started: Promise<BrokerPublisher> | null = null;
   #closed = false;
 
-  constructor(options: TaskPublisherOptions) {
+  /** `url`: amqp://… or redis://…; the publisher is made on the first send. */
+  constructor(url: string, options: CreatePublisherOptions = {}) {
+    this.#url = url;
     this.#options = options;
   }
 
@@ -33,10 +37,10 @@ export class LazyPublisher implements Publisher, AsyncDisposable {
     return this.close();
   }
 
-  #publisher(): Promise<TaskPublisher> {
+  #publisher(): Promise<BrokerPublisher> {
     if (this.#closed) return Promise.reject(new BrokerError('E_PUBLISHER_STATE', 'the publisher is closed'));
     this.#started ??= (async () => {
-      const publisher = new TaskPublisher(this.#options);
+      const publisher = createTaskPublisher(this.#url, this.#options);
       await publisher.start();
       return publisher;
     })().catch((error: unknown) => {

@@ -31,7 +31,7 @@ export interface WebHandlerOptions {
   tasks?: DeclaredTasks;
   /** Turns the apply view on for the names listed (needs `token`). Default off: every name answers 403. */
   apply?: ApplyOptions;
-  /** Sends tasks for apply and the monitor's "run now": a started TaskPublisher, which you keep owning. */
+  /** Sends tasks for apply and the monitor's "run now": a started publisher (createTaskPublisher), which you keep owning. */
   publisher?: Publisher;
   /**
    * Bearer token that every route that changes something requires (apply,

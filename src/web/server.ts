@@ -26,7 +26,7 @@ export interface MonitorServerOptions {
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
   defaultQueue?: string;
-  /** Broker for apply and "run now"; without it both answer 503. */
+  /** Broker (amqp://… or redis://…) for apply and "run now"; without it both answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
   /** Broker trouble; default warnings and errors to the console. */
@@ -48,7 +48,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
   const publisher =
     options.brokerUrl === undefined || (options.token === undefined && allow.length === 0)
       ? undefined
-      : new LazyPublisher({ url: options.brokerUrl, log: options.brokerLog });
+      : new LazyPublisher(options.brokerUrl, { log: options.brokerLog });
   const handler = createHandler({
     database: options.database,
     token: options.token,

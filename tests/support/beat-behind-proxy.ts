@@ -1,4 +1,4 @@
-// A started Beat whose broker connection runs through a TcpProxy, with two
+// A started Beat whose broker connection (RabbitMQ or Redis) runs through a TcpProxy, with two
 // entries due every second on a queue of their own: what the broker-outage
 // and stop tests cut, blackhole and heal.
 import { randomBytes } from 'node:crypto';
@@ -19,9 +19,11 @@ export interface BeatBehindProxy {
   runs(): Promise<number>;
 }
 
-export async function startBeatBehindProxy(testDb: TestDatabase, options: { stopTimeout?: number } = {}): Promise<BeatBehindProxy> {
-  const broker = new URL(testBrokerUrl());
-  const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
+/** `brokerUrl`: the broker to put the proxy in front of; default this run's RabbitMQ vhost. */
+export async function startBeatBehindProxy(testDb: TestDatabase, options: { stopTimeout?: number; brokerUrl?: string } = {}): Promise<BeatBehindProxy> {
+  const { brokerUrl = testBrokerUrl(), ...beatOptions } = options;
+  const broker = new URL(brokerUrl);
+  const proxy = new TcpProxy(broker.hostname, Number(broker.port || (broker.protocol.startsWith('redis') ? 6379 : 5672)));
   broker.port = String(await proxy.listen());
   const db = await testDb.open();
   const tasks = new PeriodicTaskStore(db);
@@ -34,7 +36,7 @@ export async function startBeatBehindProxy(testDb: TestDatabase, options: { stop
     database: db,
     brokerUrl: broker.toString(),
     maxInterval: 1,
-    ...options,
+    ...beatOptions,
     onEvent: (e) => {
       events.push(e);
       if (process.env.DEBUG_BEAT) console.log(Date.now(), describeEvent(e));

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe } from 'vitest';
 import { describeWithBroker, testBrokerUrl } from './broker.js';
+import { describeWithRedis } from './redis.js';
 import { missingServices, PYTHON } from './services.js';
 import { waitFor } from './wait.js';
 
@@ -18,6 +19,9 @@ const TASKS_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
 /** `describeWithBroker` for suites that run real Python Celery (skipped outside CI when it is not installed). */
 export const describeWithPythonCelery = missingServices().has('python-celery') ? describe.skip : describeWithBroker;
+
+/** `describeWithRedis` for suites that run real Python Celery on a Redis broker. */
+export const describeWithPythonCeleryOnRedis = missingServices().has('python-celery') ? describe.skip : describeWithRedis;
 
 export interface PythonWorkerOptions {
   /** Default this run's vhost, read when the worker starts (a skipped suite may build one without a broker). */
@@ -130,6 +134,11 @@ export class PythonWorker implements AsyncDisposable {
     return stdout.trim();
   }
 
+  /** Binds this worker's queue to `exchange` as kombu declares a binding (on Redis: the _kombu.binding set). */
+  async bind(exchange: string, type: 'direct' | 'topic', routingKey: string): Promise<void> {
+    await this.client('bind', { queue: this.queue, exchange, exchange_type: type, routing_key: routingKey });
+  }
+
   /** Broadcasts a revoke, as `app.control.revoke(id, terminate=…)` does. */
   async revoke(taskId: string, terminate = false): Promise<void> {
     await this.client('revoke', { task_id: taskId, terminate });
@@ -176,7 +185,7 @@ export class PythonWorker implements AsyncDisposable {
     };
   }
 
-  private client(action: 'send' | 'revoke', request: object): Promise<{ stdout: string }> {
+  private client(action: 'send' | 'revoke' | 'bind', request: object): Promise<{ stdout: string }> {
     return run(PYTHON, [join(TASKS_DIR, 'client.py'), action, JSON.stringify(request)], { env: this.env(), timeout: 30_000 });
   }
 }

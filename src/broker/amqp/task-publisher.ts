@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { declarationsFor } from '../../core/protocol/routing.js';
 import { ConfigError, PrismaCeleryError } from '../../errors.js';
 import type { TaskMessage } from '../../core/protocol/task-message.js';
-import { checkHeartbeat, connectBroker, consoleLog, messageOf, type BrokerLog } from './connect.js';
+import { pauseBeforeRetry, publishSettings, sendWithin, SendTimeout, within, type PublishOptions, type PublishSettings } from '../send-policy.js';
+import { checkHeartbeat, connectBroker, messageOf, type BrokerLog } from './connect.js';
 import { BrokerError, replyCodeOf } from './errors.js';
 
-export interface TaskPublisherOptions {
+export interface TaskPublisherOptions extends PublishOptions {
   /** Broker URL: the publisher connects, reconnects after a loss, and closes. */
   url?: string;
   /** Opens a connection the publisher then owns, e.g. with TLS options (instead of url). */
@@ -16,21 +16,6 @@ export interface TaskPublisherOptions {
   connection?: ChannelModel;
   /** Heartbeat in seconds, with `url`. Default: the broker's suggestion. */
   heartbeat?: number;
-  /** Sends of one message before giving up, 1..20. Default 5. */
-  maxAttempts?: number;
-  /** Pause before the second send, doubled for each further one. Default 200 ms. */
-  retryDelayMs?: number;
-  /** Longest pause between sends. Default 5000 ms. */
-  maxRetryDelayMs?: number;
-  /** How long one send may wait for the broker's confirm (and any connecting). Default 30000 ms. */
-  confirmTimeoutMs?: number;
-  /**
-   * How long close() waits for sends under way, and then for the broker to
-   * acknowledge the close, before giving up on them. Default 2000 ms.
-   */
-  closeTimeoutMs?: number;
-  /** Default: warnings and errors to the console. */
-  log?: BrokerLog;
 }
 
 interface Link {
@@ -73,7 +58,7 @@ const REFUSAL_CODES: ReadonlySet<number> = new Set([
  * Celery does. No I/O happens before start().
  */
 export class TaskPublisher implements AsyncDisposable {
-  private readonly settings: Required<Omit<TaskPublisherOptions, 'url' | 'connect' | 'connection' | 'heartbeat'>>;
+  private readonly settings: PublishSettings;
   private readonly source: { open: () => Promise<ChannelModel> } | { lent: ChannelModel };
   private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
   private link: Link | null = null;
@@ -87,21 +72,14 @@ export class TaskPublisher implements AsyncDisposable {
   constructor(options: TaskPublisherOptions) {
     // One listener per send under way (waiting to retry, or for its confirm), removed when it settles.
     setMaxListeners(0, this.closing.signal, this.abandoning.signal);
-    const log = options.log ?? consoleLog;
     const given = [options.url, options.connect, options.connection].filter((x) => x !== undefined).length;
     if (given !== 1) throw new ConfigError('TaskPublisher needs exactly one of url, connect or connection');
     if (options.heartbeat !== undefined) {
       if (options.url === undefined) throw new ConfigError('heartbeat applies to a url; set it on your own connection otherwise');
       checkHeartbeat(options.heartbeat);
     }
-    this.settings = {
-      maxAttempts: bounded(options.maxAttempts, 5, 1, 20, 'maxAttempts'),
-      retryDelayMs: bounded(options.retryDelayMs, 200, 0, 60_000, 'retryDelayMs'),
-      maxRetryDelayMs: bounded(options.maxRetryDelayMs, 5000, 0, 300_000, 'maxRetryDelayMs'),
-      confirmTimeoutMs: bounded(options.confirmTimeoutMs, 30_000, 1, 600_000, 'confirmTimeoutMs'),
-      closeTimeoutMs: bounded(options.closeTimeoutMs, 2000, 0, 600_000, 'closeTimeoutMs'),
-      log,
-    };
+    this.settings = publishSettings(options);
+    const { log } = this.settings;
     const { url, connect, connection, heartbeat } = options;
     if (connection) this.source = { lent: connection };
     else if (connect) this.source = { open: connect };
@@ -174,16 +152,19 @@ export class TaskPublisher implements AsyncDisposable {
     let attempts = 0;
     let refusedBefore = false;
     while (attempts < maxAttempts && this.state !== 'closed') {
-      if (attempts > 0 && !refusedBefore && !(await this.pause(attempts))) break;
+      if (attempts > 0 && !refusedBefore && !(await pauseBeforeRetry(this.settings, attempts, this.closing.signal))) break;
       attempts++;
       let lane: Lane | undefined;
       try {
-        await this.withTimeout(
+        await sendWithin(
           (async () => {
             lane = await this.currentLane();
             await this.declare(lane, message.queue);
             await confirmPublish(lane.channel, message);
           })(),
+          this.settings,
+          'confirm',
+          this.abandoning.signal,
         );
         return;
       } catch (error) {
@@ -203,7 +184,7 @@ export class TaskPublisher implements AsyncDisposable {
         refusedBefore = refused;
         lastError = error;
         // A timed-out channel may be stuck; the next attempt takes a fresh one.
-        if (error instanceof ConfirmTimeout && lane) this.drop(lane);
+        if (error instanceof SendTimeout && lane) this.drop(lane);
         if (!refused) log('warn', `${label} not confirmed (attempt ${attempts} of ${maxAttempts})`, error);
       }
     }
@@ -212,39 +193,6 @@ export class TaskPublisher implements AsyncDisposable {
       cause: lastError,
       replyCode: replyCodeOf(lastError),
     });
-  }
-
-  /** Waits before another attempt; false if the publisher was closed meanwhile. */
-  private async pause(attemptsSoFar: number): Promise<boolean> {
-    const { retryDelayMs, maxRetryDelayMs } = this.settings;
-    const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attemptsSoFar - 1));
-    try {
-      await sleep(delay, undefined, { signal: this.closing.signal });
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** The send, until the confirm timeout or until close() abandons it. */
-  private async withTimeout(work: Promise<void>): Promise<void> {
-    const { confirmTimeoutMs } = this.settings;
-    const signal = this.abandoning.signal;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbandon = (): void => {};
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ConfirmTimeout(confirmTimeoutMs)), confirmTimeoutMs);
-      onAbandon = () => reject(new Error('abandoned by close()'));
-      if (signal.aborted) onAbandon();
-      else signal.addEventListener('abort', onAbandon, { once: true });
-    });
-    work.catch(() => {}); // it may settle after the timeout won
-    try {
-      await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbandon);
-    }
   }
 
   private currentLane(): Promise<Lane> {
@@ -326,19 +274,6 @@ function track(connection: ChannelModel, owned: boolean, log: BrokerLog): Link {
   return link;
 }
 
-/** Waits for `work` at most `ms`; true if it settled in time. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 interface AmqplibConnection {
   toClosed?(capturedStack: string | undefined, error: Error): void;
   stream?: { destroy(): void };
@@ -374,18 +309,4 @@ class EncodingError extends Error {
   constructor(cause: unknown) {
     super(`amqplib could not encode the message: ${messageOf(cause)}`, { cause });
   }
-}
-
-class ConfirmTimeout extends Error {
-  constructor(ms: number) {
-    super(`no confirm within ${ms} ms`);
-  }
-}
-
-function bounded(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be between ${min} and ${max} (got ${value})`);
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.js';
+import type { JsonObject, JsonValue } from './json-value.js';
 
 /**
  * A header value in the form amqplib encodes with a fixed AMQP type tag.
@@ -85,3 +86,18 @@ export function checkHeaderName(name: string, what: string): void {
     throw new ProtocolError(`${what}: header name ${JSON.stringify(name)} looks like an array index, and JS would reorder it`);
   }
 }
+
+/**
+ * A header value as plain JSON, for transports that carry headers as JSON
+ * (kombu's Redis envelope): the AMQP type escapes become bare numbers.
+ */
+export function plainHeaderValue(value: HeaderValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainHeaderValue);
+  if (isTyped(value)) return value.value;
+  const out: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) out[key] = plainHeaderValue(item);
+  return out;
+}
+
+const isTyped = (value: object): value is AmqpInt | AmqpDouble => '!' in value;

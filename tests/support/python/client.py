@@ -5,6 +5,8 @@
       and prints its id
   python3 client.py revoke '{"task_id": ..., "terminate": false}'
       broadcasts a revoke, as app.control.revoke does
+  python3 client.py bind '{"queue": ..., "exchange": ..., "exchange_type": "topic", "routing_key": ...}'
+      declares the queue bound to the exchange, as a worker consuming it would
   python3 client.py revoke-each '{"terminate": false}'
       connects, prints ok, then broadcasts a revoke for each task id read
       from stdin (one a line) and prints ok after each: the seconds Python
@@ -12,6 +14,8 @@
 """
 import json
 import sys
+
+from kombu import Exchange, Queue
 
 from tasks import app
 
@@ -22,6 +26,11 @@ def send(task, args=(), kwargs=None, options=None):
 
 def revoke(task_id, terminate=False):
     app.control.revoke(task_id, terminate=terminate)
+
+
+def bind(queue, exchange, exchange_type, routing_key):
+    with app.connection_for_write() as connection:
+        Queue(queue, Exchange(exchange, type=exchange_type), routing_key=routing_key)(connection.default_channel).declare()
 
 
 def revoke_each(terminate=False):
@@ -35,4 +44,4 @@ def revoke_each(terminate=False):
 
 if __name__ == '__main__':
     action, request = sys.argv[1], json.loads(sys.argv[2])
-    {'send': send, 'revoke': revoke, 'revoke-each': revoke_each}[action](**request)
+    {'send': send, 'revoke': revoke, 'bind': bind, 'revoke-each': revoke_each}[action](**request)
