@@ -126,7 +126,10 @@ async function run(options: DemoOptions, stop: Stop, inUse: InUse): Promise<void
     // celery-node declares run() private; enableCeleryEvents wraps it.
     enableCeleryEvents(worker as unknown as EventsWorker, { hostname: nodename, freq: HEARTBEAT_FREQ, onReport: onEventsReport });
     for (const [name, fn] of Object.entries(taskFunctions)) worker.register(name, fn);
-    await worker.start();
+    // start() resolves once the worker consumes on RabbitMQ, but only when it stops on Redis (its BRPOP
+    // loop): wait for its connections instead. It reports its own errors.
+    void worker.start();
+    await worker.isReady();
     closers.add('the worker', async () => {
       await Promise.race([worker.whenCurrentJobsFinished(), sleep(5000)]);
       await worker.disconnect(); // worker-offline, then the pending result stores
