@@ -148,40 +148,51 @@ describe('explain', () => {
 });
 
 describe('redisFault', () => {
+  // Whether the connection was up when it failed, and whether the URL asked for TLS.
+  const onOpen = { opened: true, tls: false };
+  const unopened = { opened: false, tls: false };
+  const beforeTls = { opened: false, tls: true };
+
   it('reads the code of a Redis error reply and the command it answered', () => {
     const noauth = 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used';
-    expect(redisFault(replyError(noauth, 'hello'), true)).toEqual({ kind: 'access-denied', detail: 'NOAUTH HELLO must be called with the client already authenticated' });
-    expect(redisFault(replyError('WRONGPASS invalid username-password pair or user is disabled.', 'hello'), true)).toEqual({
+    expect(redisFault(replyError(noauth, 'hello'), onOpen)).toEqual({ kind: 'access-denied', detail: 'NOAUTH HELLO must be called with the client already authenticated' });
+    expect(redisFault(replyError('WRONGPASS invalid username-password pair or user is disabled.', 'hello'), onOpen)).toEqual({
       kind: 'access-denied',
       detail: 'WRONGPASS invalid username-password pair or user is disabled',
     });
-    expect(redisFault(replyError('ERR invalid password', 'auth'), true)?.kind).toBe('access-denied');
-    expect(redisFault(replyError("NOPERM this user has no permissions to run the 'select' command", 'select'), true)?.kind).toBe('no-permission');
-    expect(redisFault(replyError('ERR DB index is out of range', 'select'), true)).toEqual({ kind: 'no-database', detail: 'ERR DB index is out of range' });
-    expect(redisFault(replyError('ERR max number of clients reached', 'info'), true)).toBeUndefined();
+    expect(redisFault(replyError('ERR invalid password', 'auth'), onOpen)?.kind).toBe('access-denied');
+    expect(redisFault(replyError("NOPERM this user has no permissions to run the 'select' command", 'select'), onOpen)?.kind).toBe('no-permission');
+    expect(redisFault(replyError('ERR DB index is out of range', 'select'), onOpen)).toEqual({ kind: 'no-database', detail: 'ERR DB index is out of range' });
+    expect(redisFault(replyError('ERR max number of clients reached', 'info'), onOpen)).toBeUndefined();
   });
 
   it('tells a server of another protocol by what happened on an open connection', () => {
-    expect(redisFault(undefined, true)).toEqual({ kind: 'not-broker', detail: 'it closed the connection without answering' });
-    expect(redisFault(new Error('Unknown RESP type 65 "A". Please report this.'), true)).toEqual({
+    expect(redisFault(undefined, onOpen)).toEqual({ kind: 'not-broker', detail: 'it closed the connection without answering' });
+    expect(redisFault(new Error('Unknown RESP type 65 "A". Please report this.'), onOpen)).toEqual({
       kind: 'not-broker',
       detail: 'it answered in another protocol: Unknown RESP type 65 "A"',
     });
-    expect(redisFault(nodeError('ECONNRESET', 'write ECONNRESET'), true)).toEqual({ kind: 'not-broker', detail: 'it hung up: write ECONNRESET' });
-    expect(redisFault(undefined, false)).toBeUndefined();
+    expect(redisFault(nodeError('ECONNRESET', 'write ECONNRESET'), onOpen)).toEqual({ kind: 'not-broker', detail: 'it hung up: write ECONNRESET' });
+    expect(redisFault(undefined, unopened)).toBeUndefined();
   });
 
   it('reads socket and TLS codes', () => {
-    expect(redisFault(nodeError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), false)?.kind).toBe('unreachable');
-    expect(redisFault(nodeError('ENOENT', 'connect ENOENT /run/redis.sock'), false)?.kind).toBe('unreachable');
-    expect(redisFault(nodeError('ENOTFOUND', 'getaddrinfo ENOTFOUND nohost'), false)?.kind).toBe('host-not-found');
-    expect(redisFault(nodeError('ETIMEDOUT', 'connect ETIMEDOUT'), false)?.kind).toBe('timeout');
-    expect(redisFault(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), false)).toEqual({
+    expect(redisFault(nodeError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), unopened)?.kind).toBe('unreachable');
+    expect(redisFault(nodeError('ENOENT', 'connect ENOENT /run/redis.sock'), unopened)?.kind).toBe('unreachable');
+    expect(redisFault(nodeError('ENOTFOUND', 'getaddrinfo ENOTFOUND nohost'), unopened)?.kind).toBe('host-not-found');
+    expect(redisFault(nodeError('ETIMEDOUT', 'connect ETIMEDOUT'), unopened)?.kind).toBe('timeout');
+    expect(redisFault(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), beforeTls)).toEqual({
       kind: 'tls-untrusted',
       detail: 'self-signed certificate',
     });
-    expect(redisFault(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), false)?.kind).toBe('tls-untrusted');
-    expect(redisFault(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), false)?.kind).toBe('tls');
+    expect(redisFault(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), beforeTls)?.kind).toBe('tls-untrusted');
+    const openssl = '80DCE1D2D17F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:';
+    expect(redisFault(Object.assign(new Error(openssl), { code: 'ERR_SSL_WRONG_VERSION_NUMBER', reason: 'wrong version number' }), beforeTls)).toEqual({
+      kind: 'tls',
+      detail: 'wrong version number',
+    });
+    const hungUp = nodeError('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established');
+    expect(redisFault(hungUp, beforeTls)).toEqual({ kind: 'tls', detail: 'Client network socket disconnected before secure TLS connection was established' });
   });
 });
 

@@ -96,7 +96,7 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   client.disconnect();
   const timedOut = (failure as { code?: unknown }).code === 'ETIMEDOUT';
   const cause = reported ?? (timedOut ? failure : undefined);
-  let fault = redisFault(cause, opened);
+  let fault = redisFault(cause, { opened, tls: target.tls !== undefined });
   if (fault?.kind === 'no-database') {
     const databases = await databaseCount(target, options);
     if (databases !== undefined) fault = { ...fault, databases };

@@ -22,12 +22,13 @@ const UNTRUSTED = new Set([
 /**
  * The kind of a failed first connect. `error` is the first error ioredis
  * emitted (undefined when the connection just closed); `opened` says
- * whether the TCP (or TLS) connection was up before it failed. Redis
- * replies are classified by their error code, the first word of the reply
- * (RESP), and by the command refused; anything else that goes wrong on an
- * open connection before Redis answered means the server is not Redis.
+ * whether the TCP (or TLS) connection was up before it failed, `tls`
+ * whether the URL asked for TLS. Redis replies are classified by their
+ * error code, the first word of the reply (RESP), and by the command
+ * refused; anything else that goes wrong on an open connection before
+ * Redis answered means the server is not Redis.
  */
-export function redisFault(error: unknown, opened: boolean): BrokerFault | undefined {
+export function redisFault(error: unknown, { opened, tls }: { opened: boolean; tls: boolean }): BrokerFault | undefined {
   if (error === undefined) return opened ? { kind: 'not-broker', detail: 'it closed the connection without answering' } : undefined;
   const message = error instanceof Error ? error.message : String(error);
   const reply = replyOf(error);
@@ -40,12 +41,17 @@ export function redisFault(error: unknown, opened: boolean): BrokerFault | undef
     if (reply.command === 'auth' || reply.command === 'hello') return { kind: 'access-denied', detail };
     return undefined;
   }
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
   const detail = message.split('\n')[0] ?? message;
   if (typeof code === 'string' && UNTRUSTED.has(code)) return { kind: 'tls-untrusted', detail };
-  if (typeof code === 'string' && (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) return { kind: 'tls', detail };
+  // OpenSSL's message is its error queue; `reason` is the readable part.
+  if (typeof code === 'string' && (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
+    return { kind: 'tls', detail: typeof reason === 'string' ? reason : detail };
+  }
   // A Unix socket's file is missing (redis+socket://).
   const socket = code === 'ENOENT' ? 'unreachable' : socketFault(code);
+  // Something took the connection and hung up before the TLS handshake was over: no TLS server.
+  if (tls && !opened && code === 'ECONNRESET') return { kind: 'tls', detail };
   // A server that hangs up on the first command is not one that speaks Redis.
   if (socket === 'unreachable' && opened) return { kind: 'not-broker', detail: `it hung up: ${detail}` };
   if (socket !== undefined) return { kind: socket, detail };
