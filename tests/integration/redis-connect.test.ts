@@ -3,6 +3,7 @@
 // port nothing listens on and one that never answers. Each first connect
 // fails at once with its fault, and the client does not go on trying.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BrokerError } from '../../src/broker/errors.js';
@@ -147,5 +148,51 @@ describeWithRedis('connectRedis where nothing answers', () => {
   it('says a host DNS does not know', async () => {
     const { error } = await failure('redis://nohost.invalid:6379/0');
     expect(error.fault).toMatchObject({ kind: 'host-not-found', detail: expect.stringMatching(/^getaddrinfo (ENOTFOUND|EAI_AGAIN) nohost\.invalid$/) });
+  });
+});
+
+// A certificate made for these tests (openssl req -x509, EC P-256, CN and
+// subjectAltName localhost and 127.0.0.1, valid for a century).
+const CERT = fileURLToPath(new URL('../support/tls/redis.crt', import.meta.url));
+const KEY = fileURLToPath(new URL('../support/tls/redis.key', import.meta.url));
+
+describeWithRedis('connectRedis over TLS', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    redis = await startPrivateRedis({ tls: { certFile: CERT, keyFile: KEY } });
+  });
+  afterAll(() => redis[Symbol.asyncDispose]());
+
+  it('does not trust a certificate no CA vouches for', async () => {
+    const { error } = await failure(redis.url(0));
+    expect(error.fault).toEqual({ kind: 'tls-untrusted', detail: 'self-signed certificate' });
+  });
+
+  it('connects with the CA named in ssl_ca_certs, or with ssl_cert_reqs=none', async () => {
+    for (const query of [`ssl_ca_certs=${encodeURIComponent(CERT)}`, 'ssl_cert_reqs=none']) {
+      const client = await connectRedis(`${redis.url(2)}?${query}`, { timeoutMs: 2500 });
+      expect(await client.ping()).toBe('PONG');
+      await client.quit();
+    }
+  });
+
+  it('says a CA file that cannot be read as a setting to fix', async () => {
+    await expect(connectRedis(`${redis.url(0)}?ssl_ca_certs=/nonexistent/ca.pem`)).rejects.toThrow(
+      'broker URL: ssl_ca_certs=/nonexistent/ca.pem cannot be read (ENOENT): fix the path',
+    );
+  });
+
+  it('says the server hung up on redis:// to a TLS port', async () => {
+    const { error } = await failure(`redis://127.0.0.1:${redis.port}/0`);
+    expect(error.fault).toMatchObject({ kind: 'not-broker', detail: expect.stringMatching(/^it (hung up: .*ECONNRESET|closed the connection without answering)$/) });
+  });
+});
+
+describeWithRedis('connectRedis over TLS to a plain Redis', () => {
+  it('gives up within timeoutMs and says so', async () => {
+    await using redis = await startPrivateRedis();
+    const { error, ms } = await failure(`rediss://127.0.0.1:${redis.port}/0`, 1000);
+    expect(error.fault).toMatchObject({ kind: 'timeout' });
+    expect(ms).toBeLessThan(2500);
   });
 });
