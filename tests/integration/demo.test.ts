@@ -171,6 +171,14 @@ describe('npm run demo without a broker', () => {
     expect(await demo.exited).toBe(2);
     expect(demo.stderr()).toBe('prisma-celery demo: --seconds must be a whole number from 0 to 86400, got "soon" (npm run demo -- --help)\n');
   });
+
+  it('names the broker URLs it takes when given another', async () => {
+    const demo = startDemo(['--broker', 'sentinel://127.0.0.1:26379'], {});
+    expect(await demo.exited).toBe(2);
+    expect(demo.stderr()).toBe(
+      'prisma-celery demo: "sentinel://127.0.0.1:26379" is not a broker URL (use amqp://, amqps://, redis://, rediss:// or redis+socket://) (npm run demo -- --help)\n',
+    );
+  });
 });
 
 describeWithBroker('npm run demo with a broker that refuses', () => {
