@@ -303,6 +303,16 @@ describeWhenPresent('postgresql')('prisma-celery with a Redis URL on PostgreSQL\
   });
 });
 
+describeWithBroker("prisma-celery with a Redis URL on RabbitMQ's port", () => {
+  it('says it is not a Redis server and where Redis listens', async () => {
+    const line = await answer(['cam', '--database-url', 'file::memory:', '--broker', 'redis://127.0.0.1:5672/0'], 2, { cwd });
+    // RabbitMQ answers with its protocol header and hangs up; which of the two ioredis meets first is a race.
+    expect(line).toMatch(
+      /^broker redis:\/\/127\.0\.0\.1:5672\/0 \(--broker\): 127\.0\.0\.1:5672 is not a Redis server \(it (answered in another protocol: Unknown RESP type 65 "A"|hung up: \w+ ECONNRESET)\): fix the port in the URL \(Redis listens on 6379\)$/,
+    );
+  });
+});
+
 describe('prisma-celery schedule with values that start with a dash', () => {
   it('lets --crontab "-1 * * * *" reach the crontab check', async () => {
     expect(await answer(['schedule', 'next', '--crontab', '-1 * * * *'], 2, { cwd })).toBe(
