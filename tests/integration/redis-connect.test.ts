@@ -85,6 +85,34 @@ describeWithRedis('connectRedis to a Redis that wants a password', () => {
     }
   });
 
+  it('does not go on in database 0 when a reconnect may not select its database, and resumes in it once it may', async () => {
+    await admin.acl('SETUSER', 'app', 'on', '>apppw', '~*', '&*', '+@all');
+    const warnings: string[] = [];
+    const client = await connectRedis(`redis://app:apppw@127.0.0.1:${redis.port}/4`, {
+      timeoutMs: 2500,
+      reconnectInitialDelayMs: 50,
+      reconnectMaxDelayMs: 100,
+      log: (_, message, error) => warnings.push(`${message}: ${(error as Error).message}`),
+    });
+    try {
+      await admin.acl('SETUSER', 'app', '-select');
+      await admin.client('KILL', 'USER', 'app');
+      // It reconnects, is refused SELECT, drops the connection, and tries again.
+      await expect.poll(() => warnings.some((w) => w.includes("NOPERM this user has no permissions to run the 'select' command")), { timeout: 5000 }).toBe(true);
+      await expect(client.set('lost', 'in database 0?')).rejects.toThrow();
+      expect(await admin.exists('lost')).toBe(0); // admin is on database 0
+
+      await admin.acl('SETUSER', 'app', '+select');
+      await expect.poll(() => client.status, { timeout: 5000 }).toBe('ready');
+      await client.set('found', 'in database 4');
+      await admin.select(4);
+      expect(await admin.get('found')).toBe('in database 4');
+    } finally {
+      client.disconnect();
+      await admin.select(0);
+    }
+  });
+
   it('is probed by the transport-neutral probe', async () => {
     await expect(probeBroker(redis.url(1))).resolves.toBeUndefined();
     await expect(probeBroker(`redis://127.0.0.1:${redis.port}/1`)).rejects.toMatchObject({ fault: { kind: 'access-denied' } });

@@ -67,14 +67,15 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   const client = new Redis(redisOptions(target, options));
   const log = options.log;
   // While the first connect is under way: whether the socket opened, and the first error, to say why it failed.
-  let first: { opened: boolean; error?: unknown } | undefined = { opened: false };
+  const attempt: { opened: boolean; error?: unknown } = { opened: false };
+  let settled = false;
   client.on('connect', () => {
-    if (first) first.opened = true;
+    if (!settled) attempt.opened = true;
   });
   client.on('error', (error: Error) => {
     // ioredis goes on in database 0 when SELECT is refused: drop that connection, so nothing is read or written there.
     if (refusedCommand(error) === 'select') client.disconnect(true);
-    if (first) first.error ??= error;
+    if (!settled) attempt.error ??= error;
     else log?.('warn', `connection to ${where} failed`, error);
   });
   let timer: NodeJS.Timeout | undefined;
@@ -90,9 +91,9 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
     failure = error; // ioredis's "Connection is closed."; what closed it was emitted before
   } finally {
     clearTimeout(timer);
+    settled = true; // from here on, errors are logged
   }
-  const { opened, error: reported } = first;
-  first = undefined;
+  const { opened, error: reported } = attempt;
   client.disconnect();
   const timedOut = (failure as { code?: unknown }).code === 'ETIMEDOUT';
   const cause = reported ?? (timedOut ? failure : undefined);
