@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createWorker } from 'celery-node';
 import type { BrokerLog } from '../broker/amqp/connect.js';
+import { transportOf } from '../broker/url.js';
 import { instrumentWorker, PrismaResultBackend, TaskFailedError } from '../backend/index.js';
 import { explain } from '../cli/explain.js';
 import { checkDatabase } from '../db/preflight.js';
@@ -24,7 +25,6 @@ import { Camera, enableCeleryEvents, type EventsWorker } from '../snapshot/index
 import { startMonitorServer, type MonitorServer } from '../web/index.js';
 import { chooseBroker, openDemoQueue } from './broker.js';
 import { DemoUsageError, parseDemoOptions, USAGE, type DemoOptions } from './options.js';
-import { transportOf } from '../broker/url.js';
 import { closeLog, messageOf, onBackendEvent, onBeatEvent, onCameraEvent, onEventsReport, say, shortId, shownUrl } from './output.js';
 import { periodicTasks, taskFunctions } from './tasks.js';
 
