@@ -34,13 +34,7 @@ export function checks(settings: Readonly<Record<string, unknown>>, origins: Ori
     async broker() {
       const url = settings[brokerUrl.key];
       if (typeof url !== 'string') throw new TypeError('this command reads no broker URL');
-      const { transportOf } = await import('../broker/url.js');
-      if (transportOf(url) === 'redis') {
-        const { connectRedis } = await import('../broker/redis/connect.js');
-        (await connectRedis(url, { timeoutMs: 2500 })).disconnect();
-        return;
-      }
-      const { probeBroker } = await import('../broker/amqp/connect.js');
+      const { probeBroker } = await import('../broker/probe.js');
       await probeBroker(url);
     },
   };

@@ -2,8 +2,9 @@
 // fault, where its value came from and what to do, and the exit code: 2
 // when the fix is in the command line or a setting, 1 when something that
 // should work does not right now (a server down, a row missing).
-import { BrokerError, vhostOf, type BrokerFault } from '../broker/amqp/errors.js';
-import { redactUrl as redactBrokerUrl } from '../broker/url.js';
+import { vhostOf } from '../broker/amqp/errors.js';
+import { BrokerError, type BrokerFault } from '../broker/errors.js';
+import { parseRedisUrl, redactUrl as redactBrokerUrl, transportOf } from '../broker/url.js';
 import { describeOrigin, type Origins } from '../config/resolve.js';
 import { brokerUrl, databaseUrl } from '../config/settings.js';
 import type { Setting } from '../config/setting.js';
@@ -120,16 +121,22 @@ function databaseLine(
   }
 }
 
+type Say = (problem: string, fix: string, exitCode: 1 | 2) => Explained;
+
 function brokerLine(fault: BrokerFault, context: ExplainContext): Explained {
   const url = context.brokerUrl ?? '';
+  const say: Say = (problem, fix, exitCode) => ({
+    line: `${subject(brokerUrl, redactBrokerUrl(url), context)}: ${problem}: ${fix}`,
+    exitCode,
+  });
+  return URL.canParse(url) && transportOf(url) === 'redis' ? redisLine(fault, url, say) : amqpLine(fault, url, say);
+}
+
+function amqpLine(fault: BrokerFault, url: string, say: Say): Explained {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   const server = `${parsed?.hostname ?? ''}:${parsed?.port || (parsed?.protocol === 'amqps:' ? '5671' : '5672')}`;
   const user = decodeURIComponent(parsed?.username ?? '') || 'guest';
   const vhost = vhostOf(url);
-  const say = (problem: string, fix: string, exitCode: 1 | 2): Explained => ({
-    line: `${subject(brokerUrl, redactBrokerUrl(url), context)}: ${problem}: ${fix}`,
-    exitCode,
-  });
   switch (fault.kind) {
     case 'host-not-found':
       return say(`host ${parsed?.hostname ?? ''} not found (${fault.detail})`, 'fix the host in the URL', 2);
@@ -145,6 +152,69 @@ function brokerLine(fault: BrokerFault, context: ExplainContext): Explained {
         `create it (rabbitmqctl add_vhost ${shellWord(vhost)}; rabbitmqctl set_permissions -p ${shellWord(vhost)} ${shellWord(user)} ".*" ".*" ".*") or fix the vhost in the URL`,
         2,
       );
+    default:
+      return say(`cannot connect to ${server} (${fault.detail})`, 'fix the broker URL', 2);
+  }
+}
+
+function redisLine(fault: BrokerFault, url: string, say: Say): Explained {
+  const target = parseRedisUrl(url);
+  const socket = target.path !== undefined;
+  const server = target.path ?? `${target.host ?? ''}:${target.port ?? 6379}`;
+  const redis = `Redis at ${server}`;
+  // The URL with placeholders where the login goes, to show where it belongs.
+  const withLogin = (user: string): string => {
+    if (socket) return `redis+socket://${user}:PASSWORD@${server}`;
+    const shown = new URL(url);
+    shown.search = '';
+    shown.username = user;
+    shown.password = 'PASSWORD';
+    return shown.toString();
+  };
+  switch (fault.kind) {
+    case 'access-denied': {
+      if (target.username !== undefined) {
+        return say(`login refused for user ${target.username} by ${redis} (${fault.detail})`, `fix the user and password in the URL (${withLogin('USER')})`, 2);
+      }
+      const fix = target.password === undefined ? 'put the password in the URL' : 'fix the password in the URL';
+      return say(`login refused by ${redis} (${fault.detail})`, `${fix} (${withLogin('')})`, 2);
+    }
+    case 'no-permission': {
+      const user = target.username ?? 'default';
+      return say(`${redis} does not let user ${user} run a command it needs (${fault.detail})`, `grant it (ACL SETUSER ${shellWord(user)} +@all ~* &*), or use another user`, 2);
+    }
+    case 'no-database': {
+      const where = socket ? 'virtual_host' : 'the path';
+      if (fault.databases === undefined) {
+        return say(`${redis} has no database ${target.db} (${fault.detail})`, `use a lower number in ${where} of the URL, or raise \`databases\` in redis.conf`, 2);
+      }
+      const range = socket ? `?virtual_host=0..${fault.databases - 1}` : `/0../${fault.databases - 1}`;
+      return say(`${redis} has no database ${target.db} (it has ${fault.databases})`, `use ${range}, or raise \`databases\` in redis.conf`, 2);
+    }
+    case 'not-broker':
+      return say(`${server} is not a Redis server (${fault.detail})`, socket ? 'fix the socket path in the URL' : 'fix the port in the URL (Redis listens on 6379)', 2);
+    case 'host-not-found':
+      return say(`host ${target.host ?? ''} not found (${fault.detail})`, 'fix the host in the URL', 2);
+    case 'unreachable':
+      return say(
+        `nothing answers at ${server} (${fault.detail})`,
+        socket
+          ? `start Redis (redis-server --unixsocket ${server}), or fix the socket path in the URL`
+          : 'start Redis (redis-server, or docker run -d -p 6379:6379 redis:7), or fix the host and port in the URL',
+        1,
+      );
+    case 'timeout':
+      return say(`no answer from ${server} (${fault.detail})`, `check that Redis is up and reachable from here${target.tls ? ', and that this port speaks TLS' : ''}`, 1);
+    case 'tls-untrusted':
+      return say(
+        `${redis} shows a certificate this machine does not trust (${fault.detail})`,
+        'name its CA in the URL (?ssl_ca_certs=/path/to/ca.pem), or add ?ssl_cert_reqs=none to skip the check',
+        2,
+      );
+    case 'tls':
+      return say(`TLS with ${server} failed (${fault.detail})`, 'check that this port speaks TLS, or use redis:// for one that does not', 2);
+    default:
+      return say(`cannot connect to ${server} (${fault.detail})`, 'fix the broker URL', 2);
   }
 }
 

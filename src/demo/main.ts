@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the whole system in one process, on a fresh SQLite file
- * and your RabbitMQ, for a minute (--seconds) or until Ctrl-C. It applies
+ * and your RabbitMQ or Redis, for a minute (--seconds) or until Ctrl-C. It applies
  * the migrations, writes three periodic tasks, and runs beat, a celery-node
  * worker on the result backend with Celery events on, the snapshot camera
  * and the monitor page, printing what each does; then it stops them in
@@ -12,9 +12,9 @@ import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelModel } from 'amqplib';
 import { createWorker } from 'celery-node';
-import { connectBroker } from '../broker/amqp/connect.js';
+import type { BrokerLog } from '../broker/amqp/connect.js';
+import { transportOf } from '../broker/url.js';
 import { instrumentWorker, PrismaResultBackend, TaskFailedError } from '../backend/index.js';
 import { explain } from '../cli/explain.js';
 import { checkDatabase } from '../db/preflight.js';
@@ -23,6 +23,7 @@ import { migrateDeploy, openDatabase, type Database } from '../index.js';
 import { Beat, PeriodicTaskStore } from '../scheduler/index.js';
 import { Camera, enableCeleryEvents, type EventsWorker } from '../snapshot/index.js';
 import { startMonitorServer, type MonitorServer } from '../web/index.js';
+import { chooseBroker, openDemoQueue } from './broker.js';
 import { DemoUsageError, parseDemoOptions, USAGE, type DemoOptions } from './options.js';
 import { closeLog, messageOf, onBackendEvent, onBeatEvent, onCameraEvent, onEventsReport, say, shortId, shownUrl } from './output.js';
 import { periodicTasks, taskFunctions } from './tasks.js';
@@ -49,14 +50,9 @@ class Closers {
   }
 }
 
-function openBroker(url: string): Promise<ChannelModel> {
-  return connectBroker(url, {
-    timeoutMs: 5000,
-    log: (level, message, error) => {
-      if (level !== 'info') say('demo', error === undefined ? message : `${message}: ${messageOf(error)}`, level);
-    },
-  });
-}
+const brokerLog: BrokerLog = (level, message, error) => {
+  if (level !== 'info') say('demo', error === undefined ? message : `${message}: ${messageOf(error)}`, level);
+};
 
 /** celery-node logs with console.info; its lines join the demo's, with short task ids. */
 function routeWorkerLogs(): void {
@@ -67,9 +63,9 @@ function routeWorkerLogs(): void {
   };
 }
 
-async function listen(database: Database, options: DemoOptions, token: string): Promise<MonitorServer> {
+async function listen(database: Database, options: DemoOptions, brokerUrl: string, token: string): Promise<MonitorServer> {
   const start = (port: number) =>
-    startMonitorServer({ database, port, token, brokerUrl: options.brokerUrl, monitor: { heartbeatFreq: HEARTBEAT_FREQ, cameraFreq: CAMERA_FREQ + 1 } });
+    startMonitorServer({ database, port, token, brokerUrl, monitor: { heartbeatFreq: HEARTBEAT_FREQ, cameraFreq: CAMERA_FREQ + 1 } });
   try {
     return await start(options.port ?? 8080);
   } catch (error) {
@@ -79,11 +75,20 @@ async function listen(database: Database, options: DemoOptions, token: string): 
   }
 }
 
-async function run(options: DemoOptions, stop: Stop): Promise<void> {
+/** The broker URL tried last, for the line that explains a failure. */
+interface InUse {
+  brokerUrl: string | undefined;
+}
+
+async function run(options: DemoOptions, stop: Stop, inUse: InUse): Promise<void> {
   const closers = new Closers();
   try {
-    const broker = await openBroker(options.brokerUrl);
-    closers.add('the broker connection', () => broker.close());
+    const given = options.brokerUrl;
+    const { url: brokerUrl, reason } =
+      given === undefined ? await chooseBroker(undefined, (url) => (inUse.brokerUrl = url)) : { url: given, reason: options.brokerFrom };
+    // A queue of the demo's own, so no other consumer's messages are taken; removed at the end.
+    const queue = await openDemoQueue(brokerUrl, brokerLog);
+    closers.add(`queue ${queue.name}`, () => queue.remove());
 
     const databaseUrl = options.databaseUrl ?? `file:${join(mkdtempSync(join(tmpdir(), 'prisma-celery-demo-')), 'demo.db')}`;
     await checkDatabase(databaseUrl, { tables: [], create: true });
@@ -92,15 +97,11 @@ async function run(options: DemoOptions, stop: Stop): Promise<void> {
     const database = await openDatabase(databaseUrl);
     closers.add('the database', () => database.close());
 
-    // A queue of the demo's own, so no other consumer's messages are taken; deleted at the end.
-    const queue = `prisma-celery-demo-${randomBytes(3).toString('hex')}`;
-    const channel = await broker.createChannel();
-    await channel.assertQueue(queue, { durable: true, autoDelete: false });
-    closers.add(`queue ${queue}`, () => channel.deleteQueue(queue));
-    say('setup', `broker ${shownUrl(options.brokerUrl)}, queue ${queue}`);
+    const transport = transportOf(brokerUrl) === 'redis' ? 'Redis' : 'RabbitMQ';
+    say('setup', `broker ${transport} ${shownUrl(brokerUrl)} (${reason}), queue ${queue.name}`);
 
     const store = new PeriodicTaskStore(database);
-    for (const input of periodicTasks(queue, new Date())) {
+    for (const input of periodicTasks(queue.name, new Date())) {
       await store.upsert(input);
       const entry = await store.get(input.name);
       say('schedule', `${input.name}: ${entry?.scheduleText ?? '?'} → ${input.task}(${(input.args ?? []).map((a) => JSON.stringify(a)).join(', ')})`);
@@ -110,7 +111,7 @@ async function run(options: DemoOptions, stop: Stop): Promise<void> {
     closers.add('the result backend', () => backend.close());
 
     const nodename = `celery-node-demo@${hostname()}`;
-    const camera = new Camera({ database, brokerUrl: options.brokerUrl, freq: CAMERA_FREQ, onEvent: onCameraEvent });
+    const camera = new Camera({ database, brokerUrl, freq: CAMERA_FREQ, onEvent: onCameraEvent });
     await camera.start();
     closers.add('the camera', async () => {
       // The worker said goodbye as it closed; let the camera hear it (3 s at most), so its row says offline.
@@ -119,12 +120,16 @@ async function run(options: DemoOptions, stop: Stop): Promise<void> {
     });
 
     routeWorkerLogs();
-    const worker = createWorker(options.brokerUrl, 'amqp://', queue);
+    // celery-node talks to either broker itself; its own result backend is replaced before it would connect.
+    const worker = createWorker(brokerUrl, brokerUrl, queue.name);
     instrumentWorker(worker, backend, { hostname: nodename });
     // celery-node declares run() private; enableCeleryEvents wraps it.
     enableCeleryEvents(worker as unknown as EventsWorker, { hostname: nodename, freq: HEARTBEAT_FREQ, onReport: onEventsReport });
     for (const [name, fn] of Object.entries(taskFunctions)) worker.register(name, fn);
-    await worker.start();
+    // start() resolves once the worker consumes on RabbitMQ, but only when it stops on Redis (its BRPOP
+    // loop): wait for its connections instead. It reports its own errors.
+    void worker.start();
+    await worker.isReady();
     closers.add('the worker', async () => {
       await Promise.race([worker.whenCurrentJobsFinished(), sleep(5000)]);
       await worker.disconnect(); // worker-offline, then the pending result stores
@@ -155,7 +160,7 @@ async function run(options: DemoOptions, stop: Stop): Promise<void> {
 
     const beat = new Beat({
       database,
-      brokerUrl: options.brokerUrl,
+      brokerUrl,
       onEvent: (event) => {
         onBeatEvent(event);
         if (event.type === 'task-sent') follow(event.taskId, event.task);
@@ -165,7 +170,7 @@ async function run(options: DemoOptions, stop: Stop): Promise<void> {
     closers.add('beat', () => beat.close());
 
     const token = randomBytes(16).toString('hex');
-    const monitor = await listen(database, options, token);
+    const monitor = await listen(database, options, brokerUrl, token);
     closers.add('the monitor', () => monitor.close());
     say('monitor', `${monitor.url}  (to change periodic tasks on the page, unlock it with the token ${token})`);
     say('demo', options.seconds === 0 ? 'running until Ctrl-C' : `running for ${options.seconds} s; Ctrl-C stops it sooner`);
@@ -240,13 +245,14 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const inUse: InUse = { brokerUrl: options.brokerUrl };
   try {
-    await run(options, stopSignal(options.seconds));
+    await run(options, stopSignal(options.seconds), inUse);
   } catch (error) {
     // The package's typed errors say what to do in one line; anything else is a bug, shown with its stack.
     if (!(error instanceof PrismaCeleryError)) throw error;
     const origins = { brokerUrl: options.brokerFrom, databaseUrl: options.databaseUrl === undefined ? "the demo's fresh file" : '--database-url' };
-    const { line, exitCode } = explain(error, { origins, databaseUrl: options.databaseUrl, brokerUrl: options.brokerUrl, command: undefined });
+    const { line, exitCode } = explain(error, { origins, databaseUrl: options.databaseUrl, brokerUrl: inUse.brokerUrl, command: undefined });
     process.stderr.write(`prisma-celery demo: ${line}\n`);
     return exitCode;
   } finally {

@@ -3,11 +3,15 @@
  * [--database-url URL] [--port N]`. Checked once, with one-line messages.
  */
 import { parseArgs } from 'node:util';
+import { checkBrokerUrl } from '../broker/url.js';
+import { ConfigError } from '../errors.js';
+import { RABBITMQ_URL, REDIS_URL } from './broker.js';
 
 export interface DemoOptions {
   /** How long to run; 0 runs until Ctrl-C. */
   readonly seconds: number;
-  readonly brokerUrl: string;
+  /** Undefined: RabbitMQ on this machine when it answers, else Redis (see broker.ts). */
+  readonly brokerUrl: string | undefined;
   /** Where brokerUrl came from, for messages about it: `--broker`, `BROKER_URL` or the default. */
   readonly brokerFrom: string;
   /** Undefined: a fresh SQLite file under the OS temp directory. */
@@ -17,19 +21,19 @@ export interface DemoOptions {
   readonly help: boolean;
 }
 
-export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672//';
 const DEFAULT_SECONDS = 60;
 
 export const USAGE = `Usage: npm run demo -- [options]
 
 Runs the whole system for a while on a fresh SQLite database against your
-RabbitMQ: migrations, periodic tasks, beat, a celery-node worker storing
-its results, the snapshot camera and the monitor page, printing what
-happens. Ctrl-C stops it early.
+RabbitMQ or Redis: migrations, periodic tasks, beat, a celery-node worker
+storing its results, the snapshot camera and the monitor page, printing
+what happens. Ctrl-C stops it early.
 
 Options:
   --seconds N         How long to run (env DEMO_SECONDS; default ${DEFAULT_SECONDS}; 0 = until Ctrl-C)
-  --broker URL        RabbitMQ (env BROKER_URL; default ${DEFAULT_BROKER_URL})
+  --broker URL        amqp://… (RabbitMQ) or redis://… (Redis) (env BROKER_URL; default
+                      ${RABBITMQ_URL} when it answers, else ${REDIS_URL})
   --database-url URL  Use this database instead of a fresh SQLite file (the demo
                       migrates it and writes demo.* periodic tasks into it)
   --port N            Monitor port (default 8080, or a free one if it is taken)
@@ -59,10 +63,19 @@ export function parseDemoOptions(argv: readonly string[], env: Readonly<Record<s
   const { values } = parsed;
   const seconds = whole(values.seconds ?? env.DEMO_SECONDS, values.seconds === undefined ? 'DEMO_SECONDS' : '--seconds', 0, 86_400);
   const port = whole(values.port, '--port', 0, 65_535);
-  const brokerUrl = values.broker ?? (env.BROKER_URL || DEFAULT_BROKER_URL);
-  if (!/^amqps?:\/\//.test(brokerUrl)) throw new DemoUsageError(`the broker must be a RabbitMQ amqp:// URL, got ${brokerUrl}`);
+  const brokerUrl = values.broker ?? (env.BROKER_URL || undefined);
+  if (brokerUrl !== undefined) checkUrl(brokerUrl);
   const brokerFrom = values.broker !== undefined ? '--broker' : env.BROKER_URL ? 'BROKER_URL' : "the demo's default";
   return { seconds: seconds ?? DEFAULT_SECONDS, brokerUrl, brokerFrom, databaseUrl: values['database-url'], port, help: values.help ?? false };
+}
+
+function checkUrl(url: string): void {
+  try {
+    checkBrokerUrl(url);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new DemoUsageError(error.message);
+    throw error;
+  }
 }
 
 function whole(raw: string | undefined, name: string, min: number, max: number): number | undefined {

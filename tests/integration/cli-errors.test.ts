@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { TestDatabase } from '../support/databases.js';
+import { freePort } from '../support/free-port.js';
 import { describeWhenPresent } from '../support/gates.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
+import { describeWithRedis } from '../support/redis.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -232,6 +235,82 @@ describeWithBroker('prisma-celery with a broker vhost that does not exist', () =
       );
     });
   }
+});
+
+describeWithRedis('prisma-celery with a Redis broker it cannot use', () => {
+  const db = new TestDatabase('sqlite');
+  let redis: PrivateRedis;
+  beforeAll(async () => {
+    await db.create();
+    await migrateDeploy(db.url);
+    redis = await startPrivateRedis({ password: 'secret' });
+  });
+  afterAll(async () => {
+    await redis[Symbol.asyncDispose]();
+    await db.drop();
+  });
+
+  for (const command of ['beat', 'cam']) {
+    it(`${command} says where the password goes when Redis wants one`, async () => {
+      const url = `redis://127.0.0.1:${redis.port}/0`;
+      const line = await answer([command, '--database-url', db.url, '--broker', url], 2, { cwd });
+      expect(line).toBe(
+        `broker ${url} (--broker): login refused by Redis at 127.0.0.1:${redis.port} (NOAUTH HELLO must be called with the client already authenticated): ` +
+          `put the password in the URL (redis://:PASSWORD@127.0.0.1:${redis.port}/0)`,
+      );
+    });
+  }
+
+  it('says the password is wrong, without showing it', async () => {
+    const line = await answer(['beat', '--database-url', db.url], 2, { cwd, env: { BROKER_URL: `redis://:not-the-secret@127.0.0.1:${redis.port}/1` } });
+    expect(line).toBe(
+      `broker redis://:***@127.0.0.1:${redis.port}/1 (BROKER_URL): login refused by Redis at 127.0.0.1:${redis.port} ` +
+        `(WRONGPASS invalid username-password pair or user is disabled): fix the password in the URL (redis://:PASSWORD@127.0.0.1:${redis.port}/1)`,
+    );
+  });
+
+  it('says which databases the server has', async () => {
+    const line = await answer(['cam', '--database-url', db.url, '--broker', redis.url(20)], 2, { cwd });
+    expect(line).toBe(
+      `broker redis://:***@127.0.0.1:${redis.port}/20 (--broker): Redis at 127.0.0.1:${redis.port} has no database 20 (it has 16): use /0../15, or raise \`databases\` in redis.conf`,
+    );
+  });
+
+  it('shows the stack only at --log-level debug', async () => {
+    const ran = await cli(['beat', '--database-url', db.url, '--broker', redis.url(20), '--log-level', 'debug'], { cwd });
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/^prisma-celery: broker .* has no database 20 .*\nBrokerError: cannot connect to redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/20: ERR DB index is out of range\n {4}at /);
+    expect(ran.stderr).not.toContain('secret');
+  });
+
+  it('says nothing answers on a port without a server (exit 1: start it)', async () => {
+    const port = await freePort();
+    const line = await answer(['beat', '--database-url', db.url, '--broker', `redis://127.0.0.1:${port}/0`], 1, { cwd });
+    expect(line).toBe(
+      `broker redis://127.0.0.1:${port}/0 (--broker): nothing answers at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): ` +
+        'start Redis (redis-server, or docker run -d -p 6379:6379 redis:7), or fix the host and port in the URL',
+    );
+  });
+});
+
+describeWhenPresent('postgresql')('prisma-celery with a Redis URL on PostgreSQL\'s port', () => {
+  it('says it is not a Redis server and where Redis listens', async () => {
+    const line = await answer(['beat', '--database-url', 'file::memory:', '--broker', 'redis://127.0.0.1:5432/0'], 2, { cwd });
+    // PostgreSQL closes the connection on the first bytes; whether the next write meets a reset or a broken pipe is a race.
+    expect(line).toMatch(
+      /^broker redis:\/\/127\.0\.0\.1:5432\/0 \(--broker\): 127\.0\.0\.1:5432 is not a Redis server \(it (closed the connection without answering|hung up: \w+ (ECONNRESET|EPIPE))\): fix the port in the URL \(Redis listens on 6379\)$/,
+    );
+  });
+});
+
+describeWithBroker("prisma-celery with a Redis URL on RabbitMQ's port", () => {
+  it('says it is not a Redis server and where Redis listens', async () => {
+    const line = await answer(['cam', '--database-url', 'file::memory:', '--broker', 'redis://127.0.0.1:5672/0'], 2, { cwd });
+    // RabbitMQ answers with its protocol header and hangs up; which of them ioredis meets first (or a broken pipe) is a race.
+    expect(line).toMatch(
+      /^broker redis:\/\/127\.0\.0\.1:5672\/0 \(--broker\): 127\.0\.0\.1:5672 is not a Redis server \(it (answered in another protocol: Unknown RESP type 65 "A"|hung up: \w+ (ECONNRESET|EPIPE))\): fix the port in the URL \(Redis listens on 6379\)$/,
+    );
+  });
 });
 
 describe('prisma-celery schedule with values that start with a dash', () => {

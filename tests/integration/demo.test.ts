@@ -8,10 +8,12 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { freePort } from '../support/free-port.js';
 import { LOG_LINE } from '../support/log-line.js';
+import { claimRedisDb, describeWithRedis, type RedisTestDb } from '../support/redis.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -169,6 +171,14 @@ describe('npm run demo without a broker', () => {
     expect(await demo.exited).toBe(2);
     expect(demo.stderr()).toBe('prisma-celery demo: --seconds must be a whole number from 0 to 86400, got "soon" (npm run demo -- --help)\n');
   });
+
+  it('names the broker URLs it takes when given another', async () => {
+    const demo = startDemo(['--broker', 'sentinel://127.0.0.1:26379'], {});
+    expect(await demo.exited).toBe(2);
+    expect(demo.stderr()).toBe(
+      'prisma-celery demo: "sentinel://127.0.0.1:26379" is not a broker URL (use amqp://, amqps://, redis://, rediss:// or redis+socket://) (npm run demo -- --help)\n',
+    );
+  });
 });
 
 describeWithBroker('npm run demo with a broker that refuses', () => {
@@ -183,5 +193,57 @@ describeWithBroker('npm run demo with a broker that refuses', () => {
         'or user guest may not use it: create it (rabbitmqctl add_vhost no-such-vhost-for-the-demo; ' +
         'rabbitmqctl set_permissions -p no-such-vhost-for-the-demo guest ".*" ".*" ".*") or fix the vhost in the URL',
     ]);
+  });
+});
+
+describeWithRedis('npm run demo on Redis', () => {
+  let redis: RedisTestDb;
+  beforeAll(async () => {
+    redis = await claimRedisDb();
+  });
+  afterAll(() => redis[Symbol.asyncDispose]());
+
+  it('runs beat, the worker, the result backend and the camera on a Redis database, and leaves no key behind', async () => {
+    const demo = startDemo(['--seconds', '15', '--port', '0'], { BROKER_URL: redis.url });
+    const [, databaseUrl = ''] = await demo.line(/setup +database (file:\S+\/demo\.db) /);
+    databases.push(databaseUrl);
+    const [, queue = ''] = await demo.line(/setup +broker Redis redis:\/\/127\.0\.0\.1:6379\/\d+ \(BROKER_URL\), queue (prisma-celery-demo-[0-9a-f]+)/);
+    expect(await demo.exited).toBe(0);
+    const out = demo.stdout();
+    expect(demo.stderr()).toBe('');
+    expect(out).toMatch(/beat +sent demo\.add-every-5s → demo\.add\[/);
+    expect(out).toMatch(/worker +Received task: demo\.add\[/);
+    expect(out).toMatch(/backend +demo\.add\[[0-9a-f]{8}…\] SUCCESS in celery_taskmeta: 5/);
+    expect(out).toMatch(/backend +demo\.divide\[[0-9a-f]{8}…\] FAILURE in celery_taskmeta: RangeError: division by zero/);
+    expect(out).toMatch(/camera +snapshot: [1-9]\d* task row\(s\) → djcelery_taskstate/);
+    expect(out).toMatch(/summary +celery_taskmeta \(result backend\): [1-9]\d* SUCCESS, [1-9]\d* FAILURE/);
+
+    await using db = await openDatabase(databaseUrl);
+    const added = (await db.prisma.taskMeta.findMany({ where: { name: 'demo.add' } })).filter((row) => row.status === 'SUCCESS' && row.result === '5');
+    expect(added.length).toBeGreaterThanOrEqual(2); // at 0 s, 5 s, 10 s
+    expect(added.every((row) => row.queue === queue)).toBe(true);
+    const states = await db.prisma.taskState.findMany({ where: { name: 'demo.add', state: 'SUCCESS' } });
+    expect(states.length).toBeGreaterThanOrEqual(2);
+    // The queue's lists and its binding are gone.
+    expect(await redis.client.keys(`*${queue}*`)).toEqual([]);
+  }, 90_000);
+
+  it('says nothing answers where the Redis URL points, in one line', async () => {
+    const port = await freePort();
+    const demo = startDemo([], { BROKER_URL: `redis://127.0.0.1:${port}/0` });
+    expect(await demo.exited).toBe(1);
+    expect(demo.stdout()).toBe('');
+    expect(demo.stderr()).toBe(
+      `prisma-celery demo: broker redis://127.0.0.1:${port}/0 (BROKER_URL): nothing answers at 127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}): ` +
+        'start Redis (redis-server, or docker run -d -p 6379:6379 redis:7), or fix the host and port in the URL\n',
+    );
+  });
+
+  it('says which databases the server has', async () => {
+    const demo = startDemo(['--broker', 'redis://127.0.0.1:6379/99'], {});
+    expect(await demo.exited).toBe(2);
+    expect(demo.stderr()).toBe(
+      'prisma-celery demo: broker redis://127.0.0.1:6379/99 (--broker): Redis at 127.0.0.1:6379 has no database 99 (it has 16): use /0../15, or raise `databases` in redis.conf\n',
+    );
   });
 });

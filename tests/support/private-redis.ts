@@ -17,11 +17,13 @@ export interface PrivateRedisOptions {
   durable?: boolean;
   /** requirepass. */
   password?: string;
+  /** TLS only, with this certificate and key (PEM files); url() is then rediss://. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface PrivateRedis extends AsyncDisposable {
   readonly port: number;
-  /** redis://[:password@]127.0.0.1:<port>/<db> */
+  /** redis://[:password@]127.0.0.1:<port>/<db> (rediss:// with `tls`) */
   url(db?: number): string;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
@@ -37,7 +39,9 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'pc-redis-'));
   const port = await freePort();
   const log = join(dir, 'redis.log');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', log, '--save', ''];
+  const tls = options.tls;
+  const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--logfile', log, '--save', ''];
   args.push(...(options.durable ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   if (options.password !== undefined) args.push('--requirepass', options.password);
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
@@ -56,7 +60,15 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
     process.once('exit', () => started.kill('SIGKILL'));
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const probe = new Redis({ port, host: '127.0.0.1', password: options.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        password: options.password,
+        ...(tls && { tls: { ca: readFileSync(tls.certFile) } }),
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -76,7 +88,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   await start();
   return {
     port,
-    url: (db = 0) => `redis://${auth}127.0.0.1:${port}/${db}`,
+    url: (db = 0) => `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}/${db}`,
     kill,
     start,
     async [Symbol.asyncDispose]() {

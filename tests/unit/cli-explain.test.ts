@@ -3,7 +3,9 @@
 // Prisma raise them (captured from real runs against each server).
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { describe, expect, it } from 'vitest';
-import { BrokerError, brokerFault, vhostOf } from '../../src/broker/amqp/errors.js';
+import { brokerFault, vhostOf } from '../../src/broker/amqp/errors.js';
+import { BrokerError, type BrokerFault } from '../../src/broker/errors.js';
+import { redisFault } from '../../src/broker/redis/fault.js';
 import { explain, type ExplainContext } from '../../src/cli/explain.js';
 import { flagOptions, parseCommandLine } from '../../src/cli/flags.js';
 import { schedulePriority, scheduleCrontab, scheduleEvery, scheduleName } from '../../src/config/settings.js';
@@ -13,6 +15,8 @@ import { openDatabase } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { MigrationError } from '../../src/errors.js';
 
+// As ioredis raises a Redis error reply: named ReplyError, with the command it answered.
+const replyError = (message: string, command: string) => Object.assign(new Error(message), { name: 'ReplyError', command: { name: command, args: [] } });
 const nodeError = (code: string, message: string) => Object.assign(new Error(message), { code, errno: -1, syscall: 'connect' });
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { name: 'error', code, severity: 'FATAL' });
 const mariadbError = (errno: number, sqlState: string, message: string) =>
@@ -140,6 +144,130 @@ describe('explain', () => {
 
   it('keeps an unexpected error to one line that says how to see more', () => {
     expect(explain(new TypeError('x is undefined'), context({}))).toEqual({ line: 'unexpected error: x is undefined (--log-level debug shows where)', exitCode: 1 });
+  });
+});
+
+describe('redisFault', () => {
+  // Whether the connection was up when it failed, and whether the URL asked for TLS.
+  const onOpen = { opened: true, tls: false };
+  const unopened = { opened: false, tls: false };
+  const beforeTls = { opened: false, tls: true };
+
+  it('reads the code of a Redis error reply and the command it answered', () => {
+    const noauth = 'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used';
+    expect(redisFault(replyError(noauth, 'hello'), onOpen)).toEqual({ kind: 'access-denied', detail: 'NOAUTH HELLO must be called with the client already authenticated' });
+    expect(redisFault(replyError('WRONGPASS invalid username-password pair or user is disabled.', 'hello'), onOpen)).toEqual({
+      kind: 'access-denied',
+      detail: 'WRONGPASS invalid username-password pair or user is disabled',
+    });
+    expect(redisFault(replyError('ERR invalid password', 'auth'), onOpen)?.kind).toBe('access-denied');
+    expect(redisFault(replyError("NOPERM this user has no permissions to run the 'select' command", 'select'), onOpen)?.kind).toBe('no-permission');
+    expect(redisFault(replyError('ERR DB index is out of range', 'select'), onOpen)).toEqual({ kind: 'no-database', detail: 'ERR DB index is out of range' });
+    expect(redisFault(replyError('ERR max number of clients reached', 'info'), onOpen)).toBeUndefined();
+  });
+
+  it('tells a server of another protocol by what happened on an open connection', () => {
+    expect(redisFault(undefined, onOpen)).toEqual({ kind: 'not-broker', detail: 'it closed the connection without answering' });
+    expect(redisFault(new Error('Unknown RESP type 65 "A". Please report this.'), onOpen)).toEqual({
+      kind: 'not-broker',
+      detail: 'it answered in another protocol: Unknown RESP type 65 "A"',
+    });
+    expect(redisFault(nodeError('ECONNRESET', 'write ECONNRESET'), onOpen)).toEqual({ kind: 'not-broker', detail: 'it hung up: write ECONNRESET' });
+    expect(redisFault(undefined, unopened)).toBeUndefined();
+  });
+
+  it('reads socket and TLS codes', () => {
+    expect(redisFault(nodeError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), unopened)?.kind).toBe('unreachable');
+    expect(redisFault(nodeError('ENOENT', 'connect ENOENT /run/redis.sock'), unopened)?.kind).toBe('unreachable');
+    expect(redisFault(nodeError('ENOTFOUND', 'getaddrinfo ENOTFOUND nohost'), unopened)?.kind).toBe('host-not-found');
+    expect(redisFault(nodeError('ETIMEDOUT', 'connect ETIMEDOUT'), unopened)?.kind).toBe('timeout');
+    expect(redisFault(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), beforeTls)).toEqual({
+      kind: 'tls-untrusted',
+      detail: 'self-signed certificate',
+    });
+    expect(redisFault(Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), beforeTls)?.kind).toBe('tls-untrusted');
+    const openssl = '80DCE1D2D17F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:';
+    expect(redisFault(Object.assign(new Error(openssl), { code: 'ERR_SSL_WRONG_VERSION_NUMBER', reason: 'wrong version number' }), beforeTls)).toEqual({
+      kind: 'tls',
+      detail: 'wrong version number',
+    });
+    const hungUp = nodeError('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established');
+    expect(redisFault(hungUp, beforeTls)).toEqual({ kind: 'tls', detail: 'Client network socket disconnected before secure TLS connection was established' });
+  });
+});
+
+describe('explain for a Redis broker', () => {
+  const line = (url: string, fault: BrokerFault) =>
+    explain(new BrokerError('E_BROKER_CONNECT', 'x', { fault }), { origins: { brokerUrl: 'BROKER_URL' }, databaseUrl: undefined, brokerUrl: url, command: 'beat' });
+  const noauth: BrokerFault = { kind: 'access-denied', detail: 'NOAUTH HELLO must be called with the client already authenticated' };
+  const wrongpass: BrokerFault = { kind: 'access-denied', detail: 'WRONGPASS invalid username-password pair or user is disabled' };
+
+  it('says where the password goes when the URL has none', () => {
+    expect(line('redis://10.0.0.5:6380/2', noauth)).toEqual({
+      line:
+        'broker redis://10.0.0.5:6380/2 (BROKER_URL): login refused by Redis at 10.0.0.5:6380 (NOAUTH HELLO must be called with the client already authenticated): ' +
+        'put the password in the URL (redis://:PASSWORD@10.0.0.5:6380/2)',
+      exitCode: 2,
+    });
+  });
+
+  it('never shows the password, wrong or not', () => {
+    const shown = line('rediss://:hunter2@cache:6380/0?ssl_cert_reqs=none', wrongpass);
+    expect(shown.line).toBe(
+      'broker rediss://:***@cache:6380/0?ssl_cert_reqs=none (BROKER_URL): login refused by Redis at cache:6380 (WRONGPASS invalid username-password pair or user is disabled): ' +
+        'fix the password in the URL (rediss://:PASSWORD@cache:6380/0)',
+    );
+    expect(line('redis://app:hunter2@cache/0', wrongpass).line).toBe(
+      'broker redis://app:***@cache/0 (BROKER_URL): login refused for user app by Redis at cache:6379 (WRONGPASS invalid username-password pair or user is disabled): ' +
+        'fix the user and password in the URL (redis://USER:PASSWORD@cache/0)',
+    );
+  });
+
+  it('gives the range of databases the server has', () => {
+    expect(line('redis://:pw@cache:6379/20', { kind: 'no-database', detail: 'ERR DB index is out of range', databases: 16 })).toEqual({
+      line: 'broker redis://:***@cache:6379/20 (BROKER_URL): Redis at cache:6379 has no database 20 (it has 16): use /0../15, or raise `databases` in redis.conf',
+      exitCode: 2,
+    });
+    expect(line('redis+socket:///run/redis.sock?virtual_host=40', { kind: 'no-database', detail: 'ERR DB index is out of range' }).line).toBe(
+      'broker redis+socket:///run/redis.sock?virtual_host=40 (BROKER_URL): Redis at /run/redis.sock has no database 40 (ERR DB index is out of range): ' +
+        'use a lower number in virtual_host of the URL, or raise `databases` in redis.conf',
+    );
+  });
+
+  it('names the port Redis listens on when another server answers', () => {
+    expect(line('redis://127.0.0.1:5432/0', { kind: 'not-broker', detail: 'it closed the connection without answering' })).toEqual({
+      line: 'broker redis://127.0.0.1:5432/0 (BROKER_URL): 127.0.0.1:5432 is not a Redis server (it closed the connection without answering): fix the port in the URL (Redis listens on 6379)',
+      exitCode: 2,
+    });
+  });
+
+  it('says to start Redis when nothing answers (exit 1: a server down)', () => {
+    expect(line('redis://127.0.0.1:6379/0', { kind: 'unreachable', detail: 'connect ECONNREFUSED 127.0.0.1:6379' })).toEqual({
+      line:
+        'broker redis://127.0.0.1:6379/0 (BROKER_URL): nothing answers at 127.0.0.1:6379 (connect ECONNREFUSED 127.0.0.1:6379): ' +
+        'start Redis (redis-server, or docker run -d -p 6379:6379 redis:7), or fix the host and port in the URL',
+      exitCode: 1,
+    });
+    expect(line('redis+socket:///run/redis.sock', { kind: 'unreachable', detail: 'connect ENOENT /run/redis.sock' }).line).toMatch(
+      /: start Redis \(redis-server --unixsocket \/run\/redis\.sock\), or fix the socket path in the URL$/,
+    );
+  });
+
+  it('says what to do about TLS', () => {
+    expect(line('rediss://cache:6380/0', { kind: 'tls-untrusted', detail: 'self-signed certificate' }).line).toBe(
+      'broker rediss://cache:6380/0 (BROKER_URL): Redis at cache:6380 shows a certificate this machine does not trust (self-signed certificate): ' +
+        'name its CA in the URL (?ssl_ca_certs=/path/to/ca.pem), or add ?ssl_cert_reqs=none to skip the check',
+    );
+    expect(line('rediss://cache:6379/0', { kind: 'timeout', detail: 'no answer within 2500 ms' }).line).toMatch(
+      /no answer from cache:6379 \(no answer within 2500 ms\): check that Redis is up and reachable from here, and that this port speaks TLS$/,
+    );
+  });
+
+  it('names an ACL user its missing permission', () => {
+    expect(line('redis://reader:pw@cache:6379/3', { kind: 'no-permission', detail: "NOPERM this user has no permissions to run the 'select' command" }).line).toBe(
+      "broker redis://reader:***@cache:6379/3 (BROKER_URL): Redis at cache:6379 does not let user reader run a command it needs (NOPERM this user has no permissions to run the 'select' command): " +
+        'grant it (ACL SETUSER reader +@all ~* &*), or use another user',
+    );
   });
 });
 

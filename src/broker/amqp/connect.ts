@@ -2,7 +2,10 @@ import { printProblem } from '../../core/log-line.js';
 import { connect, type ChannelModel } from 'amqplib';
 import { ConfigError } from '../../errors.js';
 import { redactUrl } from '../url.js';
-import { BrokerError, brokerFault } from './errors.js';
+import { BrokerError, messageOf } from '../errors.js';
+import { brokerFault } from './errors.js';
+
+export { messageOf } from '../errors.js';
 
 /** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
 export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
@@ -57,7 +60,7 @@ export async function connectBroker(url: string, options: ConnectOptions = {}): 
  * Opens and closes one connection, within `timeoutMs`: a BrokerError
  * E_BROKER_CONNECT with its `fault` when the broker cannot be used.
  */
-export async function probeBroker(url: string, timeoutMs = 2500): Promise<void> {
+export async function probeAmqp(url: string, timeoutMs = 2500): Promise<void> {
   const connection = await connectBroker(url, { timeoutMs, log: () => {} });
   await connection.close().catch(() => {});
 }
@@ -66,8 +69,4 @@ export function checkHeartbeat(seconds: number): void {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 65535) {
     throw new ConfigError(`heartbeat must be a whole number of seconds from 0 to 65535 (got ${seconds})`);
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

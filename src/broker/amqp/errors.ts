@@ -1,36 +1,8 @@
-import { socketFault, type SocketFault } from '../../core/socket-fault.js';
-import { PrismaCeleryError } from '../../errors.js';
+import { socketFault } from '../../core/socket-fault.js';
+import type { BrokerFault } from '../errors.js';
 
-/**
- * Broker trouble, classified by `code`:
- * - E_BROKER_CONNECT: the broker could not be reached or refused the login.
- * - E_BROKER_CLOSED: a connection the caller lent us is closed; reopening it is the caller's job.
- * - E_PUBLISH_REFUSED: the broker closed the channel over this message (`replyCode` 404 no such
- *   exchange, 403 access refused, 406 declaration mismatch, ...) or amqplib could not encode
- *   it; sending it again cannot help.
- * - E_PUBLISH_UNCONFIRMED: no confirm after every attempt (nacks, lost connections, timeouts).
- *   The message may still have reached a queue.
- * - E_PUBLISHER_STATE: used before start() or after close().
- * Invalid options are ConfigErrors (E_CONFIG).
- */
-export class BrokerError extends PrismaCeleryError {
-  /** The AMQP reply code the broker closed the channel or connection with, if any. */
-  readonly replyCode: number | undefined;
-  /** For E_BROKER_CONNECT: why, when it is known. */
-  readonly fault: BrokerFault | undefined;
-
-  constructor(code: string, message: string, options?: { cause?: unknown; replyCode?: number; fault?: BrokerFault }) {
-    super(code, message, options);
-    this.replyCode = options?.replyCode;
-    this.fault = options?.fault;
-  }
-}
-
-export interface BrokerFault {
-  readonly kind: SocketFault | 'access-denied' | 'no-vhost';
-  /** The broker's or the system's own words, on one line. */
-  readonly detail: string;
-}
+// Shared by both transports; exported here too for the AMQP code's imports.
+export { BrokerError, type BrokerFault } from '../errors.js';
 
 /**
  * Why a connection could not be opened. Socket errors carry Node's code;
