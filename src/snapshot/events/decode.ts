@@ -10,6 +10,7 @@ import { EVENT_FIELDS, type CeleryEvent, type FieldKind } from './types.js';
 export type DecodeProblemReason =
   | 'unsupported-content-type'
   | 'unsupported-encoding'
+  | 'malformed-envelope'
   | 'malformed-json'
   | 'not-an-object'
   | 'missing-type'
