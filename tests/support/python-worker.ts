@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe } from 'vitest';
 import { describeWithBroker, testBrokerUrl } from './broker.js';
+import { describeWithRedis } from './redis.js';
 import { missingServices, PYTHON } from './services.js';
 import { waitFor } from './wait.js';
 
@@ -18,6 +19,9 @@ const TASKS_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 
 /** `describeWithBroker` for suites that run real Python Celery (skipped outside CI when it is not installed). */
 export const describeWithPythonCelery = missingServices().has('python-celery') ? describe.skip : describeWithBroker;
+
+/** `describeWithRedis` for suites that run real Python Celery on a Redis broker. */
+export const describeWithPythonCeleryOnRedis = missingServices().has('python-celery') ? describe.skip : describeWithRedis;
 
 export interface PythonWorkerOptions {
   /** Default this run's vhost, read when the worker starts (a skipped suite may build one without a broker). */

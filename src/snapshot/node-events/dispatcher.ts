@@ -16,7 +16,7 @@
 import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { SnapshotError } from '../errors.js';
 import { PIDBOX_EXCHANGE } from '../broker/wakeup.js';
-import { eventJson, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
+import { eventJson, eventMessage, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
 
 export interface EventDispatcherOptions {
   brokerUrl: string;
@@ -148,17 +148,7 @@ export class EventDispatcher {
   }
 
   private write({ routingKey, body }: Outgoing): boolean {
-    const sent =
-      this.link?.publish({
-        exchange: this.options.exchange ?? 'celeryev',
-        routingKey,
-        body: Buffer.from(body),
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-        deliveryMode: 1,
-        priority: 0,
-        headers: { hostname: this.options.hostname },
-      }) ?? false;
+    const sent = this.link?.publish(eventMessage(this.options.exchange ?? 'celeryev', this.options.hostname, routingKey, body)) ?? false;
     if (sent) this.counts.messages++;
     return sent;
   }
