@@ -3,12 +3,16 @@
 // celery-node worker with enableCeleryEvents is seen by the camera, and
 // the camera survives the broker going away, as on RabbitMQ
 // (camera-node.test.ts, camera-outage.test.ts: the same scenarios).
-import { afterAll, beforeAll, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { publishChannel } from '../../src/broker/redis/channels.js';
 import type { Database } from '../../src/db/open.js';
+import { Camera } from '../../src/snapshot/camera/camera.js';
+import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { brokerOutageScenario } from '../support/broker-outage-scenario.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { nodeWorkerSeenByCamera } from '../support/node-events-scenario.js';
 import { claimRedisDb, describeWithRedis, type RedisTestDb } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
 
 describeWithRedis('camera on Redis', () => {
   let redis: RedisTestDb;
@@ -26,6 +30,26 @@ describeWithRedis('camera on Redis', () => {
     });
 
     it('shows up as a live worker with heartbeats, its tasks with results, then offline', { timeout: 60_000 }, () => nodeWorkerSeenByCamera(db, redis.url));
+
+    it('reports a message that is no kombu envelope as a decode problem, and goes on', async () => {
+      const seen: CameraEvent[] = [];
+      const camera = new Camera({ database: db, brokerUrl: redis.url, freq: 0.2, onEvent: (e) => seen.push(e) });
+      await camera.start();
+      try {
+        const channel = publishChannel(redis.db, 'celeryev', 'task.multi');
+        await redis.client.publish(channel, 'not json');
+        await waitFor('the decode problem', () => seen.find((e) => e.type === 'decode-problem'));
+        expect(seen.find((e) => e.type === 'decode-problem')).toMatchObject({ routingKey: channel, problem: { reason: 'malformed-envelope' } });
+        expect(camera.brokerConnected).toBe(true);
+      } finally {
+        await camera.close();
+      }
+    });
+
+    it('fails to start, with one line, when Redis cannot be reached', async () => {
+      const camera = new Camera({ database: db, brokerUrl: 'redis://127.0.0.1:1/0' });
+      await expect(camera.start()).rejects.toMatchObject({ code: 'E_SNAPSHOT_BROKER', message: expect.stringMatching(/^cannot consume Celery events: cannot connect to redis:\/\/127\.0\.0\.1:1\/0/) });
+    });
 
     it('reconnects after the connection is cut, listens again within 2 s, and reconciles what it missed', { timeout: 90_000 }, () =>
       brokerOutageScenario(db, redis.url, 6379),
