@@ -11,7 +11,7 @@
  * a bounded queue (oldest dropped, counted) and go out on reconnection. It
  * also answers the `heartbeat` control broadcast on celery.pidbox (what
  * `celery events` and our camera send when they start) with a `freq: 5`
- * heartbeat, as a Python worker does.
+ * heartbeat, as a Python worker does, half a second later.
  */
 import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { SnapshotError } from '../errors.js';
@@ -52,6 +52,9 @@ interface Outgoing {
   routingKey: string;
   body: string;
 }
+
+/** Long enough for a receiver to subscribe after its broadcast, short next to a heartbeat interval. */
+const WAKEUP_ANSWER_DELAY_MS = 500;
 
 export class EventDispatcher {
   private link: FanoutLink | null = null;
@@ -184,7 +187,11 @@ export class EventDispatcher {
       if (typeof expires === 'number' && expires * 1000 < this.now()) return;
       const destination = body.destination;
       const forUs = destination === null || destination === undefined || (Array.isArray(destination) && destination.includes(this.options.hostname));
-      if (body.method === 'heartbeat' && forUs) this.send('worker-heartbeat', [['freq', 5], ...(this.options.software ?? [])]);
+      if (body.method !== 'heartbeat' || !forUs) return;
+      // `celery events` on Redis broadcasts before it subscribes
+      // (tests/fixtures/celery-5.2.6-redis/commands.json): an answer sent at
+      // once can be published to nobody. A Python worker is slow enough; we wait.
+      setTimeout(() => this.send('worker-heartbeat', [['freq', 5], ...(this.options.software ?? [])]), WAKEUP_ANSWER_DELAY_MS).unref();
     } catch (error) {
       this.report({ type: 'pidbox-problem', error });
     }
