@@ -50,6 +50,11 @@ describe('Celery 5.2.6 events on Redis', () => {
     }
   });
 
+  it('refuses a message that is no kombu envelope, saying so', () => {
+    expect(() => inboundOf('not json', 'task.multi')).toThrow('the Redis message is not JSON (not a kombu envelope)');
+    expect(() => inboundOf('{"body": 1}', 'task.multi')).toThrow('the kombu envelope has no string body');
+  });
+
   it("publishes a celery-node worker's events in the envelope a Python worker uses", () => {
     for (const kind of ['worker.online#1', 'worker.heartbeat#1', 'task.multi#1', 'worker.offline#1']) {
       const record = events.find((e) => e.case === kind);

@@ -38,11 +38,11 @@ export class RedisFanoutLink implements FanoutLink {
     const listen = o.listen;
     this.source = listen === undefined ? null : subscribePattern(db, listen.exchange.name, listen.bindingKey);
     this.subscriber =
-      listen === undefined || this.source === null
+      listen === undefined
         ? null
         : new RedisSubscriber({
             url: o.brokerUrl,
-            patterns: [this.source],
+            patterns: [subscribePattern(db, listen.exchange.name, listen.bindingKey)],
             name: o.connectionName,
             ...reconnect,
             onMessage: (channel, raw) => this.receive(channel, raw, routingKeyOfChannel(channel, db, listen.exchange.name)),

@@ -84,8 +84,10 @@ export class EventConsumer {
       heartbeatSeconds: o.heartbeatSeconds ?? 10,
       ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
       ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
-      // The wake-up is a courtesy: a worker that misses it is seen at its next heartbeat.
-      onReady: () => void (wake && link.publish(heartbeatBroadcast(++this.wakeups, this.now()))),
+      onReady: () => {
+        // A courtesy: a worker that misses it is seen at its next heartbeat.
+        if (wake) link.publish(heartbeatBroadcast(++this.wakeups, this.now()));
+      },
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.status(status),
     });
