@@ -3,11 +3,19 @@
  * the events are published there as workers send them: a worker's
  * consecutive task events in one task.multi array (at most 24, Celery's
  * buffer_limit; W4's four workers interleave, so about three events a
- * message), each heartbeat alone. Measured from the first publish until the camera's
- * state holds every event: broker, decoding and merging together. The
- * publisher is our own FanoutLink, the same code on either transport.
+ * message), each heartbeat alone. Measured from the first publish until
+ * the camera's state holds every event: broker, decoding and merging together. The
+ * messages are encoded before the clock starts (on Redis the kombu
+ * envelope, as tests/unit/redis-events-wire.test.ts holds it to Python's),
+ * so the publisher, which shares the camera's event loop, costs little.
  */
-import { openFanoutLink, type FanoutLink, type OutboundMessage } from '../src/broker/fanout-link.js';
+import { randomUUID } from 'node:crypto';
+import * as amqp from 'amqplib';
+import { Redis } from 'ioredis';
+import type { OutboundMessage } from '../src/broker/fanout.js';
+import { publishChannel } from '../src/broker/redis/channels.js';
+import { fanoutEnvelope } from '../src/broker/redis/fanout-message.js';
+import { parseRedisUrl, transportOf } from '../src/broker/url.js';
 import type { Database } from '../src/db/open.js';
 import { Camera } from '../src/snapshot/camera/camera.js';
 import type { CeleryEvent } from '../src/snapshot/events/types.js';
@@ -59,32 +67,55 @@ export interface BrokerIngestRun {
   decode_problems: number;
 }
 
+/** Sends pre-encoded messages; `send` only writes them out. */
+interface RawPublisher {
+  send(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function rawPublisher(brokerUrl: string, messages: readonly OutboundMessage[]): Promise<RawPublisher> {
+  if (transportOf(brokerUrl) === 'redis') {
+    const db = parseRedisUrl(brokerUrl).db;
+    const wire = messages.map((m) => [publishChannel(db, m.exchange, m.routingKey), fanoutEnvelope(m, randomUUID())] as const);
+    const client = new Redis(brokerUrl);
+    return {
+      send: async () => {
+        const pipeline = client.pipeline();
+        for (const [channel, text] of wire) pipeline.publish(channel, text);
+        await pipeline.exec();
+      },
+      close: async () => void (await client.quit()),
+    };
+  }
+  const connection = await amqp.connect(brokerUrl);
+  const channel = await connection.createConfirmChannel();
+  await channel.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
+  return {
+    send: async () => {
+      for (const m of messages) {
+        channel.publish(m.exchange, m.routingKey, m.body, { contentType: m.contentType, contentEncoding: m.contentEncoding, deliveryMode: m.deliveryMode, priority: m.priority, headers: m.headers });
+      }
+      await channel.waitForConfirms();
+    },
+    close: () => connection.close(),
+  };
+}
+
 /** One run: a fresh camera on `brokerUrl`, every message published, timed until all events are in its state. */
 export async function ingestFromBroker(db: Database, brokerUrl: string, messages: readonly OutboundMessage[], eventCount: number): Promise<BrokerIngestRun> {
   // No snapshot during the run: only the way in is measured (close() writes the final one).
   const camera = new Camera({ database: db, brokerUrl, freq: 3600, maxTasks: eventCount, wakeUpWorkers: false, workerWriteInterval: 0 });
-  let link: FanoutLink | null = null;
-  await camera.start();
+  const publisher = await rawPublisher(brokerUrl, messages);
   try {
+    await camera.start();
     await until(() => camera.brokerConnected, 10_000, 'camera connection');
-    link = openFanoutLink({
-      brokerUrl,
-      connectionName: 'prisma-celery bench w4',
-      declare: [{ name: 'celeryev', type: 'topic', durable: true, autoDelete: false }],
-      onStatus: () => {},
-    });
-    await link.start();
-    const publisher = link;
-    await until(() => publisher.connected, 10_000, 'publisher connection');
     const started = performance.now();
-    for (const message of messages) {
-      if (!publisher.publish(message)) throw new Error('W4 broker ingest: the publisher lost its connection');
-    }
+    await publisher.send();
     await until(() => camera.stats().events >= eventCount, 120_000, `${eventCount} events in the camera`);
     const seconds = (performance.now() - started) / 1000;
     return { events_per_s: eventCount / seconds, messages_per_s: messages.length / seconds, decode_problems: camera.stats().decodeProblems };
   } finally {
-    await link?.close();
+    await publisher.close();
     await camera.close();
   }
 }
