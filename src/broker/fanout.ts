@@ -66,7 +66,11 @@ export interface FanoutLinkOptions {
   listen?: ListenSpec;
   /** Exchanges published to, declared on AMQP on each connection. */
   declare?: readonly ExchangeSpec[];
-  /** AMQP heartbeat in seconds when the URL sets none; default the URL's (or the broker's). */
+  /**
+   * Seconds within which a dead connection is noticed: the AMQP heartbeat
+   * when the URL sets none (default the broker's), or the Redis PING
+   * interval (default 25, kombu's health_check_interval).
+   */
   heartbeatSeconds?: number;
   /** First reconnect delay in ms; default 500, doubled up to `reconnectMaxDelayMs` (30000). */
   reconnectInitialDelayMs?: number;

@@ -12,6 +12,9 @@ import { inboundOf } from './fanout-message.js';
 import { RedisFanoutPublisher } from './fanout-publisher.js';
 import { RedisSubscriber } from './subscriber.js';
 
+/** kombu's default health_check_interval. */
+const HEALTH_CHECK_SECONDS = 25;
+
 export class RedisFanoutLink implements FanoutLink {
   private readonly publisher: RedisFanoutPublisher;
   private readonly subscriber: RedisSubscriber | null;
@@ -26,6 +29,7 @@ export class RedisFanoutLink implements FanoutLink {
     const reconnect = {
       ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
       ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
+      healthCheckMs: (o.heartbeatSeconds ?? HEALTH_CHECK_SECONDS) * 1000,
     };
     this.publisher = new RedisFanoutPublisher({
       url: o.brokerUrl,

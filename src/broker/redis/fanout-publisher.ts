@@ -10,6 +10,7 @@ import { parseRedisUrl } from '../url.js';
 import type { OutboundMessage } from '../fanout.js';
 import { publishChannel } from './channels.js';
 import { connectRedis } from './connect.js';
+import { checkHealth } from './health-check.js';
 import { fanoutEnvelope } from './fanout-message.js';
 
 export interface RedisFanoutPublisherOptions {
@@ -17,6 +18,8 @@ export interface RedisFanoutPublisherOptions {
   name: string;
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /** PING interval: a connection that does not answer within it is dropped and reconnected. */
+  healthCheckMs: number;
   /** The connection is ready again after a loss. */
   onReady(): void;
   onLost(error: Error): void;
@@ -25,6 +28,7 @@ export interface RedisFanoutPublisherOptions {
 
 export class RedisFanoutPublisher {
   private client: Redis | null = null;
+  private stopChecking = (): void => {};
   private readonly db: number;
   private readonly pending = new Set<Promise<unknown>>();
   private lastError: Error | null = null;
@@ -44,6 +48,7 @@ export class RedisFanoutPublisher {
       ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
     });
     this.client = client;
+    this.stopChecking = checkHealth(client, o.healthCheckMs);
     let ready = true;
     client.on('ready', () => {
       ready = true;
@@ -74,6 +79,7 @@ export class RedisFanoutPublisher {
   async close(): Promise<void> {
     const client = this.client;
     this.client = null;
+    this.stopChecking();
     await Promise.allSettled(this.pending);
     if (client !== null) await client.quit().catch(() => client.disconnect());
   }

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { BrokerLog } from '../amqp/connect.js';
 import { connectRedis } from './connect.js';
+import { checkHealth } from './health-check.js';
 
 export interface RedisSubscriberOptions {
   url: string;
@@ -16,6 +17,8 @@ export interface RedisSubscriberOptions {
   name: string;
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
+  /** PING interval: a connection that does not answer within it is dropped and reconnected. */
+  healthCheckMs: number;
   onMessage(channel: string, message: Buffer): void;
   onSubscribed(reconnect: boolean): void;
   onLost(error: Error): void;
@@ -24,6 +27,7 @@ export interface RedisSubscriberOptions {
 
 export class RedisSubscriber {
   private client: Redis | null = null;
+  private stopChecking = (): void => {};
   private subscribed = false;
   private closed = false;
   private attempts = 0;
@@ -56,6 +60,7 @@ export class RedisSubscriber {
     });
     client.on('ready', () => void this.subscribe(true));
     await this.subscribe(false);
+    this.stopChecking = checkHealth(client, o.healthCheckMs);
   }
 
   get isSubscribed(): boolean {
@@ -65,6 +70,7 @@ export class RedisSubscriber {
   async close(): Promise<void> {
     this.closed = true;
     this.subscribed = false;
+    this.stopChecking();
     const client = this.client;
     this.client = null;
     if (client !== null) await client.quit().catch(() => client.disconnect());

@@ -36,7 +36,7 @@ export interface EventConsumerOptions {
   reconnectInitialDelayMs?: number;
   /** Longest reconnect delay in ms; default 30000. */
   reconnectMaxDelayMs?: number;
-  /** AMQP heartbeat in seconds when the URL sets none; default 10, so a dead TCP connection is noticed. */
+  /** AMQP heartbeat (when the URL sets none) or Redis PING interval, in seconds; default 10, so a dead TCP connection is noticed. */
   heartbeatSeconds?: number;
   /** Events of one message, with the local arrival time (epoch ms). */
   onEvents(events: CeleryEvent[], receivedAt: number): void;
