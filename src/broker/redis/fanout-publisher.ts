@@ -5,21 +5,14 @@
  * at all: while disconnected publish() says false and the caller keeps it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { parseRedisUrl } from '../url.js';
 import type { OutboundMessage } from '../fanout.js';
+import { parseRedisUrl } from '../url.js';
 import { publishChannel } from './channels.js';
-import { connectRedis } from './connect.js';
-import { checkHealth } from './health-check.js';
 import { fanoutEnvelope } from './fanout-message.js';
+import { connectWatched, type WatchedConnection, type WatchedConnectionOptions } from './watched-connection.js';
 
-export interface RedisFanoutPublisherOptions {
+export interface RedisFanoutPublisherOptions extends WatchedConnectionOptions {
   url: string;
-  name: string;
-  reconnectInitialDelayMs?: number;
-  reconnectMaxDelayMs?: number;
-  /** PING interval: a connection that does not answer within it is dropped and reconnected. */
-  healthCheckMs: number;
   /** The connection is ready again after a loss. */
   onReady(): void;
   onLost(error: Error): void;
@@ -27,11 +20,9 @@ export interface RedisFanoutPublisherOptions {
 }
 
 export class RedisFanoutPublisher {
-  private client: Redis | null = null;
-  private stopChecking = (): void => {};
+  private connection: WatchedConnection | null = null;
   private readonly db: number;
   private readonly pending = new Set<Promise<unknown>>();
-  private lastError: Error | null = null;
 
   constructor(private readonly options: RedisFanoutPublisherOptions) {
     this.db = parseRedisUrl(options.url).db;
@@ -39,35 +30,27 @@ export class RedisFanoutPublisher {
 
   async start(): Promise<void> {
     const o = this.options;
-    const client = await connectRedis(o.url, {
-      name: o.name,
-      log: (_level, _message, error) => {
-        if (error instanceof Error) this.lastError = error;
-      },
-      ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
-      ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
-    });
-    this.client = client;
-    this.stopChecking = checkHealth(client, o.healthCheckMs);
+    const connection = await connectWatched(o.url, o);
+    this.connection = connection;
     let ready = true;
-    client.on('ready', () => {
+    connection.client.on('ready', () => {
       ready = true;
       o.onReady();
     });
-    client.on('close', () => {
+    connection.client.on('close', () => {
       if (!ready) return;
       ready = false;
-      if (this.client !== null) o.onLost(this.lastError ?? new Error('the Redis connection closed'));
+      if (this.connection !== null) o.onLost(connection.lastError());
     });
   }
 
   get ready(): boolean {
-    return this.client?.status === 'ready';
+    return this.connection?.client.status === 'ready';
   }
 
   publish(message: OutboundMessage): boolean {
-    const client = this.client;
-    if (client === null || client.status !== 'ready') return false;
+    const client = this.connection?.client;
+    if (client === undefined || client.status !== 'ready') return false;
     const channel = publishChannel(this.db, message.exchange, message.routingKey);
     const sending = client.publish(channel, fanoutEnvelope(message, randomUUID())).catch((error: unknown) => this.options.onPublishFailed(error));
     this.pending.add(sending);
@@ -77,10 +60,11 @@ export class RedisFanoutPublisher {
 
   /** Waits for the PUBLISHes under way, then quits. */
   async close(): Promise<void> {
-    const client = this.client;
-    this.client = null;
-    this.stopChecking();
+    const connection = this.connection;
+    this.connection = null;
+    if (connection === null) return;
+    connection.stop();
     await Promise.allSettled(this.pending);
-    if (client !== null) await client.quit().catch(() => client.disconnect());
+    await connection.client.quit().catch(() => connection.client.disconnect());
   }
 }
