@@ -9,6 +9,7 @@ import { routingKeyOfChannel } from '../../src/broker/redis/channels.js';
 import { fanoutEnvelope, inboundOf } from '../../src/broker/redis/fanout-message.js';
 import { heartbeatBroadcast } from '../../src/snapshot/broker/wakeup.js';
 import { decodeEvents } from '../../src/snapshot/events/decode.js';
+import { ClusterState } from '../../src/snapshot/state/cluster-state.js';
 import { eventMessage } from '../../src/snapshot/node-events/event-body.js';
 import { readFixture } from '../support/celery-fixtures.js';
 
@@ -21,6 +22,7 @@ interface Captured {
 }
 const events = readFixture<Captured[]>('celery-5.2.6-redis/events.json');
 const controls = readFixture<Captured[]>('celery-5.2.6-redis/control-messages.json');
+const taskIds = readFixture<{ add: string; fail: string; burst: string[] }>('celery-5.2.6-redis/events-task-ids.json');
 const DB = 3;
 
 interface Envelope {
@@ -48,6 +50,20 @@ describe('Celery 5.2.6 events on Redis', () => {
       expect(decoded.problems, record.case).toEqual([]);
       expect(decoded.events.map((e) => e.type), record.case).toEqual(record.event_types);
     }
+  });
+
+  it('leaves the tasks and the worker as they ended in that run', () => {
+    const state = new ClusterState({ now: () => 0 });
+    for (const record of events) {
+      const message = inboundOf(record.message, '');
+      for (const event of decodeEvents(message.body, message).events) state.apply(event, event.timestamp * 1000);
+    }
+    expect(state.task(taskIds.add)).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', args: '[2, 3]', result: '5', worker: 'w1@vm' });
+    expect(state.task(taskIds.fail)).toMatchObject({ state: 'FAILURE', name: 'tasks.fail', exception: "ValueError('boom')" });
+    expect(state.task(taskIds.fail)?.traceback).toContain('<interop>/tasks.py');
+    expect(taskIds.burst.map((id) => state.task(id)?.state)).toEqual(taskIds.burst.map(() => 'SUCCESS'));
+    expect(state.worker('w1@vm')).toMatchObject({ swIdent: 'py-celery', swVer: '5.2.6' });
+    expect(state.isAlive('w1@vm', Date.now())).toBe(false);
   });
 
   it('refuses a message that is no kombu envelope, saying so', () => {
