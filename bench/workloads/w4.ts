@@ -4,6 +4,9 @@
  * 100 tasks/s of simulated time, plus a worker-heartbeat from each worker
  * every 2 s, ordered by timestamp with clock = position.
  * - ingest: every event into the camera's in-memory cluster state (events/s);
+ * - ingest_broker_amqp, ingest_broker_redis: the same events published to
+ *   RabbitMQ and to Redis as a worker sends them, consumed by a camera
+ *   (events/s from the first publish until all are in its state; bench/broker-ingest.ts);
  * - flush_insert: the camera's first snapshot of that state into empty tables (tasks/s);
  * - flush_update: the same state snapshotted again by a fresh camera, every row existing (tasks/s).
  */
@@ -14,6 +17,7 @@ import { migrateDeploy } from '../../src/migrate/index.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CeleryEvent } from '../../src/snapshot/events/types.js';
 import { ClusterState } from '../../src/snapshot/state/cluster-state.js';
+import { ingestBrokers, ingestFromBroker, workerMessages } from '../broker-ingest.js';
 import { uuidSource } from '../data.js';
 import { repeat } from '../stats.js';
 import type { Workload } from '../workload.js';
@@ -124,6 +128,21 @@ export const w4: Workload<{ e: number }> = {
         return { events_per_s: events.length / seconds };
       });
 
+      const messages = workerMessages(events);
+      const fromBroker = async (transport: keyof typeof ingestBrokers) => {
+        const problems: number[] = [];
+        const summary = await repeat(runs, async (index) => {
+          await truncate(db);
+          const run = await ingestFromBroker(db, ingestBrokers[transport], messages, events.length);
+          problems.push(run.decode_problems);
+          log(`ingest_broker_${transport} ${index + 1}/${runs}: ${Math.round(run.events_per_s)} events/s (${Math.round(run.messages_per_s)} messages/s)`);
+          return { events_per_s: run.events_per_s, messages_per_s: run.messages_per_s };
+        });
+        return { ...summary, events: events.length, messages: messages.length, decode_problems: problems.reduce((a, b) => a + b, 0) };
+      };
+      const ingestAmqp = await fromBroker('amqp');
+      const ingestRedis = await fromBroker('redis');
+
       const inserted: number[] = [];
       const updated: number[] = [];
       const failures: number[] = [];
@@ -144,6 +163,8 @@ export const w4: Workload<{ e: number }> = {
       const flushUpdate = await repeat(runs, (index) => flush(`flush_update ${index + 1}/${runs}`, updated));
       return {
         ingest: { ...ingest, events: events.length },
+        ingest_broker_amqp: ingestAmqp,
+        ingest_broker_redis: ingestRedis,
         flush_insert: { ...flushInsert, tasks_stored: Math.min(...inserted), failed_snapshots: failures.reduce((a, b) => a + b, 0) },
         flush_update: { ...flushUpdate, tasks_stored: Math.min(...updated) },
       };

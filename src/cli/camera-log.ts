@@ -14,7 +14,11 @@ export function cameraLog(log: ComponentLog, options: { now?: () => number; ever
   return (event) => {
     switch (event.type) {
       case 'broker-connected':
-        return log('info', `${event.reconnect ? 'reconnected' : 'connected'} to the broker, consuming events from ${event.queue}`);
+        if (!event.reconnect) return log('info', `connected to the broker, consuming events from ${event.queue}`);
+        return log(
+          'warn',
+          `reconnected to the broker after ${seconds(event.deafMs ?? 0)} s deaf (events sent meanwhile are lost; their tasks are completed from celery_taskmeta), consuming events from ${event.queue}`,
+        );
       case 'broker-disconnected':
         return log('warn', `broker connection lost: ${causeLine(event.error)}`);
       case 'broker-reconnect-scheduled':
@@ -54,6 +58,9 @@ export function cameraLog(log: ComponentLog, options: { now?: () => number; ever
     }
   };
 }
+
+/** Milliseconds as seconds with one decimal. */
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
 /** Sums snapshots between info lines; a snapshot that writes nothing is no change and says nothing. */
 function snapshotTally(log: ComponentLog, now: () => number, everyMs: number): (summary: SnapshotSummary) => void {

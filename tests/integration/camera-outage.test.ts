@@ -2,22 +2,20 @@
 // front of PostgreSQL or MariaDB that drops every connection and refuses
 // new ones; for SQLite another connection holding the write lock): every
 // event received meanwhile is kept and written by the first snapshot after
-// it comes back. The broker goes away (a proxy in front of RabbitMQ): the
-// camera reconnects with backoff, consumes again, and reconciles the tasks
-// whose events it missed from celery_taskmeta.
+// it comes back. The broker goes away (a proxy in front of RabbitMQ): see
+// tests/support/broker-outage-scenario.ts, which camera-redis.test.ts runs
+// on Redis.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { brokerOutageScenario, countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { databaseOutage, TcpProxy } from '../support/tcp-proxy.js';
+import { databaseOutage } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
-
-const countSucceeded = async (db: Database, ids: readonly string[]): Promise<number> =>
-  db.prisma.taskState.count({ where: { taskId: { in: [...ids] }, state: 'SUCCESS' } });
 
 
 describeWithBroker('camera faults', () => {
@@ -67,47 +65,6 @@ describeWithBroker('camera faults', () => {
       db = await testDb.open();
     });
 
-    it('reconnects with backoff, consumes again and reconciles what it missed', { timeout: 90_000 }, async () => {
-      const broker = new URL(testBrokerUrl());
-      const proxy = new TcpProxy(broker.hostname, Number(broker.port || 5672));
-      broker.port = String(await proxy.listen());
-      const seen: CameraEvent[] = [];
-      const camera = new Camera({
-        database: db,
-        brokerUrl: broker.toString(),
-        freq: 0.1,
-        reconnectInitialDelayMs: 100,
-        reconnectMaxDelayMs: 400,
-        onEvent: (e) => seen.push(e),
-      });
-      const hostname = `bo-${randomBytes(3).toString('hex')}@test`;
-      const missed = randomUUID();
-      const after = randomUUID();
-      await camera.start();
-      try {
-        await waitFor('the camera to consume', () => camera.brokerConnected);
-        // The task starts while the camera listens…
-        await publishTasks(testBrokerUrl(), [missed], hostname);
-        await waitFor('the task stored', async () => (await countSucceeded(db, [missed])) === 1);
-        await db.prisma.taskState.update({ where: { taskId: missed }, data: { state: 'STARTED', result: null } });
-        // …and finishes while it does not: only the result backend saw it.
-        await proxy.cut();
-        await waitFor('the disconnect', () => !camera.brokerConnected);
-        await db.prisma.taskMeta.create({ data: { taskId: missed, status: 'SUCCESS', result: '1', dateDone: new Date() } });
-        await new Promise((resolve) => setTimeout(resolve, 800));
-        await proxy.restore();
-        await waitFor('the reconnection', () => seen.some((e) => e.type === 'broker-connected' && e.reconnect));
-        await publishTasks(testBrokerUrl(), [after], hostname);
-        await waitFor('events after the reconnection', async () => (await countSucceeded(db, [after])) === 1);
-        await waitFor('the reconciliation', async () => (await db.prisma.taskState.findUnique({ where: { taskId: missed } }))?.state === 'SUCCESS');
-      } finally {
-        await camera.close();
-        await proxy.cut();
-      }
-      expect(seen.filter((e) => e.type === 'broker-disconnected')).toHaveLength(1);
-      expect(seen.some((e) => e.type === 'broker-reconnect-scheduled')).toBe(true);
-      expect(seen.some((e) => e.type === 'reconciled' && e.tasks >= 1)).toBe(true);
-      expect(camera.stats().brokerDisconnects).toBe(1);
-    });
+    it('reconnects with backoff, consumes again and reconciles what it missed', { timeout: 90_000 }, () => brokerOutageScenario(db, testBrokerUrl(), 5672));
   });
 });

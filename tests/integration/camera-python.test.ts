@@ -1,19 +1,12 @@
-// A real Python Celery 5.2.6 worker started with -E runs add, fail,
-// retry_once, a terminated slow task and a revoked ETA task; the camera's
-// rows end as Celery's State ends them (see the merge rules in
-// tests/fixtures/README.md and events-state-replay.json for the same
-// scenarios). Tasks are sent by the Python client with send_task, whose
-// args are a list: the argsrepr the worker echoes in its events is
-// `[2, 3]`, not `(2, 3)` (no args at all is still `()`).
-import { beforeAll, expect, it } from 'vitest';
+// A real Python Celery 5.2.6 worker started with -E on RabbitMQ: the
+// camera's rows end as Celery's State ends them
+// (tests/support/python-camera-scenario.ts).
+import { beforeAll, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
-import { Camera } from '../../src/snapshot/camera/camera.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
-import { waitFor } from '../support/wait.js';
-
-const polling = { intervalMs: 100 };
+import { pythonWorkerSeenByCamera } from '../support/python-camera-scenario.js';
+import { describeWithPythonCelery } from '../support/python-worker.js';
 
 describeWithPythonCelery('camera and a real Python worker', () => {
   describeEachDatabase('python -E', (testDb) => {
@@ -22,74 +15,6 @@ describeWithPythonCelery('camera and a real Python worker', () => {
       db = await testDb.open();
     });
 
-    it('ends each task in the state and with the fields Celery gives it', { timeout: 240_000 }, async () => {
-      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.2, workerWriteInterval: 0 });
-      await camera.start();
-      await using worker = new PythonWorker();
-      const task = (id: string, state?: string) => async () => {
-        const row = await db.prisma.taskState.findUnique({ where: { taskId: id }, include: { worker: true } });
-        return row !== null && (state === undefined || row.state === state) ? row : null;
-      };
-      try {
-        await worker.start();
-        const add = await worker.publish('tasks.add', [2, 3]);
-        const fail = await worker.publish('tasks.fail');
-        const retry = await worker.publish('tasks.retry_once', [42]);
-
-        const added = await waitFor('add SUCCESS', task(add, 'SUCCESS'), polling);
-        expect(added).toMatchObject({ name: 'tasks.add', args: '[2, 3]', kwargs: '{}', result: '5', retries: 0, traceback: null, hidden: false });
-        expect(added.runtime).toBeGreaterThan(0);
-        expect(added.worker?.hostname).toBe(worker.name);
-
-        const failed = await waitFor('fail FAILURE', task(fail, 'FAILURE'), polling);
-        expect(failed).toMatchObject({ name: 'tasks.fail', args: '()', result: "ValueError('boom')" });
-        expect(failed.traceback).toContain('ValueError: boom');
-
-        // STARTED → RETRY → STARTED → SUCCESS; the retry's exception and traceback stay, retries is 1,
-        // and the args are the retry message's, which the worker sends as a tuple.
-        const retried = await waitFor('retry_once SUCCESS', task(retry, 'SUCCESS'), polling);
-        expect(retried).toMatchObject({ name: 'tasks.retry_once', args: '(42,)', result: '42', retries: 1 });
-        expect(retried.traceback).toContain('first attempt fails');
-        expect(retried.eta).not.toBeNull();
-
-        // A running task terminated by revoke.
-        const slow = await worker.publish('tasks.slow', [30]);
-        const sent = Date.now();
-        await waitFor('slow STARTED', task(slow, 'STARTED'), polling);
-        const seenMs = Date.now() - sent;
-        await worker.revoke(slow, true);
-        const terminated = await waitFor('slow REVOKED', task(slow, 'REVOKED'), polling);
-        expect(terminated).toMatchObject({ name: 'tasks.slow', args: '[30]' });
-
-        // An ETA task revoked before it runs: received, then revoked when due.
-        // Celery 5.2.6's revoke only flags the id; the worker announces
-        // task-revoked when the ETA comes and it discards the task. A revoke
-        // that reaches the worker after the ETA finds the task run already, so
-        // it must come within the countdown: from a Python client started
-        // beforehand (starting one takes seconds on a loaded machine), as soon
-        // as the camera has the task, which took seenMs for the task above
-        // (one sample: at least 8 s, as a loaded machine took 6 s to get there).
-        await using revoker = await worker.revoker();
-        const countdown = Math.min(30, Math.max(8, Math.ceil((3 * seenMs) / 1000)));
-        const dueBy = Date.now() + countdown * 1000;
-        const later = await worker.publish('tasks.add', [5, 5], { countdown });
-        await waitFor('ETA task RECEIVED', task(later, 'RECEIVED'), polling);
-        await revoker.revoke(later);
-        expect(Date.now(), `the revoke was not sent before the ETA (countdown ${countdown} s)`).toBeLessThan(dueBy);
-        const revoked = await waitFor('ETA task REVOKED', task(later, 'REVOKED'), { ...polling, timeoutMs: countdown * 1000 + 30_000 });
-        expect(revoked).toMatchObject({ name: 'tasks.add', args: '[5, 5]', result: null });
-        expect(revoked.eta).not.toBeNull();
-
-        const alive = await db.prisma.workerState.findUnique({ where: { hostname: worker.name } });
-        expect(alive?.lastHeartbeat).not.toBeNull();
-        expect(camera.state.worker(worker.name)).toMatchObject({ swIdent: 'py-celery', swVer: '5.2.6' });
-      } finally {
-        await worker.stop();
-      }
-      // Warm shutdown sends worker-offline.
-      await waitFor('worker offline', async () => (await db.prisma.workerState.findUnique({ where: { hostname: worker.name } }))?.lastHeartbeat === null, polling);
-      await camera.close();
-      expect(camera.stats()).toMatchObject({ decodeProblems: 0, snapshotFailures: 0, rowsRejected: 0 });
-    });
+    it('ends each task in the state and with the fields Celery gives it', { timeout: 240_000 }, () => pythonWorkerSeenByCamera(db, testBrokerUrl()));
   });
 });

@@ -129,6 +129,16 @@ describe('cameraLog', () => {
     ]);
   });
 
+  it('says how long the camera was deaf when it reconnects, on either transport', () => {
+    const { lines, onEvent } = camera();
+    onEvent({ type: 'broker-connected', queue: '/3.celeryev/*', reconnect: false, deafMs: null });
+    onEvent({ type: 'broker-connected', queue: 'celeryev.0b5c', reconnect: true, deafMs: 2345 });
+    expect(lines).toEqual([
+      'connected to the broker, consuming events from /3.celeryev/*',
+      'reconnected to the broker after 2.3 s deaf (events sent meanwhile are lost; their tasks are completed from celery_taskmeta), consuming events from celeryev.0b5c',
+    ]);
+  });
+
   it('keeps a message of 5,000 bad events to two lines', () => {
     const { lines, onEvent, logger } = camera();
     for (let i = 0; i < 5000; i++) {

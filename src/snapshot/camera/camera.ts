@@ -57,6 +57,7 @@ export class Camera implements AsyncDisposable {
     rowsRejected: 0,
     changesDropped: 0,
     brokerDisconnects: 0,
+    brokerDeafMs: 0,
     cleanups: 0,
     cleanupFailures: 0,
     reconciledTasks: 0,
@@ -309,7 +310,8 @@ export class Camera implements AsyncDisposable {
       case 'connected':
         // Events were missed while disconnected: let reconciliation catch up soon.
         if (status.reconnect) this.reconcileSoon = true;
-        this.emit({ type: 'broker-connected', queue: status.queue, reconnect: status.reconnect });
+        this.counters.brokerDeafMs += status.deafMs ?? 0;
+        this.emit({ type: 'broker-connected', queue: status.queue, reconnect: status.reconnect, deafMs: status.deafMs });
         return;
       case 'disconnected':
         this.counters.brokerDisconnects++;

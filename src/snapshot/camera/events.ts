@@ -20,7 +20,13 @@ export interface SnapshotSummary {
 }
 
 export type CameraEvent =
-  | { type: 'broker-connected'; queue: string; reconnect: boolean }
+  /**
+   * `queue`: the AMQP queue or the Redis channel pattern consumed. `deafMs`, on a
+   * reconnection: how long no event could arrive (the broker keeps none for
+   * an absent consumer, so events sent meanwhile are lost; reconciliation
+   * completes their tasks from celery_taskmeta).
+   */
+  | { type: 'broker-connected'; queue: string; reconnect: boolean; deafMs: number | null }
   | { type: 'broker-disconnected'; error: Error }
   | { type: 'broker-reconnect-scheduled'; attempt: number; delayMs: number; error: Error }
   | { type: 'broker-setup-failed'; error: Error }
@@ -50,6 +56,8 @@ export interface CameraStats {
   changesDropped: number;
   pendingTasks: number;
   brokerDisconnects: number;
+  /** Time spent disconnected from the broker, summed over reconnections (ms). */
+  brokerDeafMs: number;
   cleanups: number;
   cleanupFailures: number;
   reconciledTasks: number;

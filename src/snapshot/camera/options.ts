@@ -11,7 +11,7 @@ import { parseRate } from './rate-limit.js';
 export interface CameraOptions {
   /** Where the tables are. The camera uses it and never closes it. */
   database: Database;
-  /** RabbitMQ URL of the Celery workers' broker. */
+  /** The Celery workers' broker: amqp(s):// (RabbitMQ) or redis(s):// / redis+socket:// (Redis), as Celery's broker_url. */
   brokerUrl: string;
   /** Seconds between snapshots; default 1.0, as `celery events --camera` (`--freq`). 0.01–3600. */
   freq?: number;
@@ -50,9 +50,9 @@ export interface CameraOptions {
   rowsPerTransaction?: number;
   /** Celery's event_exchange; default `celeryev`. */
   exchange?: string;
-  /** Event queue x-message-ttl, ms; default 5000. */
+  /** Event queue x-message-ttl, ms; default 5000 (AMQP: Redis keeps no queue for events). */
   queueTtlMs?: number;
-  /** Event queue x-expires, ms; default 60000. */
+  /** Event queue x-expires, ms; default 60000 (AMQP). */
   queueExpiresMs?: number;
   /** Broadcast the `heartbeat` wake-up on each connection, as `celery events` does; default true. */
   wakeUpWorkers?: boolean;

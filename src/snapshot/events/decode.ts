@@ -10,6 +10,7 @@ import { EVENT_FIELDS, type CeleryEvent, type FieldKind } from './types.js';
 export type DecodeProblemReason =
   | 'unsupported-content-type'
   | 'unsupported-encoding'
+  | 'malformed-envelope'
   | 'malformed-json'
   | 'not-an-object'
   | 'missing-type'
@@ -29,7 +30,7 @@ export interface DecodedBody {
   problems: DecodeProblem[];
 }
 
-/** The two AMQP properties that say how to read the body; amqplib's `message.properties` fits. */
+/** What says how to read the body: the AMQP properties, or the kombu envelope's fields on Redis. */
 export interface BodyFormat {
   contentType?: string | undefined;
   contentEncoding?: string | undefined;

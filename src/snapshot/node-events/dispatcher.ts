@@ -1,22 +1,22 @@
 /**
  * Publishes Celery events for a Node process, as celery.events.EventDispatcher
- * does for a Python worker: onto the `celeryev` topic exchange, routing key
- * from the type (`worker-heartbeat` → `worker.heartbeat`), transient
- * (delivery_mode 1), `{hostname}` header, a Lamport clock that counts up per
- * event. Task events are buffered and sent as one `task.multi` array per
- * event-loop turn or per 24 events, as the worker's buffer_group does.
+ * does for a Python worker: onto the `celeryev` exchange (a topic on AMQP,
+ * `/{db}.celeryev/<routing key>` on Redis), routing key from the type
+ * (`worker-heartbeat` → `worker.heartbeat`), transient (delivery_mode 1),
+ * `{hostname}` header, a Lamport clock that counts up per event. Task
+ * events are buffered and sent as one `task.multi` array per event-loop
+ * turn or per 24 events, as the worker's buffer_group does.
  *
- * The connection is amqplib's recovering one; while the broker is away
- * events wait in a bounded queue (oldest dropped, counted) and go out on
- * reconnection. It also answers the `heartbeat` control broadcast on
- * celery.pidbox (what `celery events` and our camera send when they start)
- * with a `freq: 5` heartbeat, as a Python worker does.
+ * The link reconnects on its own; while the broker is away events wait in
+ * a bounded queue (oldest dropped, counted) and go out on reconnection. It
+ * also answers the `heartbeat` control broadcast on celery.pidbox (what
+ * `celery events` and our camera send when they start) with a `freq: 5`
+ * heartbeat, as a Python worker does, half a second later.
  */
-import * as amqp from 'amqplib';
-import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { SnapshotError } from '../errors.js';
-import { PIDBOX_EXCHANGE, PIDBOX_EXCHANGE_OPTIONS } from '../broker/wakeup.js';
-import { eventJson, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
+import { PIDBOX_EXCHANGE } from '../broker/wakeup.js';
+import { eventJson, eventMessage, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
 
 export interface EventDispatcherOptions {
   brokerUrl: string;
@@ -53,16 +53,15 @@ interface Outgoing {
   body: string;
 }
 
-const PIDBOX_QUEUE_ARGS = { 'x-message-ttl': { '!': 'int', value: 300_000 }, 'x-expires': { '!': 'int', value: 10_000 } };
+/** Long enough for a receiver to subscribe after its broadcast, short next to a heartbeat interval. */
+const WAKEUP_ANSWER_DELAY_MS = 500;
 
 export class EventDispatcher {
-  private connection: RecoveringChannelModel | null = null;
-  private channel: Channel | null = null;
+  private link: FanoutLink | null = null;
   private clock = 0;
   private taskBuffer: string[] = [];
   private flushScheduled = false;
   private readonly outbox: Outgoing[] = [];
-  private connectedBefore = false;
   private closed = false;
   private readonly sender: Sender;
   private readonly now: () => number;
@@ -74,27 +73,28 @@ export class EventDispatcher {
   }
 
   async start(): Promise<void> {
-    if (this.connection !== null || this.closed) throw new SnapshotError('E_SNAPSHOT_STATE', 'event dispatcher already started');
+    if (this.link !== null || this.closed) throw new SnapshotError('E_SNAPSHOT_STATE', 'event dispatcher already started');
     const o = this.options;
+    const link = openFanoutLink({
+      brokerUrl: o.brokerUrl,
+      connectionName: `prisma-celery events ${o.hostname}`,
+      declare: [{ name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false }],
+      // A Python worker's mailbox queue: <nodename>.celery.pidbox, 300 s message TTL, gone 10 s after the worker.
+      ...((o.answerPidbox ?? true) && {
+        listen: { exchange: PIDBOX_EXCHANGE, bindingKey: '', queue: () => `${o.hostname}.celery.pidbox`, queueTtlMs: 300_000, queueExpiresMs: 10_000 },
+      }),
+      ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
+      ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
+      onReady: () => this.drain(),
+      onMessage: (message) => this.control(message),
+      onStatus: (status) => this.status(status),
+    });
     try {
-      const connection = await amqp.connect(o.brokerUrl, {
-        clientProperties: { connection_name: `prisma-celery events ${o.hostname}` },
-        recovery: {
-          initialDelay: o.reconnectInitialDelayMs ?? 500,
-          maxDelay: o.reconnectMaxDelayMs ?? 30_000,
-          initialMaxRetries: 0,
-          setup: (model: ChannelModel) => this.setup(model),
-        },
-      });
-      this.connection = connection;
-      connection.on('disconnect', (error: Error) => {
-        this.channel = null;
-        this.report({ type: 'disconnected', error });
-      });
-      connection.on('error', () => {});
+      await link.start();
     } catch (cause) {
       throw new SnapshotError('E_SNAPSHOT_BROKER', `cannot publish Celery events: ${(cause as Error).message}`, { cause });
     }
+    this.link = link;
   }
 
   /** Sends one event (task events may wait for the end of this event-loop turn). */
@@ -130,24 +130,17 @@ export class EventDispatcher {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    const connection = this.connection;
-    const channel = this.channel;
-    this.connection = null;
-    this.channel = null;
-    // Closing the channel first: its close-ok comes after the server took
-    // every message published on it (worker-offline), which closing the
-    // connection alone does not wait for.
-    if (channel !== null) await channel.close().catch(() => {});
-    if (connection !== null) await connection.close().catch(() => {});
+    const link = this.link;
+    this.link = null;
+    await link?.close();
   }
 
   get connected(): boolean {
-    return this.channel !== null;
+    return this.link?.connected ?? false;
   }
 
   private publish(message: Outgoing): void {
-    const channel = this.channel;
-    if (channel !== null && this.outbox.length === 0 && this.write(channel, message)) return;
+    if (this.outbox.length === 0 && this.write(message)) return;
     this.outbox.push(message);
     const max = this.options.maxQueued ?? 10_000;
     if (this.outbox.length > max) {
@@ -157,59 +150,48 @@ export class EventDispatcher {
     }
   }
 
-  private write(channel: Channel, { routingKey, body }: Outgoing): boolean {
-    try {
-      channel.publish(this.options.exchange ?? 'celeryev', routingKey, Buffer.from(body), {
-        contentType: 'application/json',
-        contentEncoding: 'utf-8',
-        deliveryMode: 1,
-        priority: 0,
-        headers: { hostname: this.options.hostname },
-      });
-      this.counts.messages++;
-      return true;
-    } catch (error) {
-      this.report({ type: 'publish-failed', error });
-      return false;
-    }
+  private write({ routingKey, body }: Outgoing): boolean {
+    const sent = this.link?.publish(eventMessage(this.options.exchange ?? 'celeryev', this.options.hostname, routingKey, body)) ?? false;
+    if (sent) this.counts.messages++;
+    return sent;
   }
 
-  private async setup(model: ChannelModel): Promise<void> {
-    const channel = await model.createChannel();
-    channel.on('error', () => {});
-    channel.on('close', () => {
-      if (this.channel === channel) this.channel = null;
-      if (!this.closed) model.close().catch(() => {});
-    });
-    await channel.assertExchange(this.options.exchange ?? 'celeryev', 'topic', { durable: true, autoDelete: false });
-    if (this.options.answerPidbox ?? true) await this.listenToPidbox(channel);
-    this.channel = channel;
+  /** On each (re)connection: what waited goes out first, in order. */
+  private drain(): void {
     while (this.outbox.length > 0) {
-      const next = this.outbox[0] as Outgoing;
-      if (!this.write(channel, next)) break;
+      if (!this.write(this.outbox[0] as Outgoing)) break;
       this.outbox.shift();
     }
-    this.report({ type: 'connected', reconnect: this.connectedBefore });
-    this.connectedBefore = true;
   }
 
-  private async listenToPidbox(channel: Channel): Promise<void> {
-    const queue = `${this.options.hostname}.celery.pidbox`;
-    await channel.assertExchange(PIDBOX_EXCHANGE, 'fanout', PIDBOX_EXCHANGE_OPTIONS);
-    await channel.assertQueue(queue, { durable: false, autoDelete: true, arguments: PIDBOX_QUEUE_ARGS });
-    await channel.bindQueue(queue, PIDBOX_EXCHANGE, '');
-    await channel.consume(queue, (message) => this.control(message), { noAck: true });
+  private status(status: LinkStatus): void {
+    switch (status.type) {
+      case 'connected':
+        return this.report({ type: 'connected', reconnect: status.reconnect });
+      case 'disconnected':
+      case 'publish-failed':
+        return this.report(status);
+      case 'undecodable':
+        return this.report({ type: 'pidbox-problem', error: status.error });
+      case 'reconnect-scheduled':
+      case 'setup-failed':
+        // Reported as 'disconnected' already; the link keeps trying.
+        return;
+    }
   }
 
-  private control(message: ConsumeMessage | null): void {
-    if (message === null) return;
+  private control(message: InboundMessage): void {
     try {
-      const body = JSON.parse(message.content.toString('utf8')) as { method?: unknown; destination?: unknown };
-      const expires = (message.properties.headers as Record<string, unknown> | undefined)?.expires;
+      const body = JSON.parse(message.body.toString('utf8')) as { method?: unknown; destination?: unknown };
+      const expires = message.headers.expires;
       if (typeof expires === 'number' && expires * 1000 < this.now()) return;
       const destination = body.destination;
       const forUs = destination === null || destination === undefined || (Array.isArray(destination) && destination.includes(this.options.hostname));
-      if (body.method === 'heartbeat' && forUs) this.send('worker-heartbeat', [['freq', 5], ...(this.options.software ?? [])]);
+      if (body.method !== 'heartbeat' || !forUs) return;
+      // `celery events` on Redis broadcasts before it subscribes
+      // (tests/fixtures/celery-5.2.6-redis/commands.json): an answer sent at
+      // once can be published to nobody. A Python worker is slow enough; we wait.
+      setTimeout(() => this.send('worker-heartbeat', [['freq', 5], ...(this.options.software ?? [])]), WAKEUP_ANSWER_DELAY_MS).unref();
     } catch (error) {
       this.report({ type: 'pidbox-problem', error });
     }

@@ -29,7 +29,7 @@ export interface EventsWorker {
 }
 
 export interface CeleryEventsOptions {
-  /** Default the worker's own broker URL (it must be AMQP). */
+  /** Default the worker's own broker URL: amqp(s):// or redis(s)://, as celery-node takes. */
   brokerUrl?: string;
   /** The worker's nodename; default `celery-node@<os hostname>`. Give each process its own. */
   hostname?: string;

@@ -8,6 +8,7 @@
 import { pythonJsonDumps } from '../../core/protocol/python-json.js';
 import { pythonNumber } from '../../core/protocol/python-number.js';
 import type { JsonValue } from '../../core/protocol/json-value.js';
+import type { OutboundMessage } from '../../broker/fanout.js';
 
 /** A number Python holds as a float: 2 is written `2.0`. */
 export class PyFloat {
@@ -62,3 +63,17 @@ export function utcoffsetHoursWest(at: Date = new Date()): number {
 
 /** `worker-heartbeat` → `worker.heartbeat`: Celery's routing key for a single event. */
 export const routingKeyOf = (type: string): string => type.replace(/-/g, '.');
+
+/** An event message as celery.events.EventDispatcher publishes it: JSON, transient, priority 0, the sender in a `hostname` header. */
+export function eventMessage(exchange: string, hostname: string, routingKey: string, body: string): OutboundMessage {
+  return {
+    exchange,
+    routingKey,
+    body: Buffer.from(body),
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    deliveryMode: 1,
+    priority: 0,
+    headers: { hostname },
+  };
+}

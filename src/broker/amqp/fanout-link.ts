@@ -1,0 +1,133 @@
+/**
+ * The AMQP FanoutLink: amqplib's recovering connection (exponential
+ * backoff with jitter), on each connection one channel that declares the
+ * exchanges, a fresh queue bound to the listened exchange (not durable,
+ * auto-delete, x-message-ttl, x-expires: how Celery declares an event
+ * receiver's or a pidbox queue) consumed without acks, as Celery does.
+ */
+import * as amqp from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
+import type { ExchangeSpec, FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
+
+export class AmqpFanoutLink implements FanoutLink {
+  private connection: RecoveringChannelModel | null = null;
+  private channel: Channel | null = null;
+  private connectedBefore = false;
+  private closed = false;
+
+  constructor(private readonly options: FanoutLinkOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const connection = await amqp.connect(withHeartbeat(o.brokerUrl, o.heartbeatSeconds), {
+      clientProperties: { connection_name: o.connectionName },
+      recovery: {
+        initialDelay: o.reconnectInitialDelayMs ?? 500,
+        maxDelay: o.reconnectMaxDelayMs ?? 30_000,
+        factor: 2,
+        jitter: 0.2,
+        initialMaxRetries: 0,
+        setup: (model: ChannelModel) => this.setup(model),
+      },
+    });
+    this.connection = connection;
+    connection.on('disconnect', (error: Error) => {
+      this.channel = null;
+      o.onStatus({ type: 'disconnected', error });
+    });
+    connection.on('connect-failed', (error: Error) => o.onStatus({ type: 'setup-failed', error }));
+    connection.on('reconnect-scheduled', (info: { attempt: number; delay: number; error: Error }) =>
+      o.onStatus({ type: 'reconnect-scheduled', attempt: info.attempt, delayMs: info.delay, error: info.error }),
+    );
+    // Errors also arrive as 'disconnect'; an 'error' without a listener would crash the process.
+    connection.on('error', () => {});
+  }
+
+  get connected(): boolean {
+    return this.channel !== null;
+  }
+
+  publish(message: OutboundMessage): boolean {
+    const channel = this.channel;
+    if (channel === null) return false;
+    try {
+      channel.publish(message.exchange, message.routingKey, message.body, {
+        contentType: message.contentType,
+        contentEncoding: message.contentEncoding,
+        deliveryMode: message.deliveryMode,
+        priority: message.priority,
+        headers: message.headers,
+      });
+      return true;
+    } catch (error) {
+      this.options.onStatus({ type: 'publish-failed', error });
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const { connection, channel } = this;
+    this.connection = null;
+    this.channel = null;
+    // The channel first: its close-ok comes after the server took every
+    // message published on it, which closing the connection alone does not wait for.
+    if (channel !== null) await channel.close().catch(() => {});
+    if (connection !== null) await connection.close().catch(() => {});
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const o = this.options;
+    const channel = await model.createChannel();
+    // A channel the server closes (a consumer cancelled by a deleted queue,
+    // a precondition failure) would leave the connection up but deaf:
+    // closing the connection hands it to recovery.
+    const recover = (): void => {
+      if (this.channel === channel) this.channel = null;
+      if (!this.closed) model.close().catch(() => {});
+    };
+    channel.on('error', () => {});
+    channel.on('close', recover);
+    for (const exchange of o.declare ?? []) await declare(channel, exchange);
+    let source: string | null = null;
+    if (o.listen !== undefined) {
+      const { exchange, bindingKey, queueTtlMs, queueExpiresMs } = o.listen;
+      await declare(channel, exchange);
+      source = o.listen.queue();
+      await channel.assertQueue(source, {
+        durable: false,
+        autoDelete: true,
+        arguments: { 'x-message-ttl': { '!': 'int', value: queueTtlMs }, 'x-expires': { '!': 'int', value: queueExpiresMs } },
+      });
+      await channel.bindQueue(source, exchange.name, bindingKey);
+      await channel.consume(source, (message) => this.receive(message, recover), { noAck: true });
+    }
+    this.channel = channel;
+    o.onReady?.();
+    const reconnect = this.connectedBefore;
+    this.connectedBefore = true;
+    o.onStatus({ type: 'connected', source, reconnect });
+  }
+
+  private receive(message: ConsumeMessage | null, recover: () => void): void {
+    // null: the server cancelled the consumer.
+    if (message === null) return recover();
+    const { contentType, contentEncoding, headers } = message.properties as { contentType?: string; contentEncoding?: string; headers?: Record<string, unknown> };
+    // Nothing may throw into amqplib's dispatch: the listener guards itself.
+    try {
+      this.options.onMessage?.({ routingKey: message.fields.routingKey, body: message.content, contentType, contentEncoding, headers: headers ?? {} });
+    } catch {
+      // The listener reports its own failures.
+    }
+  }
+}
+
+function declare(channel: Channel, exchange: ExchangeSpec): Promise<unknown> {
+  return channel.assertExchange(exchange.name, exchange.type, { durable: exchange.durable, autoDelete: exchange.autoDelete });
+}
+
+/** Adds `heartbeat=N` to an AMQP URL that sets none. */
+function withHeartbeat(url: string, seconds: number | undefined): string {
+  if (seconds === undefined || /[?&]heartbeat=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${seconds}`;
+}

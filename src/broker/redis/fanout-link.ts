@@ -1,0 +1,114 @@
+/**
+ * The Redis FanoutLink: a subscriber connection PSUBSCRIBEd to the listened
+ * exchange's pattern and a publisher connection. It is connected while both
+ * are; each comes back on its own, and the link reports `connected` again
+ * once both are, so what onReady publishes reaches listeners that are
+ * subscribed already.
+ */
+import type { FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
+import { parseRedisUrl } from '../url.js';
+import { routingKeyOfChannel, subscribePattern } from './channels.js';
+import { inboundOf } from './fanout-message.js';
+import { RedisFanoutPublisher } from './fanout-publisher.js';
+import { RedisSubscriber } from './subscriber.js';
+
+/** kombu's default health_check_interval. */
+const HEALTH_CHECK_SECONDS = 25;
+
+export class RedisFanoutLink implements FanoutLink {
+  private readonly publisher: RedisFanoutPublisher;
+  private readonly subscriber: RedisSubscriber | null;
+  private readonly source: string | null;
+  private up = false;
+  private connectedBefore = false;
+  private closed = false;
+
+  constructor(private readonly options: FanoutLinkOptions) {
+    const o = options;
+    const db = parseRedisUrl(o.brokerUrl).db;
+    const reconnect = {
+      ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
+      ...(o.reconnectMaxDelayMs !== undefined && { reconnectMaxDelayMs: o.reconnectMaxDelayMs }),
+      healthCheckMs: (o.heartbeatSeconds ?? HEALTH_CHECK_SECONDS) * 1000,
+    };
+    this.publisher = new RedisFanoutPublisher({
+      url: o.brokerUrl,
+      name: `${o.connectionName} publisher`,
+      ...reconnect,
+      onReady: () => this.check(),
+      onLost: (error) => this.lost(error),
+      onPublishFailed: (error) => o.onStatus({ type: 'publish-failed', error }),
+    });
+    const listen = o.listen;
+    this.source = listen === undefined ? null : subscribePattern(db, listen.exchange.name, listen.bindingKey);
+    this.subscriber =
+      listen === undefined
+        ? null
+        : new RedisSubscriber({
+            url: o.brokerUrl,
+            patterns: [subscribePattern(db, listen.exchange.name, listen.bindingKey)],
+            name: o.connectionName,
+            ...reconnect,
+            onMessage: (channel, raw) => this.receive(channel, raw, routingKeyOfChannel(channel, db, listen.exchange.name)),
+            onSubscribed: () => this.check(),
+            onLost: (error) => this.lost(error),
+            onReconnectScheduled: (attempt, delayMs, error) => o.onStatus({ type: 'reconnect-scheduled', attempt, delayMs, error }),
+          });
+  }
+
+  async start(): Promise<void> {
+    await this.publisher.start();
+    try {
+      await this.subscriber?.start();
+    } catch (error) {
+      await this.publisher.close();
+      throw error;
+    }
+    this.check();
+  }
+
+  get connected(): boolean {
+    return this.up;
+  }
+
+  publish(message: OutboundMessage): boolean {
+    return this.up && this.publisher.publish(message);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.up = false;
+    await this.subscriber?.close();
+    await this.publisher.close();
+  }
+
+  private check(): void {
+    if (this.up || this.closed || !this.publisher.ready || (this.subscriber !== null && !this.subscriber.isSubscribed)) return;
+    this.up = true;
+    this.options.onReady?.();
+    const reconnect = this.connectedBefore;
+    this.connectedBefore = true;
+    this.options.onStatus({ type: 'connected', source: this.source, reconnect });
+  }
+
+  private lost(error: Error): void {
+    if (!this.up || this.closed) return;
+    this.up = false;
+    this.options.onStatus({ type: 'disconnected', error });
+  }
+
+  private receive(channel: string, raw: Buffer, routingKey: string): void {
+    let message;
+    try {
+      message = inboundOf(raw, routingKey);
+    } catch (error) {
+      this.options.onStatus({ type: 'undecodable', error: error as Error, source: channel });
+      return;
+    }
+    try {
+      this.options.onMessage?.(message);
+    } catch {
+      // The listener reports its own failures.
+    }
+  }
+}

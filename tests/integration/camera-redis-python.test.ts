@@ -1,0 +1,34 @@
+// Python Celery 5.2.6 and us on a Redis broker: a real worker started with
+// `-b redis://… -E` is recorded by the camera with Celery's merge rules
+// (tests/support/python-camera-scenario.ts), and Python's own
+// EventReceiver reads a celery-node worker's events and wakes it up.
+import { afterAll, beforeAll, it } from 'vitest';
+import type { Database } from '../../src/db/open.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { nodeWorkerSeenByPython } from '../support/node-events-scenario.js';
+import { pythonWorkerSeenByCamera } from '../support/python-camera-scenario.js';
+import { describeWithPythonCeleryOnRedis } from '../support/python-worker.js';
+import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
+
+describeWithPythonCeleryOnRedis('Python Celery on Redis', () => {
+  let redis: RedisTestDb;
+  beforeAll(async () => {
+    redis = await claimRedisDb();
+  });
+  afterAll(async () => {
+    await redis?.[Symbol.asyncDispose]();
+  });
+
+  describeEachDatabase('python -E -b redis://', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    it('ends each task in the state and with the fields Celery gives it', { timeout: 240_000 }, () => pythonWorkerSeenByCamera(db, redis.url));
+  });
+
+  it("reads a celery-node worker's events with Python's celery.events.state.State, woken up by its heartbeat broadcast", { timeout: 120_000 }, () =>
+    nodeWorkerSeenByPython(redis.url),
+  );
+});
