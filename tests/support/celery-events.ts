@@ -58,7 +58,7 @@ export interface ReceiverOutcome {
 }
 
 export interface PythonReceiver {
-  /** Resolves once the receiver listens and a worker answered its wake-up broadcast. */
+  /** Resolves once the receiver listens and the worker answered its wake-up broadcast. */
   woken(): Promise<void>;
   /** Resolves to what State made of the events once `taskId` succeeded; rejects if the receiver fails. */
   outcome(): Promise<ReceiverOutcome>;
@@ -66,9 +66,9 @@ export interface PythonReceiver {
 
 const RECEIVER = fileURLToPath(new URL('./python/receiver.py', import.meta.url));
 
-/** Python's EventReceiver (wakeup=True) and State on `brokerUrl`, until `taskId` succeeds (tests/support/python/receiver.py). */
-export function pythonReceiver(brokerUrl: string, taskId: string): PythonReceiver {
-  const python = spawn(PYTHON, [RECEIVER, taskId], { env: { ...process.env, BROKER_URL: brokerUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Python's EventReceiver (wakeup=True) and State on `brokerUrl`, until `taskId` succeeds on `hostname` (tests/support/python/receiver.py). */
+export function pythonReceiver(brokerUrl: string, taskId: string, hostname: string): PythonReceiver {
+  const python = spawn(PYTHON, [RECEIVER, taskId, hostname], { env: { ...process.env, BROKER_URL: brokerUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   python.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -83,7 +83,7 @@ export function pythonReceiver(brokerUrl: string, taskId: string): PythonReceive
   return {
     async woken() {
       await waitFor('the Python receiver', printed('READY'), { timeoutMs: 60_000 });
-      // The receiver's wake-up broadcast makes a worker answer with a freq-5 heartbeat at once.
+      // The receiver's wake-up broadcast makes the worker answer with a freq-5 heartbeat.
       await waitFor('the wake-up answer', printed('HEARTBEAT'), { timeoutMs: 30_000 });
     },
     async outcome() {

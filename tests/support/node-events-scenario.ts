@@ -127,7 +127,7 @@ export async function nodeWorkerSeenByPython(brokerUrl: string): Promise<void> {
   try {
     await waitFor('worker-online', () => events.stats().messages > 0, polling);
     const taskId = randomUUID();
-    const receiver = pythonReceiver(brokerUrl, taskId);
+    const receiver = pythonReceiver(brokerUrl, taskId, hostname);
     await receiver.woken();
     await sendNodeTask(brokerUrl, queue, 'node.add', [20, 22], taskId);
     const seen = await receiver.outcome();

@@ -1,10 +1,11 @@
 """Celery's own EventReceiver and State, as `celery events` and Flower use them.
 
-  python3 receiver.py <task id>
+  python3 receiver.py <task id> <worker hostname>
       with BROKER_URL set: prints READY on stderr once listening (with the
-      heartbeat wake-up broadcast), HEARTBEAT when a worker answers it (a
-      heartbeat with freq 5), stops once the task succeeded, and prints the
-      workers and tasks State made of the events as JSON
+      heartbeat wake-up broadcast), HEARTBEAT when that worker answers it (a
+      heartbeat with freq 5; other workers on the broker answer too), stops
+      once the task succeeded, and prints the workers and tasks State made
+      of the events as JSON
 """
 import json
 import os
@@ -13,14 +14,14 @@ import sys
 from celery import Celery
 from celery.events.state import State
 
-target = sys.argv[1]
+target, worker = sys.argv[1], sys.argv[2]
 app = Celery(broker=os.environ['BROKER_URL'])
 state = State()
 
 
 def on_event(event):
     state.event(event)
-    if event.get('type') == 'worker-heartbeat' and event.get('freq') == 5:
+    if event.get('type') == 'worker-heartbeat' and event.get('freq') == 5 and event.get('hostname') == worker:
         print('HEARTBEAT', file=sys.stderr, flush=True)
     if event.get('type') == 'task-succeeded' and event.get('uuid') == target:
         receiver.should_stop = True
