@@ -25,6 +25,14 @@ import { WorkerWriteThrottle } from './worker-throttle.js';
 
 type Phase = 'new' | 'starting' | 'running' | 'closing' | 'closed';
 
+/**
+ * Every event sent while the camera is away is lost (it is no consumer of a
+ * durable queue), so it tries again at least every second, and is back
+ * within a second of the broker's return; one connection attempt a second
+ * costs a broker nothing.
+ */
+const CAMERA_RECONNECT_MAX_MS = 1000;
+
 export class Camera implements AsyncDisposable {
   /** The merged picture of the cluster; tests and tools may read it, or feed it events. */
   readonly state: ClusterState;
@@ -85,7 +93,7 @@ export class Camera implements AsyncDisposable {
       queueExpiresMs: options.queueExpiresMs,
       wakeUpWorkers: options.wakeUpWorkers,
       reconnectInitialDelayMs: options.reconnectInitialDelayMs,
-      reconnectMaxDelayMs: options.reconnectMaxDelayMs,
+      reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? CAMERA_RECONNECT_MAX_MS,
       now: this.now,
       onEvents: (events, receivedAt) => this.ingest(events, receivedAt),
       onProblem: (problem, routingKey) => this.problem(problem, routingKey),

@@ -56,7 +56,7 @@ export interface CameraOptions {
   queueExpiresMs?: number;
   /** Broadcast the `heartbeat` wake-up on each connection, as `celery events` does; default true. */
   wakeUpWorkers?: boolean;
-  /** Reconnect backoff, ms: first delay (default 500) and longest (default 30000). */
+  /** Reconnect backoff, ms: first delay (default 500) and longest (default 1000, so the camera is back within a second of the broker). */
   reconnectInitialDelayMs?: number;
   reconnectMaxDelayMs?: number;
   /** Everything the camera does and every problem it meets; a throwing listener is counted, not fatal. */
