@@ -1,8 +1,8 @@
-import { setMaxListeners } from 'node:events';
 import { IllegalOperationError, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { declarationsFor } from '../../core/protocol/routing.js';
 import { ConfigError, PrismaCeleryError } from '../../errors.js';
 import type { TaskMessage } from '../../core/protocol/task-message.js';
+import { PublisherLife } from '../publisher-life.js';
 import { pauseBeforeRetry, publishSettings, sendWithin, SendTimeout, within, type PublishOptions, type PublishSettings } from '../send-policy.js';
 import { checkHeartbeat, connectBroker, messageOf, type BrokerLog } from './connect.js';
 import { BrokerError, replyCodeOf } from './errors.js';
@@ -60,18 +60,12 @@ const REFUSAL_CODES: ReadonlySet<number> = new Set([
 export class TaskPublisher implements AsyncDisposable {
   private readonly settings: PublishSettings;
   private readonly source: { open: () => Promise<ChannelModel> } | { lent: ChannelModel };
-  private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  private readonly life = new PublisherLife();
   private link: Link | null = null;
   private lane: Lane | null = null;
   private opening: Promise<Lane> | null = null;
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly closing = new AbortController();
-  /** Aborted when close() stops waiting for sends under way: they reject at once. */
-  private readonly abandoning = new AbortController();
 
   constructor(options: TaskPublisherOptions) {
-    // One listener per send under way (waiting to retry, or for its confirm), removed when it settles.
-    setMaxListeners(0, this.closing.signal, this.abandoning.signal);
     const given = [options.url, options.connect, options.connection].filter((x) => x !== undefined).length;
     if (given !== 1) throw new ConfigError('TaskPublisher needs exactly one of url, connect or connection');
     if (options.heartbeat !== undefined) {
@@ -91,13 +85,12 @@ export class TaskPublisher implements AsyncDisposable {
 
   /** Connects (unless lent a connection) and opens the confirm channel. */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new BrokerError('E_PUBLISHER_STATE', `start() on a publisher that is ${this.state}`);
-    this.state = 'starting';
+    this.life.beginStart();
     try {
       await this.currentLane();
-      this.state = 'started';
+      this.life.started();
     } catch (error) {
-      this.state = 'new';
+      this.life.startFailed();
       if (error instanceof PrismaCeleryError) throw error;
       throw new BrokerError('E_BROKER_CONNECT', `cannot open a confirm channel: ${messageOf(error)}`, { cause: error });
     }
@@ -105,14 +98,7 @@ export class TaskPublisher implements AsyncDisposable {
 
   /** Resolves once the broker has confirmed the message; see the class comment for failures. */
   publish(message: TaskMessage): Promise<void> {
-    if (this.state !== 'started') {
-      const hint = this.state === 'closed' ? 'the publisher is closed' : 'call start() first';
-      return Promise.reject(new BrokerError('E_PUBLISHER_STATE', `cannot publish task ${message.id}: ${hint}`));
-    }
-    const sending = this.send(message);
-    this.inFlight.add(sending);
-    void sending.finally(() => this.inFlight.delete(sending)).catch(() => {});
-    return sending;
+    return this.life.track(message, () => this.send(message));
   }
 
   /**
@@ -124,13 +110,8 @@ export class TaskPublisher implements AsyncDisposable {
    * close() ends within three times closeTimeoutMs whatever the broker does.
    */
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.closing.abort();
     const { closeTimeoutMs } = this.settings;
-    await within(Promise.allSettled([...this.inFlight, this.opening]), closeTimeoutMs);
-    this.abandoning.abort();
-    await Promise.allSettled(this.inFlight);
+    if (!(await this.life.close(closeTimeoutMs, this.opening))) return;
     const { lane, link } = this;
     this.lane = null;
     this.link = null;
@@ -151,8 +132,8 @@ export class TaskPublisher implements AsyncDisposable {
     let lastError: unknown;
     let attempts = 0;
     let refusedBefore = false;
-    while (attempts < maxAttempts && this.state !== 'closed') {
-      if (attempts > 0 && !refusedBefore && !(await pauseBeforeRetry(this.settings, attempts, this.closing.signal))) break;
+    while (attempts < maxAttempts && !this.life.closed) {
+      if (attempts > 0 && !refusedBefore && !(await pauseBeforeRetry(this.settings, attempts, this.life.closing.signal))) break;
       attempts++;
       let lane: Lane | undefined;
       try {
@@ -164,7 +145,7 @@ export class TaskPublisher implements AsyncDisposable {
           })(),
           this.settings,
           'confirm',
-          this.abandoning.signal,
+          this.life.abandoning.signal,
         );
         return;
       } catch (error) {
@@ -188,7 +169,7 @@ export class TaskPublisher implements AsyncDisposable {
         if (!refused) log('warn', `${label} not confirmed (attempt ${attempts} of ${maxAttempts})`, error);
       }
     }
-    const why = this.state === 'closed' ? 'the publisher was closed' : `after ${attempts} attempts`;
+    const why = this.life.closed ? 'the publisher was closed' : `after ${attempts} attempts`;
     throw new BrokerError('E_PUBLISH_UNCONFIRMED', `${label} was not confirmed by the broker (${why}): ${messageOf(lastError)}`, {
       cause: lastError,
       replyCode: replyCodeOf(lastError),
@@ -215,7 +196,7 @@ export class TaskPublisher implements AsyncDisposable {
     channel.on('close', () => {
       lane.closed = true;
     });
-    if (this.state === 'closed') {
+    if (this.life.closed) {
       await channel.close().catch(() => {});
       throw new BrokerError('E_PUBLISHER_STATE', 'the publisher was closed while connecting');
     }
@@ -232,7 +213,7 @@ export class TaskPublisher implements AsyncDisposable {
     this.link?.forget();
     const connection = await this.source.open();
     const link = track(connection, true, this.settings.log);
-    if (this.state === 'closed') {
+    if (this.life.closed) {
       await connection.close().catch(() => {});
       throw new BrokerError('E_PUBLISHER_STATE', 'the publisher was closed while connecting');
     }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { Redis } from 'ioredis';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import type { TaskMessage } from '../../core/protocol/task-message.js';
 import { messageOf } from '../amqp/connect.js';
 import { BrokerError } from '../amqp/errors.js';
+import { PublisherLife } from '../publisher-life.js';
 import { pauseBeforeRetry, publishSettings, sendWithin, SendTimeout, within, type PublishOptions, type PublishSettings } from '../send-policy.js';
 import { redactUrl } from '../url.js';
 import { connectRedis } from './connect.js';
@@ -42,17 +42,12 @@ export class RedisTaskPublisher implements AsyncDisposable {
   private readonly settings: PublishSettings;
   private readonly url: string;
   private readonly name: string | undefined;
-  private state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  private readonly life = new PublisherLife();
   private client: Redis | null = null;
   /** Queues whose binding this connection has added; Redis keeps it, a new connection adds it again (as kombu does). */
   private readonly declared = new Set<string>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly closing = new AbortController();
-  /** Aborted when close() stops waiting for sends under way: they reject at once. */
-  private readonly abandoning = new AbortController();
 
   constructor(options: RedisTaskPublisherOptions) {
-    setMaxListeners(0, this.closing.signal, this.abandoning.signal);
     this.settings = publishSettings(options);
     this.url = options.url;
     this.name = options.name;
@@ -60,35 +55,26 @@ export class RedisTaskPublisher implements AsyncDisposable {
 
   /** Connects and waits until Redis is ready (E_BROKER_CONNECT when it cannot). */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new BrokerError('E_PUBLISHER_STATE', `start() on a publisher that is ${this.state}`);
-    this.state = 'starting';
+    this.life.beginStart();
     let client: Redis;
     try {
       client = await connectRedis(this.url, { name: this.name, timeoutMs: this.settings.confirmTimeoutMs, log: this.settings.log });
     } catch (error) {
-      this.state = 'new';
+      this.life.startFailed();
       throw error;
     }
-    // close() may have run while connecting (TS narrowed state to 'starting').
-    if ((this.state as string) === 'closed') {
+    if (this.life.closed) {
       client.disconnect();
       throw new BrokerError('E_PUBLISHER_STATE', 'the publisher was closed while connecting');
     }
     client.on('close', () => this.declared.clear());
     this.client = client;
-    this.state = 'started';
+    this.life.started();
   }
 
   /** Resolves once Redis has stored the message; see the class comment for failures. */
   publish(message: TaskMessage): Promise<void> {
-    if (this.state !== 'started') {
-      const hint = this.state === 'closed' ? 'the publisher is closed' : 'call start() first';
-      return Promise.reject(new BrokerError('E_PUBLISHER_STATE', `cannot publish task ${message.id}: ${hint}`));
-    }
-    const sending = this.send(message);
-    this.inFlight.add(sending);
-    void sending.finally(() => this.inFlight.delete(sending)).catch(() => {});
-    return sending;
+    return this.life.track(message, () => this.send(message));
   }
 
   /**
@@ -98,13 +84,8 @@ export class RedisTaskPublisher implements AsyncDisposable {
    * closeTimeoutMs whatever Redis does.
    */
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.closing.abort();
     const { closeTimeoutMs } = this.settings;
-    await within(Promise.allSettled(this.inFlight), closeTimeoutMs);
-    this.abandoning.abort();
-    await Promise.allSettled(this.inFlight);
+    if (!(await this.life.close(closeTimeoutMs))) return;
     const client = this.client;
     this.client = null;
     if (client) {
@@ -122,11 +103,11 @@ export class RedisTaskPublisher implements AsyncDisposable {
     const label = `task ${message.id} (${message.properties.headers.task})`;
     let lastError: unknown;
     let attempts = 0;
-    while (attempts < maxAttempts && this.state !== 'closed') {
-      if (attempts > 0 && !(await pauseBeforeRetry(this.settings, attempts, this.closing.signal))) break;
+    while (attempts < maxAttempts && !this.life.closed) {
+      if (attempts > 0 && !(await pauseBeforeRetry(this.settings, attempts, this.life.closing.signal))) break;
       attempts++;
       try {
-        await sendWithin(this.push(message), this.settings, 'reply', this.abandoning.signal);
+        await sendWithin(this.push(message), this.settings, 'reply', this.life.abandoning.signal);
         return;
       } catch (error) {
         if (error instanceof BrokerError && error.code === 'E_PUBLISH_REFUSED') throw error;
@@ -141,7 +122,7 @@ export class RedisTaskPublisher implements AsyncDisposable {
         log('warn', `${label} not stored by Redis (attempt ${attempts} of ${maxAttempts})`, error);
       }
     }
-    const why = this.state === 'closed' ? 'the publisher was closed' : `after ${attempts} attempts`;
+    const why = this.life.closed ? 'the publisher was closed' : `after ${attempts} attempts`;
     throw new BrokerError('E_PUBLISH_UNCONFIRMED', `${label} was not stored by Redis at ${redactUrl(this.url)} (${why}): ${messageOf(lastError)}`, {
       cause: lastError,
     });
