@@ -4,19 +4,17 @@
  * delivery_info kombu adds), typed AMQP headers as plain numbers, and the
  * routing key read back from delivery_info. Pure.
  */
-import type { JsonObject } from '../../core/protocol/json-value.js';
-import type { HeaderValue, InboundMessage, OutboundMessage } from '../fanout.js';
+import { plainHeaders } from '../../core/protocol/header-values.js';
+import type { InboundMessage, OutboundMessage } from '../fanout.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 
 /** The text PUBLISHed for `message`; `deliveryTag` is kombu's per-message uuid4. */
 export function fanoutEnvelope(message: OutboundMessage, deliveryTag: string): string {
-  const headers: JsonObject = {};
-  for (const [name, value] of Object.entries(message.headers)) headers[name] = plainHeader(value);
   return encodeEnvelope({
     body: message.body,
     contentType: message.contentType,
     contentEncoding: message.contentEncoding,
-    headers,
+    headers: plainHeaders(message.headers),
     properties: { delivery_mode: message.deliveryMode },
     priority: message.priority,
     exchange: message.exchange,
@@ -37,6 +35,3 @@ export function inboundOf(raw: Buffer | string, fallbackRoutingKey: string): Inb
   };
 }
 
-function plainHeader(value: HeaderValue): string | number | boolean | null {
-  return value !== null && typeof value === 'object' ? value.value : value;
-}

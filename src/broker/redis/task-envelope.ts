@@ -5,7 +5,7 @@
  * delivery_mode, then expiration when the task expires), the headers as
  * plain JSON, and the priority 0 when the message has none. Pure.
  */
-import { plainHeaderValue } from '../../core/protocol/header-values.js';
+import { plainHeaders } from '../../core/protocol/header-values.js';
 import type { JsonObject } from '../../core/protocol/json-value.js';
 import type { TaskMessage } from '../../core/protocol/task-message.js';
 import { encodeEnvelope } from './envelope.js';
@@ -19,13 +19,11 @@ export function taskEnvelope(message: TaskMessage, deliveryTag: string): string 
     delivery_mode: properties.deliveryMode,
     ...(properties.expiration !== undefined && { expiration: properties.expiration }),
   };
-  const headers: JsonObject = {};
-  for (const [name, value] of Object.entries(properties.headers)) headers[name] = plainHeaderValue(value);
   return encodeEnvelope({
     body: message.content,
     contentType: properties.contentType,
     contentEncoding: properties.contentEncoding,
-    headers,
+    headers: plainHeaders(properties.headers),
     properties: producerProperties,
     priority: properties.priority ?? 0,
     exchange: message.exchange,

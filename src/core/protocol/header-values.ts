@@ -91,12 +91,19 @@ export function checkHeaderName(name: string, what: string): void {
  * A header value as plain JSON, for transports that carry headers as JSON
  * (kombu's Redis envelope): the AMQP type escapes become bare numbers.
  */
-export function plainHeaderValue(value: HeaderValue): JsonValue {
+function plainHeaderValue(value: HeaderValue | number): JsonValue {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(plainHeaderValue);
   if (isTyped(value)) return value.value;
   const out: JsonObject = {};
   for (const [key, item] of Object.entries(value)) out[key] = plainHeaderValue(item);
+  return out;
+}
+
+/** Headers as plain JSON, for transports that carry JSON (Redis); a bare number is taken as it is. */
+export function plainHeaders(headers: Readonly<Record<string, HeaderValue | number>>): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = plainHeaderValue(value);
   return out;
 }
 
