@@ -13,7 +13,7 @@ export type HeaderValue = string | number | boolean | null | { '!': 'int' | 'dou
 export interface ExchangeSpec {
   name: string;
   /** What AMQP declares; Redis has no exchanges. */
-  type: 'topic' | 'fanout';
+  type: 'topic' | 'fanout' | 'direct';
   durable: boolean;
   autoDelete: boolean;
 }
