@@ -51,8 +51,9 @@ export interface AddConsumerOptions {
 
 /** The commands Control sends, with the argument shapes celery/app/control.py gives them. */
 export const commands = {
+  /** One id goes as a string, as `app.control.revoke(id)` sends it; workers take either. */
   revoke: (ids: readonly string[], options: RevokeOptions = {}): ControlCommand =>
-    call('revoke', { task_id: [...ids], terminate: options.terminate ?? false, signal: options.signal ?? 'SIGTERM' }),
+    call('revoke', { task_id: ids.length === 1 ? (ids[0] as string) : [...ids], terminate: options.terminate ?? false, signal: options.signal ?? 'SIGTERM' }),
   enableEvents: (): ControlCommand => call('enable_events', {}),
   disableEvents: (): ControlCommand => call('disable_events', {}),
   /** `rate`: tasks per second, or `'10/m'`-style; null lifts the limit. */
