@@ -13,7 +13,7 @@ export interface ControlSettings {
   brokerUrl: string;
   controlTimeout: number;
   controlDestination: string[] | undefined;
-  controlJson: boolean;
+  jsonOutput: boolean;
 }
 
 export async function withControl(check: Checks, settings: ControlSettings, work: (control: Control) => Promise<number>): Promise<number> {
@@ -46,7 +46,7 @@ export function printGathered<T>(
   table: { header: readonly string[]; rows: (hostname: string, reply: T) => string[][] },
 ): number {
   const hosts = Object.keys(gathered.replies).sort();
-  if (settings.controlJson) io.out(JSON.stringify(gathered.replies));
+  if (settings.jsonOutput) io.out(JSON.stringify(gathered.replies));
   else if (hosts.length > 0) {
     const rows = hosts.flatMap((host) => {
       const reply = gathered.replies[host] as T;

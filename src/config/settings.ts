@@ -159,16 +159,6 @@ export const controlTimeout = setting({
   description: 'Seconds to wait for answers (less when every --destination answered)',
 });
 
-export const controlJson = setting({
-  key: 'controlJson',
-  flag: 'json',
-  env: 'PRISMA_CELERY_CONTROL_JSON',
-  type: types.boolean(),
-  default: false,
-  description: "Print the workers' answers as one JSON object by hostname instead of a table",
-  inFile: false,
-});
-
 export const revokeTerminate = setting({
   key: 'revokeTerminate',
   flag: 'terminate',
@@ -276,10 +266,10 @@ export const scheduleCount = setting({
   description: 'How many runs to list',
   inFile: false,
 });
-export const scheduleJson = setting({
-  key: 'scheduleJson',
+export const jsonOutput = setting({
+  key: 'jsonOutput',
   flag: 'json',
-  env: 'PRISMA_CELERY_SCHEDULE_JSON',
+  env: 'PRISMA_CELERY_JSON',
   type: types.boolean(),
   default: false,
   description: 'Print JSON instead of text',
@@ -362,9 +352,9 @@ export const defaultQueue = setting({
 });
 
 export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
-  controlDestination, controlTimeout, controlJson, revokeTerminate, revokeSignal,
+  controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
-  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
+  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
   servePort, serveHost, serveToken, allowApply, defaultQueue] as const;

@@ -1,4 +1,4 @@
-import { brokerUrl, controlDestination, controlJson, controlTimeout, logLevel, revokeSignal, revokeTerminate } from '../../config/settings.js';
+import { brokerUrl, controlDestination, jsonOutput, controlTimeout, logLevel, revokeSignal, revokeTerminate } from '../../config/settings.js';
 import { defineCommand, UsageError } from '../command.js';
 import { answerText, callOptions, expectArgs, printGathered, withControl } from '../remote-control.js';
 
@@ -18,7 +18,7 @@ export const control = defineCommand({
     shutdown: 'Workers finish their running tasks and exit (they do not answer)',
     ping: 'Each worker answers pong',
   },
-  settings: [brokerUrl, controlDestination, controlTimeout, controlJson, revokeTerminate, revokeSignal, logLevel],
+  settings: [brokerUrl, controlDestination, controlTimeout, jsonOutput, revokeTerminate, revokeSignal, logLevel],
 
   async run({ positionals, settings, out, err, check }) {
     const [action, ...args] = positionals;
@@ -48,7 +48,7 @@ export const control = defineCommand({
         expectArgs(args, 0, 0, 'control shutdown');
         return withControl(check, settings, async (c) => {
           await c.shutdown(options);
-          if (settings.controlJson) out('{}');
+          if (settings.jsonOutput) out('{}');
           else out(`shutdown sent to ${settings.controlDestination?.join(', ') ?? 'every worker'}`);
           return 0;
         });

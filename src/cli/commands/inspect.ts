@@ -1,4 +1,4 @@
-import { brokerUrl, controlDestination, controlJson, controlTimeout, logLevel } from '../../config/settings.js';
+import { brokerUrl, controlDestination, jsonOutput, controlTimeout, logLevel } from '../../config/settings.js';
 import type { Control } from '../../control/control.js';
 import type { QueryTaskReply, QueueInfo, ScheduledTask, TaskInfo } from '../../control/replies.js';
 import type { JsonObject } from '../../core/protocol/json-value.js';
@@ -23,7 +23,7 @@ export const inspect = defineCommand({
     'active-queues': 'Queues each worker consumes',
     'query-task': 'query-task ID…: where each worker holds these tasks (active, reserved, scheduled)',
   },
-  settings: [brokerUrl, controlDestination, controlTimeout, controlJson, logLevel],
+  settings: [brokerUrl, controlDestination, controlTimeout, jsonOutput, logLevel],
 
   async run({ positionals, settings, out, err, check }) {
     const [action, ...args] = positionals;
