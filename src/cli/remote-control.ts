@@ -1,8 +1,7 @@
 // What `control` and `inspect` share: a started Control for --broker, and
 // the workers' answers printed as a table (or JSON by hostname), with one
 // line on stderr for workers that did not answer and junk that was ignored.
-import type { Gathered } from '../control/control.js';
-import type { Control } from '../control/control.js';
+import type { Control, Gathered } from '../control/control.js';
 import { replyError } from '../control/pidbox.js';
 import type { JsonValue } from '../core/protocol/json-value.js';
 import type { Checks } from './checks.js';

@@ -32,8 +32,6 @@ export interface ControlOptions {
   connectionName?: string;
   /** Connection trouble after start(), for a log. */
   onStatus?: (status: LinkStatus) => void;
-  /** For tests. */
-  now?: () => number;
 }
 
 export interface CallOptions {
@@ -71,12 +69,10 @@ export class Control implements AsyncDisposable {
   private clock = 0;
   private readonly collectors = new Map<string, Collector>();
   private readonly timeoutMs: number;
-  private readonly now: () => number;
 
   /** No I/O until start(). */
   constructor(private readonly options: ControlOptions) {
     this.timeoutMs = options.timeoutMs ?? 1000;
-    this.now = options.now ?? Date.now;
   }
 
   /** Connects and declares the reply queue; rejects with E_CONTROL_BROKER when the broker cannot be used. */
@@ -121,7 +117,7 @@ export class Control implements AsyncDisposable {
     if (link === null) throw new ControlError('E_CONTROL_STATE', this.closed ? 'Control is closed' : 'call Control.start() first');
     const destination = options.destination === undefined ? [] : typeof options.destination === 'string' ? [options.destination] : [...options.destination];
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const started = this.now();
+    const started = Date.now();
     const ticket = randomUUID();
     const message = requestMessage(command, {
       destination,
@@ -148,7 +144,7 @@ export class Control implements AsyncDisposable {
       replies: collector.replies,
       missing: command.expectsReply ? destination.filter((host) => !(host in collector.replies)) : [],
       malformed: collector.malformed,
-      elapsedMs: this.now() - started,
+      elapsedMs: Date.now() - started,
     };
   }
 

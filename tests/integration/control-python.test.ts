@@ -42,34 +42,7 @@ describeWithPythonCelery('remote control of a Python worker on RabbitMQ', () => 
       }),
     );
 
-    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, async () => {
-      await using worker = new PythonWorker({ events: false });
-      await worker.start();
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--enable-events', '--freq', '0.2', '--database-url', testDb.url, '--broker', testBrokerUrl()],
-        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      try {
-        await waitFor('enable_events answered by the worker', () => output.includes(worker.name) && /enable_events: answered by /.test(output));
-        const id = await worker.publish('tasks.add', [20, 22]);
-        const row = await waitFor('the task SUCCESS in the camera table', async () => {
-          const found = await db.prisma.taskState.findUnique({ where: { taskId: id } });
-          return found?.state === 'SUCCESS' ? found : null;
-        });
-        expect(row).toMatchObject({ name: 'tasks.add', result: '42' });
-        // The worker had task events off until asked.
-        expect(worker.log()).toContain('Events of group {task} enabled by remote.');
-        child.kill('SIGTERM');
-        expect(await exited, output).toBe(0);
-      } finally {
-        child.kill('SIGKILL');
-      }
-    });
+    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () => camEnablesEvents(db, testDb.url, testBrokerUrl()));
   });
 
   it('answers an unknown command, a missing argument and a bad rate with one line', async () => {
@@ -119,5 +92,37 @@ describeWithPythonCeleryOnRedis('remote control of a Python worker on Redis', ()
       expect(await redis.client.smembers('_kombu.binding.reply.celery.pidbox')).toEqual([]);
       expect(await redis.client.keys('*.reply.celery.pidbox*')).toEqual([]);
     });
+
+    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () => camEnablesEvents(db, testDb.url, redis.url));
   });
 });
+
+/** `prisma-celery cam --enable-events` as a process, and a worker without -E whose task the camera then records. */
+async function camEnablesEvents(db: Database, databaseUrl: string, brokerUrl: string): Promise<void> {
+  await using worker = new PythonWorker({ brokerUrl, events: false });
+  await worker.start();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--enable-events', '--freq', '0.2', '--database-url', databaseUrl, '--broker', brokerUrl],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  try {
+    await waitFor('enable_events answered by the worker', () => new RegExp(`enable_events: answered by .*${worker.name.replace(/[.$]/g, '\\$&')}`).test(output));
+    const id = await worker.publish('tasks.add', [20, 22]);
+    const row = await waitFor('the task SUCCESS in the camera table', async () => {
+      const found = await db.prisma.taskState.findUnique({ where: { taskId: id } });
+      return found?.state === 'SUCCESS' ? found : null;
+    });
+    expect(row).toMatchObject({ name: 'tasks.add', result: '42' });
+    // The worker had task events off until asked.
+    expect(worker.log()).toContain('Events of group {task} enabled by remote.');
+    child.kill('SIGTERM');
+    expect(await exited, output).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}

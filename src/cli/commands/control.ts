@@ -1,9 +1,10 @@
 import { brokerUrl, controlDestination, jsonOutput, controlTimeout, logLevel, revokeSignal, revokeTerminate } from '../../config/settings.js';
+import type { ActionReply } from '../../control/replies.js';
 import { defineCommand, UsageError } from '../command.js';
 import { answerText, callOptions, expectArgs, printGathered, withControl } from '../remote-control.js';
 
 const ACTIONS = ['revoke', 'enable-events', 'disable-events', 'rate-limit', 'shutdown', 'ping'] as const;
-const ANSWERS = { header: ['WORKER', 'ANSWER'], rows: (host: string, reply: unknown) => [[host, answerText(reply as never)]] };
+const ANSWERS = { header: ['WORKER', 'ANSWER'], rows: (host: string, reply: ActionReply) => [[host, answerText(reply)]] };
 
 export const control = defineCommand({
   usage: 'control <revoke|enable-events|disable-events|rate-limit|shutdown|ping> [args] [options]',
