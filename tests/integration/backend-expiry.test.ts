@@ -2,7 +2,7 @@
 // deleted (tasks and groups), live rows stay, rows someone hid are deleted
 // too, each statement covers one batch of ids; and the CLI command.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
 import type { Database } from '../../src/db/open.js';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -125,14 +125,7 @@ describeEachDatabase('result backend expiry', (testDb) => {
         { taskId: 'started-36h', status: 'STARTED', dateDone: new Date(now - 36 * HOUR) },
       ],
     });
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['cleanup', '--database-url', testDb.url, '--expires', '1d', '--unready-expires', '2d'], {
-      env: {},
-      cwd: process.cwd(),
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-    });
+    const { code, stdout, stderr } = await runCliCaptured(['cleanup', '--database-url', testDb.url, '--expires', '1d', '--unready-expires', '2d'], { cwd: process.cwd() });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^Expired 8 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
     expect((await remaining()).tasks).toEqual([...Array.from({ length: 24 }, (_, i) => `age-${String(i).padStart(2, '0')}`), 'started-36h']);

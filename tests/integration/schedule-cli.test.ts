@@ -1,22 +1,12 @@
 // `prisma-celery schedule add|edit|list|next` against each database, in
 // process: what the commands print and what they leave in the tables.
 import { beforeAll, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
 import { PeriodicTaskStore } from '../../src/scheduler/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 
 describeEachDatabase('schedule commands', (testDb) => {
-  async function cli(...argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      env: { DATABASE_URL: testDb.url },
-      cwd: '/',
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (...argv: string[]) => runCliCaptured(argv, { env: { DATABASE_URL: testDb.url } });
   let store: PeriodicTaskStore;
   beforeAll(async () => {
     store = new PeriodicTaskStore(await testDb.open());

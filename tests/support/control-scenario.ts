@@ -6,7 +6,7 @@
 // queue ignored and counted. control-python.test.ts runs it on RabbitMQ
 // and on Redis.
 import { expect } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { runCliCaptured, type CliOutcome } from './cli-in-process.js';
 import { Control } from '../../src/control/control.js';
 import type { TaskInfo } from '../../src/control/replies.js';
 import type { Database } from '../../src/db/open.js';
@@ -19,17 +19,7 @@ const polling = { intervalMs: 100 };
 /** Puts messages that are no worker's answer on the Control's reply queue; resolves to how many. */
 export type JunkInjector = (control: Control) => Promise<number>;
 
-export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    cwd: '/',
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+export const cli = (...argv: string[]): Promise<CliOutcome> => runCliCaptured(argv);
 
 export async function pythonWorkerUnderRemoteControl(db: Database, brokerUrl: string, injectJunk: JunkInjector): Promise<void> {
   const camera = new Camera({ database: db, brokerUrl, freq: 0.2, workerWriteInterval: 0 });

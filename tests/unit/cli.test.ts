@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../../src/cli/commands/migrate.js';
-import { runCli } from '../../src/cli/run.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
 import { configFile, settingsTable } from '../../src/config/settings.js';
 import { MigrationError } from '../../src/errors.js';
 import { migrateDeploy, migrateStatus } from '../../src/migrate/index.js';
@@ -23,17 +23,7 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env,
-    cwd,
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, { env, cwd });
 
 const knownKeys = settingsTable.filter((s) => s.inFile).map((s) => s.key).join(', ');
 

@@ -2,21 +2,11 @@
 // --every), and the next-run helpers behind it, across DST changes in
 // Europe/Berlin, America/New_York and Australia/Lord_Howe.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
 import { entryFromRow, type PeriodicTaskRow } from '../../src/scheduler/index.js';
 import { entryNextRuns, formatInstant } from '../../src/scheduler/next-runs.js';
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: {},
-    cwd: '/',
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv);
 
 const next = async (...args: string[]) => {
   const { code, stdout, stderr } = await cli(['schedule', 'next', ...args]);
