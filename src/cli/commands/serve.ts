@@ -18,7 +18,7 @@ export const serve = defineCommand({
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
-    await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera], create: false });
+    await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera, ...TABLES.monitor], create: false });
     // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
     const { startMonitorServer } = await import('../../web/server.js');
     const logger = createLogger({ threshold: settings.logLevel, write: err });

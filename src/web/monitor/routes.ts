@@ -6,6 +6,7 @@
  *   GET  /api/config                what this server allows (read-only or not, run now, apply)
  *   POST /api/token                 204 when the bearer token is right (the page's unlock)
  *   GET  /api/workers               workers, online or not
+ *   GET  /api/beats                 beats, alive, late or gone (their heartbeat rows)
  *   GET  /api/tasks[?state&name&worker&limit&cursor]    tasks the camera saw, newest first
  *   GET  /api/tasks/:id
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
@@ -16,6 +17,7 @@ import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
 import { StaticFiles } from '../static-files.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
+import { listBeats } from './beats.js';
 import { getResult, listResults } from './results.js';
 import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
@@ -52,6 +54,10 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
     .add('GET', '/api/workers', async () => {
       const now = context.now();
       return json({ ...(await listWorkers(database, now, liveness)), now: now.toISOString() });
+    })
+    .add('GET', '/api/beats', async () => {
+      const now = context.now();
+      return json({ ...(await listBeats(database, now)), now: now.toISOString() });
     })
     .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
     .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json(found(await getTask(database, id), 'task', id)))
