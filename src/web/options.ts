@@ -2,6 +2,7 @@
  * createHandler's one options object: every field with its default,
  * resolved and checked once, with bounded, human messages.
  */
+import type { QueueStats } from '../broker/queue-stats.js';
 import { printProblem } from '../core/log-line.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface MonitorOptions {
    * Default 2 (the camera's default freq of 1, plus 1); 0.01–3600.
    */
   cameraFreq?: number;
+  /** Queues the queues view always lists, beside those the tables name (and the default queue). Default none. */
+  queues?: readonly string[];
 }
 
 export interface WebHandlerOptions {
@@ -33,6 +36,8 @@ export interface WebHandlerOptions {
   apply?: ApplyOptions;
   /** Sends tasks for apply and the monitor's "run now": a started publisher (createTaskPublisher), which you keep owning. */
   publisher?: Publisher;
+  /** Counts the messages and consumers of each queue for the monitor (createQueueStats), which you keep owning. Default: names only. */
+  queueStats?: QueueStats;
   /**
    * Bearer token that every route that changes something requires (apply,
    * and the monitor's periodic-task actions). Without it the monitor is
@@ -61,6 +66,9 @@ export interface ResolvedWebOptions {
   readonly publisher: Publisher | undefined;
   readonly token: string | undefined;
   readonly monitor: Liveness | null;
+  /** The queues the monitor lists whatever the tables say: the configured ones and the default queue. */
+  readonly monitorQueues: readonly string[];
+  readonly queueStats: QueueStats | undefined;
   readonly maxBodyBytes: number;
   readonly onError: ErrorLog;
   readonly now: () => Date;
@@ -101,6 +109,17 @@ function allowList(apply: ApplyOptions | undefined, token: string | undefined): 
   return new Set(apply.allow);
 }
 
+/** Celery's task_default_queue. */
+const DEFAULT_QUEUE = 'celery';
+
+function queueList(queues: readonly string[] | undefined): readonly string[] {
+  if (queues === undefined) return [];
+  if (!Array.isArray(queues) || !queues.every((queue) => typeof queue === 'string' && queue !== '')) {
+    throw new ConfigError('monitor.queues must be a list of queue names');
+  }
+  return queues;
+}
+
 export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOptions {
   const { database } = options;
   if (typeof database !== 'object' || database === null || !('prisma' in database)) {
@@ -126,6 +145,8 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
             heartbeatFreq: within('monitor.heartbeatFreq', monitor.heartbeatFreq ?? 2, 0.1, 3600, 'seconds'),
             cameraFreq: within('monitor.cameraFreq', monitor.cameraFreq ?? 2, 0.01, 3600, 'seconds'),
           },
+    monitorQueues: [...queueList(monitor?.queues), options.apply?.queue ?? DEFAULT_QUEUE],
+    queueStats: options.queueStats,
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
     onError: options.onError ?? ((message, error) => printProblem('error', 'web', message, error)),
     now: options.now ?? (() => new Date()),

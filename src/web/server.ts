@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { BrokerLog } from '../broker/amqp/index.js';
+import { createQueueStats } from '../broker/queue-stats.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
@@ -26,7 +27,7 @@ export interface MonitorServerOptions {
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
   defaultQueue?: string;
-  /** Broker (amqp://… or redis://…) for apply and "run now"; without it both answer 503. */
+  /** Broker (amqp://… or redis://…) for apply, "run now" and the queues' depths; without it the first two answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
   /** Broker trouble; default warnings and errors to the console. */
@@ -49,8 +50,10 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     options.brokerUrl === undefined || (options.token === undefined && allow.length === 0)
       ? undefined
       : new LazyPublisher(options.brokerUrl, { log: options.brokerLog });
+  const queueStats = options.brokerUrl === undefined ? undefined : createQueueStats(options.brokerUrl, { log: options.brokerLog });
   const handler = createHandler({
     database: options.database,
+    queueStats,
     token: options.token,
     apply: { allow, queue: options.defaultQueue },
     publisher,
@@ -62,6 +65,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     await listen(server, options.port ?? 8080, host);
   } catch (error) {
     await publisher?.close();
+    await queueStats?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -73,6 +77,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       server.closeAllConnections();
       await stopped;
       await publisher?.close();
+      await queueStats?.close();
     })());
   return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
 }

@@ -7,6 +7,7 @@
  *   POST /api/token                 204 when the bearer token is right (the page's unlock)
  *   GET  /api/workers               workers, online or not
  *   GET  /api/beats                 beats, alive, late or gone (their heartbeat rows)
+ *   GET  /api/queues                queues the tables and options name, with messages and consumers
  *   GET  /api/tasks[?state&name&worker&limit&cursor]    tasks the camera saw, newest first
  *   GET  /api/tasks/:id
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
@@ -18,6 +19,7 @@ import type { Router } from '../http/router.js';
 import { StaticFiles } from '../static-files.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
 import { listBeats } from './beats.js';
+import { listQueues } from './queues.js';
 import { getResult, listResults } from './results.js';
 import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
@@ -59,6 +61,9 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       const now = context.now();
       return json({ ...(await listBeats(database, now)), now: now.toISOString() });
     })
+    .add('GET', '/api/queues', async () =>
+      json({ ...(await listQueues(database, context.queueStats, context.monitorQueues)), now: context.now().toISOString() }),
+    )
     .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
     .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json(found(await getTask(database, id), 'task', id)))
     .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request))), now: context.now().toISOString() }))
