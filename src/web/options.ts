@@ -3,7 +3,7 @@
  * resolved and checked once, with bounded, human messages.
  */
 import type { QueueStats } from '../broker/queue-stats.js';
-import { printProblem } from '../core/log-line.js';
+import { formatLine, printProblem } from '../core/log-line.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
@@ -51,9 +51,14 @@ export interface WebHandlerOptions {
   maxBodyBytes?: number;
   /** Where unexpected errors go. Default console.error. */
   onError?: ErrorLog;
+  /** Receives one line per change made through the monitor (what was done, to what). Default: stderr, in the package's log format. */
+  onAction?: ActionLog;
   /** The clock. Default: the system's. */
   now?: () => Date;
 }
+
+/** One change made through the monitor, described; the logger adds when. */
+export type ActionLog = (message: string) => void;
 
 export interface ResolvedWebOptions {
   readonly database: Database;
@@ -71,6 +76,7 @@ export interface ResolvedWebOptions {
   readonly queueStats: QueueStats | undefined;
   readonly maxBodyBytes: number;
   readonly onError: ErrorLog;
+  readonly onAction: ActionLog;
   readonly now: () => Date;
 }
 
@@ -148,6 +154,7 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
     monitorQueues: [...queueList(monitor?.queues), options.apply?.queue ?? DEFAULT_QUEUE],
     queueStats: options.queueStats,
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
+    onAction: options.onAction ?? ((message) => process.stderr.write(`${formatLine(new Date(), 'info', 'web', message)}\n`)),
     onError: options.onError ?? ((message, error) => printProblem('error', 'web', message, error)),
     now: options.now ?? (() => new Date()),
   };

@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
 import { createHandler } from './handler.js';
 import { LazyPublisher } from './lazy-publisher.js';
-import type { MonitorOptions } from './options.js';
+import type { ActionLog, MonitorOptions } from './options.js';
 
 export interface MonitorServerOptions {
   /** The tables' database; the server uses it and never closes it. */
@@ -32,6 +32,8 @@ export interface MonitorServerOptions {
   monitor?: MonitorOptions;
   /** Broker trouble; default warnings and errors to the console. */
   brokerLog?: BrokerLog;
+  /** One line per change made through the monitor; default stderr, in the package's log format. */
+  actionLog?: ActionLog;
 }
 
 export interface MonitorServer extends AsyncDisposable {
@@ -58,6 +60,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     apply: { allow, queue: options.defaultQueue },
     publisher,
     monitor: options.monitor ?? true,
+    onAction: options.actionLog,
   });
   const host = options.host ?? '127.0.0.1';
   const server = createServer(guardHost(host, toNodeListener(handler)));

@@ -213,6 +213,8 @@ describeEachDatabase('web handler', (testDb) => {
       traceback: 'Traceback (most recent call last):\nValueError: <script>alert(1)</script>\n',
       eta: null,
       expires: null,
+      retryOf: null,
+      retriedAs: [],
     });
     expect((await call(handler, '/api/tasks/t-hidden')).status).toBe(404);
     expect((await call(handler, '/api/tasks/nope')).body).toEqual({ error: 'no task "nope"' });

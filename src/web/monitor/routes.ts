@@ -12,6 +12,7 @@
  *   GET  /api/tasks/:id
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
  *   GET  /api/results/:id
+ *   POST /api/results/:id/retry     send a failed task again under a new id (token)
  *   and the periodic tasks' routes (periodic-routes.ts).
  */
 import { HttpError, json } from '../http/responses.js';
@@ -21,6 +22,7 @@ import { addPeriodicRoutes } from './periodic-routes.js';
 import { listBeats } from './beats.js';
 import { listQueues } from './queues.js';
 import { getResult, listResults } from './results.js';
+import { retryLinks, retryTask } from './retry.js';
 import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
 import type { MonitorContext } from './context.js';
@@ -65,10 +67,16 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       json({ ...(await listQueues(database, context.queueStats, context.monitorQueues)), now: context.now().toISOString() }),
     )
     .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
-    .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json(found(await getTask(database, id), 'task', id)))
+    .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json({ ...found(await getTask(database, id), 'task', id), ...(await retryLinks(database, id)) }))
     .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request))), now: context.now().toISOString() }))
     .add('GET', '/api/results/:id', async (_, { id = '' }) =>
-      json(found(await getResult(context.backend, id), 'result for task', id)),
-    );
+      json({ ...found(await getResult(context.backend, id), 'result for task', id), ...(await retryLinks(database, id)) }),
+    )
+    .add('POST', '/api/results/:id/retry', async (request, { id = '' }) => {
+      guard.check(request);
+      const retried = await retryTask(context, id);
+      context.onAction(`retry: ${retried.name}[${retried.retryOf}] sent again as ${retried.taskId}${retried.queue === undefined ? '' : ` to queue ${retried.queue}`}`);
+      return json(retried, 201);
+    });
   addPeriodicRoutes(router, context);
 }
