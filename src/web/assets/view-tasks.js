@@ -3,7 +3,7 @@
 import { ApiError, get } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPagedList } from './paged-list.js';
-import { ago, at, badge, duration, fields, message, pre, STATES } from './widgets.js';
+import { ago, at, badge, duration, fields, message, pre, retryLinks, STATES } from './widgets.js';
 
 const workerNames = async () => (await get(['workers'])).items.map((worker) => worker.hostname);
 
@@ -57,6 +57,7 @@ async function showTask(main, id) {
         ['ETA', task.eta === null ? null : at(task.eta)],
         ['Expires', task.expires === null ? null : at(task.expires)],
         ['Result', h('a', { href: hashLink(['results', task.taskId]) }, 'stored result, if any')],
+        ...retryLinks(task, 'tasks'),
       ]),
       h('h2', {}, 'Arguments'),
       pre(task.args),
