@@ -13,7 +13,7 @@ export type HeaderValue = string | number | boolean | null | { '!': 'int' | 'dou
 export interface ExchangeSpec {
   name: string;
   /** What AMQP declares; Redis has no exchanges. */
-  type: 'topic' | 'fanout';
+  type: 'topic' | 'fanout' | 'direct';
   durable: boolean;
   autoDelete: boolean;
 }
@@ -40,9 +40,13 @@ export interface InboundMessage {
 
 export interface ListenSpec {
   exchange: ExchangeSpec;
-  /** `#` for every routing key (a topic exchange), `` for a fanout. */
+  /** `#` for every routing key (a topic exchange), `` for a fanout, the key itself for a direct exchange. */
   bindingKey: string;
-  /** AMQP: the name of the queue a connection declares (called once per connection). */
+  /**
+   * The name of the queue a connection declares (AMQP: called once per
+   * connection). Redis listens to a direct exchange through this queue's
+   * list (called once), to the others on PUB/SUB.
+   */
   queue: () => string;
   /** AMQP: x-message-ttl and x-expires of that queue, in ms. */
   queueTtlMs: number;
