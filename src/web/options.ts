@@ -3,6 +3,7 @@
  * resolved and checked once, with bounded, human messages.
  */
 import type { QueueStats } from '../broker/queue-stats.js';
+import type { Control } from '../control/index.js';
 import { formatLine, printProblem } from '../core/log-line.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface MonitorOptions {
    * Default 2 (the camera's default freq of 1, plus 1); 0.01–3600.
    */
   cameraFreq?: number;
+  /** Seconds a worker has to answer the monitor's remote control (worker detail, actions). Default 1, as Celery's; 0.1–60. */
+  controlTimeout?: number;
   /** Queues the queues view always lists, beside those the tables name (and the default queue). Default none. */
   queues?: readonly string[];
 }
@@ -36,6 +39,12 @@ export interface WebHandlerOptions {
   apply?: ApplyOptions;
   /** Sends tasks for apply and the monitor's "run now": a started publisher (createTaskPublisher), which you keep owning. */
   publisher?: Publisher;
+  /**
+   * Celery's remote control for the worker detail, revoke and the worker
+   * actions: a started Control (which you keep owning), or a function that
+   * gives one, called on each use (start it on the first). Default: none.
+   */
+  control?: ControlSource;
   /** Counts the messages and consumers of each queue for the monitor (createQueueStats), which you keep owning. Default: names only. */
   queueStats?: QueueStats;
   /**
@@ -57,6 +66,9 @@ export interface WebHandlerOptions {
   now?: () => Date;
 }
 
+/** A started Control, or a function that gives one (started on first use). */
+export type ControlSource = Control | (() => Promise<Control>);
+
 /** One change made through the monitor, described; the logger adds when. */
 export type ActionLog = (message: string) => void;
 
@@ -74,6 +86,8 @@ export interface ResolvedWebOptions {
   /** The queues the monitor lists whatever the tables say: the configured ones and the default queue. */
   readonly monitorQueues: readonly string[];
   readonly queueStats: QueueStats | undefined;
+  readonly control: ControlSource | undefined;
+  readonly controlTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly onError: ErrorLog;
   readonly onAction: ActionLog;
@@ -153,6 +167,8 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
           },
     monitorQueues: [...queueList(monitor?.queues), options.apply?.queue ?? DEFAULT_QUEUE],
     queueStats: options.queueStats,
+    control: options.control,
+    controlTimeoutMs: within('monitor.controlTimeout', monitor?.controlTimeout ?? 1, 0.1, 60, 'seconds') * 1000,
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
     onAction: options.onAction ?? ((message) => process.stderr.write(`${formatLine(new Date(), 'info', 'web', message)}\n`)),
     onError: options.onError ?? ((message, error) => printProblem('error', 'web', message, error)),

@@ -6,7 +6,9 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { BrokerLog } from '../broker/amqp/index.js';
+import { LazyConnection } from '../broker/lazy-connection.js';
 import { createQueueStats } from '../broker/queue-stats.js';
+import { Control } from '../control/index.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
@@ -27,7 +29,7 @@ export interface MonitorServerOptions {
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
   defaultQueue?: string;
-  /** Broker (amqp://… or redis://…) for apply, "run now" and the queues' depths; without it the first two answer 503. */
+  /** Broker (amqp://… or redis://…) for apply, "run now", retry, remote control and the queues' depths; without it the actions answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
   /** Broker trouble; default warnings and errors to the console. */
@@ -52,10 +54,24 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     options.brokerUrl === undefined || (options.token === undefined && allow.length === 0)
       ? undefined
       : new LazyPublisher(options.brokerUrl, { log: options.brokerLog });
-  const queueStats = options.brokerUrl === undefined ? undefined : createQueueStats(options.brokerUrl, { log: options.brokerLog });
+  const { brokerUrl } = options;
+  const queueStats = brokerUrl === undefined ? undefined : createQueueStats(brokerUrl, { log: options.brokerLog });
+  // Connected on first use, like the publisher: a monitor whose broker is down still serves its pages.
+  const control =
+    brokerUrl === undefined
+      ? undefined
+      : new LazyConnection(
+          async () => {
+            const started = new Control({ brokerUrl, connectionName: 'prisma-celery monitor' });
+            await started.start();
+            return started;
+          },
+          (started) => started.close(),
+        );
   const handler = createHandler({
     database: options.database,
     queueStats,
+    ...(control && { control: () => control.get() }),
     token: options.token,
     apply: { allow, queue: options.defaultQueue },
     publisher,
@@ -69,6 +85,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
   } catch (error) {
     await publisher?.close();
     await queueStats?.close();
+    await control?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -81,6 +98,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       await stopped;
       await publisher?.close();
       await queueStats?.close();
+      await control?.close();
     })());
   return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
 }

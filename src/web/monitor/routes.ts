@@ -13,11 +13,12 @@
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
  *   GET  /api/results/:id
  *   POST /api/results/:id/retry     send a failed task again under a new id (token)
- *   and the periodic tasks' routes (periodic-routes.ts).
+ *   and the periodic tasks' routes (periodic-routes.ts), and remote control's (control-routes.ts).
  */
 import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
 import { StaticFiles } from '../static-files.js';
+import { addControlRoutes } from './control-routes.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
 import { listBeats } from './beats.js';
 import { listQueues } from './queues.js';
@@ -79,4 +80,5 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       return json(retried, 201);
     });
   addPeriodicRoutes(router, context);
+  addControlRoutes(router, context);
 }
