@@ -46,6 +46,7 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       json({
         readOnly: !guard.configured,
         canRun: context.publisher !== undefined,
+        canControl: context.control !== undefined,
         apply: [...context.allowed].sort(),
         heartbeatFreq: liveness.heartbeatFreq,
         cameraFreq: liveness.cameraFreq,
