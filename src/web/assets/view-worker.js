@@ -9,7 +9,7 @@ import { ago, fields, message, syncClock } from './widgets.js';
 export async function showWorker(main, hostname, context) {
   const notice = h('div', { class: 'notices', 'aria-live': 'polite' });
   const body = h('div', { class: 'view-body' }, message('info', 'Asking the worker…'));
-  replace(main, h('p', { class: 'back' }, h('a', { href: '#/workers' }, '← Workers')), h('h1', { class: 'mono' }, hostname), notice, body);
+  replace(main, h('p', { class: 'back' }, h('a', { href: '#/workers' }, '← Workers')), h('h1', {}, hostname), notice, body);
 
   async function act(action, options, said) {
     try {
@@ -78,7 +78,7 @@ export async function showWorker(main, hostname, context) {
           ['Processed (camera)', h('a', { href: hashLink(['tasks'], { worker: hostname }) }, String(detail.processed))],
           ['Failed (camera)', h('a', { href: hashLink(['tasks'], { worker: hostname, state: 'FAILURE' }) }, String(detail.failed))],
           ['PID', stats === null ? null : String(stats.pid)],
-          ['Pool', pool === null ? null : `${pool.implementation ?? ''} · ${Array.isArray(pool.processes) ? pool.processes.length : '?'} of ${pool['max-concurrency'] ?? '?'} processes`],
+          ['Pool', pool === null ? null : `${Array.isArray(pool.processes) ? pool.processes.length : '?'} of ${pool['max-concurrency'] ?? '?'} processes`],
           ['Uptime', stats === null ? null : `${stats.uptime} s`],
         ]),
         detail.inspect === null
