@@ -9,8 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import { createTaskPublisher, type BrokerPublisher } from '../../src/broker/publisher.js';
 import { createQueueStats, type QueueStats } from '../../src/broker/queue-stats.js';
+import { Control } from '../../src/control/index.js';
 import type { Database } from '../../src/db/open.js';
 import { PeriodicTaskStore } from '../../src/scheduler/index.js';
+import { SnapshotStore } from '../../src/snapshot/index.js';
 import { createHandler, type WebHandler } from '../../src/web/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -125,6 +127,28 @@ describeWithBroker('monitor actions', () => {
       const { body } = await call(namesOnly, 'GET', '/api/queues');
       expect(body).toMatchObject({ transport: null, error: 'no broker is configured' });
       expect(body.items).toContainEqual({ queue: periodicQueue, messages: null, consumers: null, declared: null });
+    });
+
+    it('shows a worker the camera saw while the broker is away: its stored history, and why the rest is missing', async () => {
+      const seen = new Date();
+      expect((await new SnapshotStore(db).write([], [{ hostname: 'gone@host', lastHeartbeat: seen }])).error).toBeNull();
+      const unreachable = new URL(testBrokerUrl());
+      unreachable.port = '1';
+      const away = createHandler({
+        database: db,
+        monitor: true,
+        control: async () => {
+          const control = new Control({ brokerUrl: unreachable.toString() });
+          await control.start();
+          return control;
+        },
+      });
+      const { status, body } = await call(away, 'GET', '/api/workers/gone%40host');
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ hostname: 'gone@host', lastHeartbeat: seen.toISOString(), processed: 0, failed: 0, seenByCamera: true, inspect: null });
+      expect(body.error).toMatch(/^remote control: cannot reach the broker for remote control: /);
+      // Nothing to show of a worker nobody knows: the broker's trouble is the answer.
+      expect((await call(away, 'GET', '/api/workers/never%40seen')).status).toBe(502);
     });
   });
 });

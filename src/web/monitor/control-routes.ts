@@ -114,20 +114,23 @@ export function addControlRoutes(router: Router, context: MonitorContext): void 
         seenByCamera: history !== null,
         now: now.toISOString(),
       };
-      let control: Control;
+      let answers;
       try {
-        control = await controlOf(context);
+        const control = await controlOf(context);
+        answers = await Promise.all([
+          sent(() => control.stats(to(hostname))),
+          sent(() => control.active(to(hostname))),
+          sent(() => control.registered(to(hostname))),
+          sent(() => control.activeQueues(to(hostname))),
+        ]);
       } catch (error) {
-        return json({ ...base, inspect: null, error: (error as Error).message });
+        // The camera's part still shows while the broker is away.
+        if (!(error instanceof HttpError) || history === null) throw error;
+        return json({ ...base, inspect: null, error: error.message });
       }
-      const [stats, active, registered, queues] = await Promise.all([
-        sent(() => control.stats(to(hostname))),
-        sent(() => control.active(to(hostname))),
-        sent(() => control.registered(to(hostname))),
-        sent(() => control.activeQueues(to(hostname))),
-      ]);
-      if (!(hostname in stats.replies) && history === null) throw new HttpError(404, `no worker ${JSON.stringify(hostname)}: the camera never saw it and it does not answer`);
+      const [stats, active, registered, queues] = answers;
       const answered = hostname in stats.replies;
+      if (!answered && history === null) throw new HttpError(404, `no worker ${JSON.stringify(hostname)}: the camera never saw it and it does not answer`);
       return json({
         ...base,
         inspect: answered
