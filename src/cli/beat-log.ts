@@ -11,6 +11,7 @@ export function levelOf(event: BeatEvent): Level {
     case 'entry-disabled':
     case 'publish-failed':
     case 'broker-trouble':
+    case 'heartbeat-failed':
       return 'warn';
     case 'run-lost':
     case 'tick-failed':
@@ -28,6 +29,8 @@ export function foldOf(event: BeatEvent): string | undefined {
       return `tick-failed ${causeLine(event.error)}`;
     case 'publish-failed':
       return `publish-failed ${event.entry} ${causeLine(event.error)}`;
+    case 'heartbeat-failed':
+      return `heartbeat-failed ${causeLine(event.error)}`;
     default:
       return undefined;
   }

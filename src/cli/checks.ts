@@ -10,6 +10,7 @@ export const TABLES = {
   results: ['celery_taskmeta', 'celery_tasksetmeta'],
   periodic: ['djcelery_periodictask', 'djcelery_periodictasks', 'djcelery_crontabschedule', 'djcelery_intervalschedule', 'djcelery_clockedschedule'],
   camera: ['djcelery_taskstate', 'djcelery_workerstate'],
+  monitor: ['djcelery_beatstate', 'celery_taskretry'],
 } as const;
 
 export interface Checks {

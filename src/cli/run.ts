@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { packageVersion } from '../core/package-version.js';
 import { loadConfigFile } from '../config/file.js';
 import { resolveSetting, resolveWithOrigins, type Origins } from '../config/resolve.js';
 import { configFile, settingsTable } from '../config/settings.js';
@@ -87,10 +87,4 @@ function report(error: unknown, argv: readonly string[], io: CliIo, known: Known
   const debug = (known.settings.logLevel ?? io.env.LOG_LEVEL) === 'debug';
   if (debug && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
   return exitCode;
-}
-
-// Read at run time: package.json sits outside the compiled tree, two levels up from src/cli and dist/cli alike.
-async function packageVersion(): Promise<string> {
-  const text = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
 }

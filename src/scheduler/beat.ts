@@ -12,6 +12,7 @@ import { openDatabase, type Database } from '../db/open.js';
 import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';
 import { ConfigError } from '../errors.js';
 import { abortable } from './abortable.js';
+import { BeatHeartbeat } from './beat-heartbeat.js';
 import { defineTask, type PeriodicTaskInput } from './entry-input.js';
 import { SchedulerError } from './errors.js';
 import { safeListener, type BeatEvent, type BeatEventListener } from './events.js';
@@ -96,6 +97,7 @@ export class Beat implements AsyncDisposable {
   #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   #opened: { database?: Database; publisher?: BrokerPublisher } = {};
   #scheduler: Scheduler | undefined;
+  #heartbeat: BeatHeartbeat | undefined;
   #loop: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #startup: Promise<void> = Promise.resolve();
@@ -158,6 +160,8 @@ export class Beat implements AsyncDisposable {
       });
       this.#scheduler = scheduler;
       await scheduler.start();
+      this.#heartbeat = new BeatHeartbeat(database, s.maxInterval, (error) => this.#emit({ type: 'heartbeat-failed', error }));
+      await this.#heartbeat.start();
     } catch (error) {
       await this.#release();
       this.#state = 'closed';
@@ -221,6 +225,7 @@ export class Beat implements AsyncDisposable {
         // The tick's answer counts from the instant it was given, so the
         // time the tick itself took comes off the sleep.
         const asked = await scheduler.tick(clock());
+        await this.#heartbeat?.ticked();
         seconds = Number.isFinite(asked) && asked >= 0 ? asked - (performance.now() - started) / 1000 : this.#settings.maxInterval;
         if (failures > 0) {
           this.#emit({ type: 'recovered', afterSeconds: (Date.now() - failingSince) / 1000 });
@@ -257,8 +262,11 @@ export class Beat implements AsyncDisposable {
     };
     const { publisher, database } = this.#opened;
     const scheduler = this.#scheduler;
+    const heartbeat = this.#heartbeat;
     this.#opened = {};
+    this.#heartbeat = undefined;
     await attempt(scheduler && (() => scheduler.close(spent)));
+    await attempt(heartbeat && (() => until(heartbeat.stopped(), spent).then(() => {})));
     await attempt(publisher && (() => publisher.close()));
     await attempt(database && (() => until(database.close(), spent).then(() => {})));
     for (const error of problems) this.#emit({ type: 'close-failed', error });

@@ -34,6 +34,8 @@ export type BeatEvent =
   | { type: 'recovered'; afterSeconds: number }
   /** The broker connection reported a problem (the publisher reconnects on its own). */
   | { type: 'broker-trouble'; message: string; error?: unknown }
+  /** Beat's heartbeat row (djcelery_beatstate) could not be written; beat goes on, and the monitor may show it late. */
+  | { type: 'heartbeat-failed'; error: unknown }
   /** Closing the scheduler, the publisher or the database failed. */
   | { type: 'close-failed'; error: unknown }
   | { type: 'beat-started'; scheduler: string }
@@ -64,6 +66,7 @@ export const defaultListener: BeatEventListener = (event) => {
     case 'run-lost':
     case 'tick-failed':
     case 'broker-trouble':
+    case 'heartbeat-failed':
     case 'close-failed':
       printProblem('error', 'beat', describeEvent(event));
   }
@@ -96,6 +99,8 @@ export function describeEvent(event: BeatEvent): string {
       return `working again after ${event.afterSeconds.toFixed(1)}s of failures`;
     case 'broker-trouble':
       return `broker: ${event.message}${event.error === undefined ? '' : ` (${causeLine(event.error)})`}`;
+    case 'heartbeat-failed':
+      return `heartbeat not written (${causeLine(event.error)}); the monitor may show this beat late`;
     case 'close-failed':
       return `closing failed: ${causeLine(event.error)}`;
     case 'beat-started':

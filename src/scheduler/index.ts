@@ -1,6 +1,7 @@
 // prisma-celery/scheduler: periodic tasks in the djcelery_* tables and a
 // beat that sends them to Celery workers.
 export { Beat, resolveBeatOptions, type BeatOptions, type MessageSender } from './beat.js';
+export { beatLiveness, HEARTBEAT_EVERY_S, type BeatHeartbeatRow, type BeatLiveness } from './beat-liveness.js';
 export { DatabaseScheduler } from './database-scheduler.js';
 export {
   afterRun,

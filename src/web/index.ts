@@ -4,9 +4,10 @@
  * Response handlers, and the monitor page that `prisma-celery serve` runs.
  */
 export { createHandler, type WebHandler } from './handler.js';
-export type { MonitorOptions, WebHandlerOptions } from './options.js';
+export type { ActionLog, MonitorOptions, WebHandlerOptions } from './options.js';
 export type { ApplyOptions, Publisher } from './views/apply.js';
 export type { DeclaredTasks } from './views/registered.js';
 export { taskWebhook, type WebhookFunction } from './webhook.js';
 export { toExpressMiddleware, toNodeListener, toRequest, writeResponse } from './adapters/node.js';
 export { startMonitorServer, type MonitorServer, type MonitorServerOptions } from './server.js';
+export { createQueueStats, type QueueDepth, type QueueStats, type QueueStatsOptions } from '../broker/queue-stats.js';

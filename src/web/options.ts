@@ -2,7 +2,9 @@
  * createHandler's one options object: every field with its default,
  * resolved and checked once, with bounded, human messages.
  */
-import { printProblem } from '../core/log-line.js';
+import type { QueueStats } from '../broker/queue-stats.js';
+import type { Control } from '../control/index.js';
+import { formatLine, printProblem } from '../core/log-line.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
@@ -20,6 +22,10 @@ export interface MonitorOptions {
    * Default 2 (the camera's default freq of 1, plus 1); 0.01–3600.
    */
   cameraFreq?: number;
+  /** Seconds a worker has to answer the monitor's remote control (worker detail, actions). Default 1, as Celery's; 0.1–60. */
+  controlTimeout?: number;
+  /** Queues the queues view always lists, beside those the tables name (and the default queue). Default none. */
+  queues?: readonly string[];
 }
 
 export interface WebHandlerOptions {
@@ -34,6 +40,14 @@ export interface WebHandlerOptions {
   /** Sends tasks for apply and the monitor's "run now": a started publisher (createTaskPublisher), which you keep owning. */
   publisher?: Publisher;
   /**
+   * Celery's remote control for the worker detail, revoke and the worker
+   * actions: a started Control (which you keep owning), or a function that
+   * gives one, called on each use (start it on the first). Default: none.
+   */
+  control?: ControlSource;
+  /** Counts the messages and consumers of each queue for the monitor (createQueueStats), which you keep owning. Default: names only. */
+  queueStats?: QueueStats;
+  /**
    * Bearer token that every route that changes something requires (apply,
    * and the monitor's periodic-task actions). Without it the monitor is
    * read-only, and apply is off unless `apply.unsafeOpen` opens it to
@@ -46,9 +60,17 @@ export interface WebHandlerOptions {
   maxBodyBytes?: number;
   /** Where unexpected errors go. Default console.error. */
   onError?: ErrorLog;
+  /** Receives one line per change made through the monitor (what was done, to what). Default: stderr, in the package's log format. */
+  onAction?: ActionLog;
   /** The clock. Default: the system's. */
   now?: () => Date;
 }
+
+/** A started Control, or a function that gives one (started on first use). */
+export type ControlSource = Control | (() => Promise<Control>);
+
+/** One change made through the monitor, described; the logger adds when. */
+export type ActionLog = (message: string) => void;
 
 export interface ResolvedWebOptions {
   readonly database: Database;
@@ -61,8 +83,14 @@ export interface ResolvedWebOptions {
   readonly publisher: Publisher | undefined;
   readonly token: string | undefined;
   readonly monitor: Liveness | null;
+  /** The queues the monitor lists whatever the tables say: the configured ones and the default queue. */
+  readonly monitorQueues: readonly string[];
+  readonly queueStats: QueueStats | undefined;
+  readonly control: ControlSource | undefined;
+  readonly controlTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly onError: ErrorLog;
+  readonly onAction: ActionLog;
   readonly now: () => Date;
 }
 
@@ -101,6 +129,17 @@ function allowList(apply: ApplyOptions | undefined, token: string | undefined): 
   return new Set(apply.allow);
 }
 
+/** Celery's task_default_queue. */
+const DEFAULT_QUEUE = 'celery';
+
+function queueList(queues: readonly string[] | undefined): readonly string[] {
+  if (queues === undefined) return [];
+  if (!Array.isArray(queues) || !queues.every((queue) => typeof queue === 'string' && queue !== '')) {
+    throw new ConfigError('monitor.queues must be a list of queue names');
+  }
+  return queues;
+}
+
 export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOptions {
   const { database } = options;
   if (typeof database !== 'object' || database === null || !('prisma' in database)) {
@@ -126,7 +165,12 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
             heartbeatFreq: within('monitor.heartbeatFreq', monitor.heartbeatFreq ?? 2, 0.1, 3600, 'seconds'),
             cameraFreq: within('monitor.cameraFreq', monitor.cameraFreq ?? 2, 0.01, 3600, 'seconds'),
           },
+    monitorQueues: [...queueList(monitor?.queues), options.apply?.queue ?? DEFAULT_QUEUE],
+    queueStats: options.queueStats,
+    control: options.control,
+    controlTimeoutMs: within('monitor.controlTimeout', monitor?.controlTimeout ?? 1, 0.1, 60, 'seconds') * 1000,
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),
+    onAction: options.onAction ?? ((message) => process.stderr.write(`${formatLine(new Date(), 'info', 'web', message)}\n`)),
     onError: options.onError ?? ((message, error) => printProblem('error', 'web', message, error)),
     now: options.now ?? (() => new Date()),
   };

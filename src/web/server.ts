@@ -6,12 +6,15 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { BrokerLog } from '../broker/amqp/index.js';
+import { LazyConnection } from '../broker/lazy-connection.js';
+import { createQueueStats } from '../broker/queue-stats.js';
+import { Control } from '../control/index.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
 import { createHandler } from './handler.js';
 import { LazyPublisher } from './lazy-publisher.js';
-import type { MonitorOptions } from './options.js';
+import type { ActionLog, MonitorOptions } from './options.js';
 
 export interface MonitorServerOptions {
   /** The tables' database; the server uses it and never closes it. */
@@ -26,11 +29,13 @@ export interface MonitorServerOptions {
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
   defaultQueue?: string;
-  /** Broker (amqp://… or redis://…) for apply and "run now"; without it both answer 503. */
+  /** Broker (amqp://… or redis://…) for apply, "run now", retry, remote control and the queues' depths; without it the actions answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
   /** Broker trouble; default warnings and errors to the console. */
   brokerLog?: BrokerLog;
+  /** One line per change made through the monitor; default stderr, in the package's log format. */
+  actionLog?: ActionLog;
 }
 
 export interface MonitorServer extends AsyncDisposable {
@@ -49,12 +54,29 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     options.brokerUrl === undefined || (options.token === undefined && allow.length === 0)
       ? undefined
       : new LazyPublisher(options.brokerUrl, { log: options.brokerLog });
+  const { brokerUrl } = options;
+  const queueStats = brokerUrl === undefined ? undefined : createQueueStats(brokerUrl, { log: options.brokerLog });
+  // Connected on first use, like the publisher: a monitor whose broker is down still serves its pages.
+  const control =
+    brokerUrl === undefined
+      ? undefined
+      : new LazyConnection(
+          async () => {
+            const started = new Control({ brokerUrl, connectionName: 'prisma-celery monitor' });
+            await started.start();
+            return started;
+          },
+          (started) => started.close(),
+        );
   const handler = createHandler({
     database: options.database,
+    queueStats,
+    ...(control && { control: () => control.get() }),
     token: options.token,
     apply: { allow, queue: options.defaultQueue },
     publisher,
     monitor: options.monitor ?? true,
+    onAction: options.actionLog,
   });
   const host = options.host ?? '127.0.0.1';
   const server = createServer(guardHost(host, toNodeListener(handler)));
@@ -62,6 +84,8 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     await listen(server, options.port ?? 8080, host);
   } catch (error) {
     await publisher?.close();
+    await queueStats?.close();
+    await control?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -73,6 +97,8 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       server.closeAllConnections();
       await stopped;
       await publisher?.close();
+      await queueStats?.close();
+      await control?.close();
     })());
   return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
 }

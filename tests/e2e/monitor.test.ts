@@ -1,10 +1,12 @@
 // The monitor page end to end, in headless Debian Chromium: a worker fed by
 // a real event stream (Celery events on the vhost's celeryev exchange,
 // turned into rows by the real camera), task filters, a failure's
-// traceback, and disabling a periodic task from the page stopping the real
-// beat from sending it. Screenshots of the main views go to
+// traceback, disabling a periodic task from the page stopping the real
+// beat from sending it, retrying a failed task (the message on the real
+// broker, both tasks linked), the running beat shown alive and the queues'
+// depths as RabbitMQ counts them. Screenshots of the main views go to
 // .test-output/screenshots/.
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectBroker } from '../../src/broker/amqp/index.js';
@@ -22,6 +24,8 @@ import { privateVhost, type PrivateVhost } from './support/vhost.js';
 const TOKEN = 'e2e-token-0123456789abcdef';
 const ZONE = 'Europe/Berlin';
 const TICKS_QUEUE = 'e2e.ticks';
+const RETRY_QUEUE = 'e2e.retried';
+const WAITING_QUEUE = 'e2e.waiting';
 // Markup in worker data must show as text, never run.
 const XSS = '<img src=x onerror="window.__xss=1">';
 const TRACEBACK = `Traceback (most recent call last):\n  File "tasks.py", line 12, in divide\n    return a / b\nZeroDivisionError: division by zero ${XSS}\n`;
@@ -44,6 +48,8 @@ describeWithChromium('monitor page in Chromium', () => {
     let browser: Browser;
     let page: Page;
     let failedTaskId: string;
+    const retried: ConsumeMessage[] = [];
+    const actions: string[] = [];
 
     beforeAll(async () => {
       vhost = privateVhost('e2e');
@@ -88,10 +94,22 @@ describeWithChromium('monitor page in Chromium', () => {
       counter = await broker.createChannel();
       await counter.assertQueue(TICKS_QUEUE, { durable: true, exclusive: false, autoDelete: false, arguments: {} });
       await counter.consume(TICKS_QUEUE, () => void ticks++, { noAck: true });
+      await counter.assertQueue(RETRY_QUEUE, { durable: true, exclusive: false, autoDelete: false, arguments: {} });
+      await counter.consume(RETRY_QUEUE, (message) => void (message && retried.push(message)), { noAck: true });
+      await counter.assertQueue(WAITING_QUEUE, { durable: true, exclusive: false, autoDelete: false, arguments: {} });
+      for (let i = 0; i < 3; i++) counter.sendToQueue(WAITING_QUEUE, Buffer.from('{}'));
       beat = new Beat({ database, brokerUrl: vhost.url, maxInterval: 0.2, syncInterval: 0.1, onEvent: (event) => beatEvents.push(event) });
       await beat.start();
 
-      server = await startMonitorServer({ database, port: 0, token: TOKEN, brokerUrl: vhost.url, monitor: { heartbeatFreq: 2, cameraFreq: 1 }, brokerLog: () => {} });
+      server = await startMonitorServer({
+        database,
+        port: 0,
+        token: TOKEN,
+        brokerUrl: vhost.url,
+        monitor: { heartbeatFreq: 2, cameraFreq: 1, queues: [WAITING_QUEUE] },
+        brokerLog: () => {},
+        actionLog: (line) => actions.push(line),
+      });
       browser = await launchBrowser({ timezoneId: ZONE });
       page = await browser.newPage();
       page.on('pageerror', (error) => {
@@ -285,6 +303,52 @@ describeWithChromium('monitor page in Chromium', () => {
       await page.click('#periodic-form button[type=submit]');
       await page.waitForURL((url) => url.hash === '#/periodic');
       await expect.poll(() => added.locator('td').nth(3).textContent()).toBe('every 90 minutes');
+    });
+
+    it('retries a failed task from its result: the same call sent again under a new id, both linked', async () => {
+      const failed = 'bbbbbbbb-cccc-4ddd-8eee-ffffffffffff';
+      const backend = new PrismaResultBackend(database);
+      try {
+        await backend.markFailed(failed, new TypeError('bad input'), { name: 'tasks.parse', args: ['2026-13-01'], kwargs: { strict: true }, queue: RETRY_QUEUE });
+        await open(`#/results/${failed}`);
+        await page.locator('#result-detail button[data-action="retry"]').click();
+        await expect.poll(() => page.locator('#result-detail .message.ok').textContent()).toMatch(/^Sent tasks\.parse again as task [0-9a-f-]{36}\.$/);
+        const link = page.locator('#result-detail .retried-as a');
+        const newId = (await link.textContent()) ?? '';
+        await waitFor('the retried message on its queue', () => retried.length === 1, polling);
+        expect(retried[0]!.properties.headers).toMatchObject({ task: 'tasks.parse', id: newId });
+        expect(JSON.parse(retried[0]!.content.toString())).toEqual([['2026-13-01'], { strict: true }, expect.any(Object)]);
+        expect(actions).toContain(`retry: tasks.parse[${failed}] sent again as ${newId} to queue ${RETRY_QUEUE}`);
+        await screenshot(page, `result-retried-${testDb.provider}`);
+
+        // The new task's result, once stored, links back.
+        await backend.markFailed(newId, new TypeError('bad input'), { name: 'tasks.parse', args: ['2026-13-01'], kwargs: { strict: true }, queue: RETRY_QUEUE });
+        await link.click();
+        await page.waitForURL((url) => url.hash === `#/results/${newId}`);
+        await expect.poll(() => page.locator('#result-detail a', { hasText: failed }).count()).toBe(1);
+        expect(await page.locator('#result-detail').textContent()).toContain('Retry of');
+      } finally {
+        await backend.close();
+      }
+    });
+
+    it('shows the running beat alive, and the queues with what RabbitMQ counts', async () => {
+      await open('#/beats');
+      const row = page.locator(`#beats tr[data-liveness] >> nth=0`);
+      await expect.poll(() => row.locator('.liveness').textContent()).toBe('alive');
+      expect(await row.locator('td.mono').allTextContents()).toEqual([expect.any(String), String(process.pid)]);
+      await screenshot(page, `beats-${testDb.provider}`);
+
+      await open('#/queues');
+      const waiting = page.locator(`#queues tr[data-queue="${WAITING_QUEUE}"]`);
+      await expect.poll(() => waiting.locator('td[data-messages]').textContent()).toBe('3');
+      expect(await waiting.locator('td[data-consumers]').textContent()).toBe('0');
+      // The periodic task's queue, with its one consumer; the retried result's queue, emptied by its consumer.
+      expect(await page.locator(`#queues tr[data-queue="${TICKS_QUEUE}"] td[data-consumers]`).textContent()).toBe('1');
+      expect(await page.locator(`#queues tr[data-queue="${RETRY_QUEUE}"] td[data-messages]`).textContent()).toBe('0');
+      // Celery's default queue is listed; nothing declared it on this vhost.
+      expect(await page.locator('#queues tr[data-queue="celery"]').textContent()).toContain('not declared on the broker');
+      await screenshot(page, `queues-${testDb.provider}`);
     });
 
     it('without a token, the page is read-only: no buttons, and the API refuses changes', async () => {

@@ -58,6 +58,7 @@ describeEachDatabase('web handler', (testDb) => {
   let handler: WebHandler;
   let readOnly: WebHandler;
   const publisher = new RecordingPublisher();
+  const actions: string[] = [];
 
   beforeAll(async () => {
     db = await testDb.open();
@@ -103,7 +104,7 @@ describeEachDatabase('web handler', (testDb) => {
     await periodic.create({ name: 'add often', task: 'tasks.add', schedule: { every: 30 }, args: [1, 2], kwargs: { z: 3 }, queue: 'adds' });
 
     const common = { database: db, tasks: ['tasks.add', 'tasks.report', 'tasks.cleanup'], monitor: true, now: () => new Date(NOW) };
-    handler = createHandler({ ...common, token: TOKEN, publisher });
+    handler = createHandler({ ...common, token: TOKEN, publisher, onAction: (line) => actions.push(line) });
     readOnly = createHandler(common);
   });
 
@@ -213,6 +214,8 @@ describeEachDatabase('web handler', (testDb) => {
       traceback: 'Traceback (most recent call last):\nValueError: <script>alert(1)</script>\n',
       eta: null,
       expires: null,
+      retryOf: null,
+      retriedAs: [],
     });
     expect((await call(handler, '/api/tasks/t-hidden')).status).toBe(404);
     expect((await call(handler, '/api/tasks/nope')).body).toEqual({ error: 'no task "nope"' });
@@ -283,6 +286,8 @@ describeEachDatabase('web handler', (testDb) => {
     expect((await call(handler, '/api/periodic-tasks/cleanup/disable', { method: 'POST', headers: auth })).body.changed).toBe(true);
     expect((await call(handler, '/api/periodic-tasks/cleanup/disable', { method: 'POST', headers: auth })).body.changed).toBe(false);
     expect((await call(handler, '/api/periodic-tasks/ghost/disable', { method: 'POST', headers: auth })).status).toBe(404);
+    // Each change logged once; the disable that changed nothing, and the refusals, are not.
+    expect(actions.filter((line) => line.includes('"cleanup"'))).toEqual(['periodic task "cleanup" enabled', 'periodic task "cleanup" disabled']);
   });
 
   it('periodic tasks: add and edit through the form, with the field named when it is wrong', async () => {
@@ -344,6 +349,7 @@ describeEachDatabase('web handler', (testDb) => {
     expect(JSON.parse(message!.content.toString()).slice(0, 2)).toEqual([[1, 2], { z: 3 }]);
     // Run now is not a scheduled run: beat's bookkeeping stays as it was.
     expect(row.totalRunCount).toBe(0);
+    expect(actions.at(-1)).toBe(`periodic task "add often" run now: tasks.add[${message?.id}] sent`);
     expect((await call(readOnly, '/api/periodic-tasks/add%20often/run', { method: 'POST', headers: auth })).status).toBe(403);
   });
 

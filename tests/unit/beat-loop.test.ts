@@ -20,11 +20,17 @@ import {
 } from '../../src/scheduler/index.js';
 import { waitFor } from '../support/wait.js';
 
-/** A stand-in database that only answers beat's probe, while `up` says so. */
+/** A stand-in database that answers beat's probe while `up` says so, and keeps beat's heartbeat writes. */
 function probedDatabase() {
-  const state = { up: true, probes: 0 };
+  const state = { up: true, probes: 0, heartbeats: [] as { lastTick: Date; stopped: Date | null }[] };
   const database = {
     provider: 'postgresql',
+    prisma: {
+      beatState: {
+        upsert: async ({ update }: { update: { lastTick: Date; stopped: Date | null } }) => void state.heartbeats.push(update),
+        deleteMany: async () => ({ count: 0 }),
+      },
+    },
     sql: {
       execute: async () => {
         state.probes++;
@@ -36,7 +42,7 @@ function probedDatabase() {
   return { database, state };
 }
 
-const { database } = probedDatabase();
+const { database, state: standInState } = probedDatabase();
 const publisher = { publish: async () => {} };
 
 function standIn(script: (tick: number) => number | Error) {
@@ -78,6 +84,8 @@ describe('Beat', () => {
     expect(calls.filter((c) => c === 'close')).toHaveLength(1);
     expect(context()).toMatchObject({ database, origin: 'gen7@here', maxInterval: 5, syncInterval: 0.5, staticSchedule: [] });
     expect(events.map((e) => e.type)).toEqual(['beat-started', 'beat-stopped']);
+    // Written at start and on close; the ticks, 10 ms apart, are well within the heartbeat's pace.
+    expect(standInState.heartbeats.map((h) => h.stopped === null)).toEqual([true, false]);
   });
 
   it('backs off after failing ticks, doubling to the maximum, and reports the recovery', async () => {

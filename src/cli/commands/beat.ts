@@ -38,7 +38,7 @@ export const beat = defineCommand({
     const logger = createLogger({ threshold: settings.logLevel, write: err });
     const say = logger.for('beat');
     const log = (event: BeatEvent): void => say(levelOf(event), describeEvent(event), foldOf(event));
-    await check.database({ tables: TABLES.periodic, create: false });
+    await check.database({ tables: [...TABLES.periodic, 'djcelery_beatstate'], create: false });
     await check.broker();
     // Loaded once the checks pass, so a wrong setting is answered without loading Prisma.
     const { Beat } = await import('../../scheduler/beat.js');

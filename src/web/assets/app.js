@@ -4,13 +4,15 @@
 // change things once the token is entered.
 import { ApiError, get, post, token } from './api.js';
 import { h, replace } from './dom.js';
+import * as beats from './view-beats.js';
 import * as periodic from './view-periodic.js';
+import * as queues from './view-queues.js';
 import * as results from './view-results.js';
 import * as tasks from './view-tasks.js';
 import * as workers from './view-workers.js';
 import { message, refreshTimes, syncClock } from './widgets.js';
 
-const VIEWS = { workers, tasks, results, periodic };
+const VIEWS = { workers, tasks, results, periodic, queues, beats };
 const REFRESH_MS = 5000;
 
 const main = document.getElementById('main');

@@ -1,12 +1,14 @@
-// Task results as the result backend stored them (celery_taskmeta).
-import { ApiError, get } from './api.js';
+// Task results as the result backend stored them (celery_taskmeta); a
+// failed one can be sent again (Retry) once the page is unlocked, and the
+// tasks sent again link to the one they retry, and back.
+import { ApiError, get, post } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPagedList } from './paged-list.js';
-import { ago, at, badge, duration, fields, jsonText, message, pre, STATES } from './widgets.js';
+import { ago, at, badge, duration, fields, jsonText, message, pre, retryLinks, STATES } from './widgets.js';
 
-export function show(main, route) {
+export function show(main, route, context) {
   const id = route.path[1];
-  if (id !== undefined) return showResult(main, id);
+  if (id !== undefined) return showResult(main, id, context);
   return showPagedList(main, {
     title: 'Task results',
     path: 'results',
@@ -28,7 +30,7 @@ export function show(main, route) {
   });
 }
 
-async function showResult(main, id) {
+async function showResult(main, id, context) {
   replace(main, h('p', { class: 'back' }, h('a', { href: '#/results' }, '← Task results')), h('h1', {}, 'Task result'), message('info', 'Loading…'));
   let result;
   try {
@@ -38,10 +40,28 @@ async function showResult(main, id) {
     main.lastChild.replaceWith(message('error', `No result is stored for task ${id} (it may be pending, expired or forgotten).`));
     return {};
   }
+  const notice = h('div', { class: 'notices', 'aria-live': 'polite' });
+  async function retry(button) {
+    button.disabled = true;
+    try {
+      const sent = await post(['results', id, 'retry']);
+      // Drawn again for the new link; the address stays, so the page does not redraw it by itself.
+      await showResult(main, id, context);
+      main.querySelector('#result-detail .notices')?.append(message('ok', `Sent ${sent.name} again as task ${sent.taskId}.`));
+    } catch (error) {
+      button.disabled = false;
+      replace(notice, message('error', error.message));
+    }
+  }
+  const canRetry = result.status === 'FAILURE' && context.canChange() && context.config.canRun;
   main.lastChild.replaceWith(
     h(
       'section',
       { class: 'detail', id: 'result-detail' },
+      notice,
+      canRetry
+        ? h('p', { class: 'actions' }, h('button', { type: 'button', 'data-action': 'retry', onclick: (event) => retry(event.currentTarget) }, 'Retry'))
+        : null,
       fields([
         ['Task id', h('span', { class: 'mono' }, result.taskId)],
         ['Status', badge(result.status)],
@@ -54,6 +74,7 @@ async function showResult(main, id) {
         ['Done', h('span', {}, ago(result.dateDone), ' · ', at(result.dateDone))],
         ['Runtime', duration(result.runtime)],
         ['Seen by the camera', h('a', { href: hashLink(['tasks', result.taskId]) }, 'task events, if any')],
+        ...retryLinks(result, 'results'),
       ]),
       h('h2', {}, 'Arguments'),
       pre(result.args === null ? null : jsonText(result.args)),

@@ -1,15 +1,19 @@
 // Tasks as the camera saw them: filtered by state, name and worker, and one
-// task in full (arguments, result, traceback, runtime).
-import { ApiError, get } from './api.js';
+// task in full (arguments, result, traceback, runtime); once unlocked, a
+// task not finished can be revoked, or terminated where it runs.
+import { ApiError, get, post } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPagedList } from './paged-list.js';
-import { ago, at, badge, duration, fields, message, pre, STATES } from './widgets.js';
+import { ago, at, badge, duration, fields, message, pre, retryLinks, STATES } from './widgets.js';
 
 const workerNames = async () => (await get(['workers'])).items.map((worker) => worker.hostname);
 
-export function show(main, route) {
+/** States after which a revoke changes nothing. */
+const FINISHED = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+
+export function show(main, route, context) {
   const id = route.path[1];
-  if (id !== undefined) return showTask(main, id);
+  if (id !== undefined) return showTask(main, id, context);
   return showPagedList(main, {
     title: 'Tasks',
     path: 'tasks',
@@ -32,7 +36,7 @@ export function show(main, route) {
   });
 }
 
-async function showTask(main, id) {
+async function showTask(main, id, context) {
   replace(main, h('p', { class: 'back' }, h('a', { href: '#/tasks' }, '← Tasks')), h('h1', {}, 'Task'), message('info', 'Loading…'));
   let task;
   try {
@@ -42,10 +46,30 @@ async function showTask(main, id) {
     main.lastChild.replaceWith(message('error', `The camera has no task ${id} (it may have expired).`));
     return {};
   }
+  const notice = h('div', { class: 'notices', 'aria-live': 'polite' });
+  async function revoke(terminate) {
+    try {
+      const answer = await post(['tasks', id, 'revoke'], { terminate });
+      const hosts = Object.keys(answer.replies);
+      replace(notice, message('ok', `${terminate ? 'Terminate' : 'Revoke'} sent; ${hosts.length === 0 ? 'no worker answered' : `answered by ${hosts.join(', ')}`}.`));
+    } catch (error) {
+      replace(notice, message('error', error.message));
+    }
+  }
+  const canRevoke = !FINISHED.has(task.state) && context.canChange() && context.config.canControl;
   main.lastChild.replaceWith(
     h(
       'section',
       { class: 'detail', id: 'task-detail' },
+      notice,
+      canRevoke
+        ? h(
+            'p',
+            { class: 'actions' },
+            h('button', { type: 'button', class: 'secondary', 'data-action': 'revoke', onclick: () => revoke(false) }, 'Revoke'),
+            h('button', { type: 'button', 'data-action': 'terminate', onclick: () => revoke(true) }, 'Terminate'),
+          )
+        : null,
       fields([
         ['Task id', h('span', { class: 'mono' }, task.taskId)],
         ['State', badge(task.state)],
@@ -57,6 +81,7 @@ async function showTask(main, id) {
         ['ETA', task.eta === null ? null : at(task.eta)],
         ['Expires', task.expires === null ? null : at(task.expires)],
         ['Result', h('a', { href: hashLink(['results', task.taskId]) }, 'stored result, if any')],
+        ...retryLinks(task, 'tasks'),
       ]),
       h('h2', {}, 'Arguments'),
       pre(task.args),

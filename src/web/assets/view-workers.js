@@ -1,9 +1,12 @@
-// Workers: online or offline, and when each was last heard from.
+// Workers: online or offline, and when each was last heard from; each one
+// in detail (view-worker.js).
 import { get } from './api.js';
 import { h, hashLink, replace } from './dom.js';
+import { showWorker } from './view-worker.js';
 import { ago, message, syncClock } from './widgets.js';
 
-export async function show(main) {
+export async function show(main, route, context) {
+  if (route.path[1] !== undefined) return showWorker(main, route.path[1], context);
   const body = h('div', { class: 'view-body' }, message('info', 'Loading workers…'));
   replace(main, h('h1', {}, 'Workers'), body);
 
@@ -30,7 +33,7 @@ export async function show(main) {
               'tr',
               { 'data-worker': worker.hostname },
               h('td', {}, h('span', { class: `liveness ${worker.online ? 'online' : 'offline'}` }, worker.online ? 'online' : 'offline')),
-              h('td', { class: 'mono' }, worker.hostname),
+              h('td', { class: 'mono' }, h('a', { href: hashLink(['workers', worker.hostname]) }, worker.hostname)),
               // No heartbeat kept means the worker said goodbye (worker-offline).
               h('td', {}, worker.lastHeartbeat === null ? h('span', { class: 'muted' }, 'signed off') : ago(worker.lastHeartbeat)),
               h('td', {}, h('a', { href: hashLink(['tasks'], { worker: worker.hostname }) }, 'tasks')),

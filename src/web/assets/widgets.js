@@ -1,6 +1,6 @@
 // Pieces every view uses: times that say "3 minutes ago" (exact on hover),
 // state badges, the pager, messages, and a key/value list for details.
-import { h } from './dom.js';
+import { h, hashLink } from './dom.js';
 import { exactTime, naturalDate, shortDuration } from './humanize.js';
 
 // The server's clock minus ours, so "ago" is measured against the clock
@@ -78,3 +78,12 @@ export const pre = (text, className = '') =>
 
 /** JSON values shown as indented JSON; strings as they are. */
 export const jsonText = (value) => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+/** Detail rows linking a task sent again from the monitor to the one it retries, and back, within `view`. */
+export function retryLinks(detail, view) {
+  const link = (id) => h('a', { class: 'mono', href: hashLink([view, id]) }, id);
+  return [
+    detail.retryOf === null ? null : ['Retry of', link(detail.retryOf)],
+    detail.retriedAs.length === 0 ? null : ['Sent again as', h('span', { class: 'retried-as' }, detail.retriedAs.map((id, i) => [i === 0 ? null : ', ', link(id)]))],
+  ].filter((row) => row !== null);
+}

@@ -49,6 +49,14 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   return parseJson(await readText(request, maxBytes));
 }
 
+/** A JSON object body, or `{}` for a request with no body at all (an action whose options all have defaults). */
+export async function readOptions(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  if (!request.headers.has('content-type') && (request.body === null || request.headers.get('content-length') === '0')) return {};
+  const body = await readJson(request, maxBytes);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'send the options as a JSON object');
+  return body as Record<string, unknown>;
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

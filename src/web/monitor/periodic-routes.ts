@@ -109,6 +109,7 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
   const setEnabled = (enabled: boolean) =>
     changing(async (_, name) => {
       const changed = enabled ? await store.enable(name) : await store.disable(name);
+      if (changed) context.onAction(`periodic task ${JSON.stringify(name)} ${enabled ? 'enabled' : 'disabled'}`);
       return json({ name, enabled, changed });
     });
 
@@ -121,12 +122,20 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
     .add(
       'POST',
       '/api/periodic-tasks',
-      changing(async (request) => json(formOf(await store.create(formToInput(await readJson(request, maxBodyBytes)))), 201)),
+      changing(async (request) => {
+        const record = await store.create(formToInput(await readJson(request, maxBodyBytes)));
+        context.onAction(`periodic task ${JSON.stringify(record.name)} added (${record.task})`);
+        return json(formOf(record), 201);
+      }),
     )
     .add(
       'PUT',
       '/api/periodic-tasks/:name',
-      changing(async (request, name) => json(formOf(await store.update(name, formToInput(await readJson(request, maxBodyBytes)))))),
+      changing(async (request, name) => {
+        const record = await store.update(name, formToInput(await readJson(request, maxBodyBytes)));
+        context.onAction(`periodic task ${JSON.stringify(name)} edited${record.name === name ? '' : ` (now ${JSON.stringify(record.name)})`}`);
+        return json(formOf(record));
+      }),
     )
     .add('POST', '/api/periodic-tasks/:name/enable', setEnabled(true))
     .add('POST', '/api/periodic-tasks/:name/disable', setEnabled(false))
@@ -140,6 +149,7 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
         if (row === null) throw new HttpError(404, `no periodic task is named ${JSON.stringify(name)}`);
         const message = buildTaskMessage(messageOptionsFor(entryFromRow(row), defaultOrigin()), context.now());
         await sendOrFail(context.publisher, message);
+        context.onAction(`periodic task ${JSON.stringify(name)} run now: ${row.task}[${message.id}] sent`);
         return json({ ok: 'true', task_id: message.id });
       }),
     );

@@ -6,17 +6,24 @@
  *   GET  /api/config                what this server allows (read-only or not, run now, apply)
  *   POST /api/token                 204 when the bearer token is right (the page's unlock)
  *   GET  /api/workers               workers, online or not
+ *   GET  /api/beats                 beats, alive, late or gone (their heartbeat rows)
+ *   GET  /api/queues                queues the tables and options name, with messages and consumers
  *   GET  /api/tasks[?state&name&worker&limit&cursor]    tasks the camera saw, newest first
  *   GET  /api/tasks/:id
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
  *   GET  /api/results/:id
- *   and the periodic tasks' routes (periodic-routes.ts).
+ *   POST /api/results/:id/retry     send a failed task again under a new id (token)
+ *   and the periodic tasks' routes (periodic-routes.ts), and remote control's (control-routes.ts).
  */
 import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
 import { StaticFiles } from '../static-files.js';
+import { addControlRoutes } from './control-routes.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
+import { listBeats } from './beats.js';
+import { listQueues } from './queues.js';
 import { getResult, listResults } from './results.js';
+import { retryLinks, retryTask } from './retry.js';
 import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
 import type { MonitorContext } from './context.js';
@@ -39,6 +46,7 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       json({
         readOnly: !guard.configured,
         canRun: context.publisher !== undefined,
+        canControl: context.control !== undefined,
         apply: [...context.allowed].sort(),
         heartbeatFreq: liveness.heartbeatFreq,
         cameraFreq: liveness.cameraFreq,
@@ -53,11 +61,25 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       const now = context.now();
       return json({ ...(await listWorkers(database, now, liveness)), now: now.toISOString() });
     })
+    .add('GET', '/api/beats', async () => {
+      const now = context.now();
+      return json({ ...(await listBeats(database, now)), now: now.toISOString() });
+    })
+    .add('GET', '/api/queues', async () =>
+      json({ ...(await listQueues(database, context.queueStats, context.monitorQueues)), now: context.now().toISOString() }),
+    )
     .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
-    .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json(found(await getTask(database, id), 'task', id)))
+    .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json({ ...found(await getTask(database, id), 'task', id), ...(await retryLinks(database, id)) }))
     .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request))), now: context.now().toISOString() }))
     .add('GET', '/api/results/:id', async (_, { id = '' }) =>
-      json(found(await getResult(context.backend, id), 'result for task', id)),
-    );
+      json({ ...found(await getResult(context.backend, id), 'result for task', id), ...(await retryLinks(database, id)) }),
+    )
+    .add('POST', '/api/results/:id/retry', async (request, { id = '' }) => {
+      guard.check(request);
+      const retried = await retryTask(context, id);
+      context.onAction(`retry: ${retried.name}[${retried.retryOf}] sent again as ${retried.taskId}${retried.queue === undefined ? '' : ` to queue ${retried.queue}`}`);
+      return json(retried, 201);
+    });
   addPeriodicRoutes(router, context);
+  addControlRoutes(router, context);
 }
