@@ -43,6 +43,16 @@ const EXCLUDED: Readonly<Record<string, string>> = {
   'npm install celery-node': 'celery-node is installed in this checkout already (a dev dependency)',
   'npm install && npm run demo': 'the demo is run, for a bounded time, by tests/integration/demo.test.ts',
   'npm install && npm test': 'this is the test run itself',
+  ...Object.fromEntries(
+    [
+      'npx prisma-celery inspect ping',
+      'npx prisma-celery inspect active --destination celery@host1',
+      'npx prisma-celery inspect registered --json',
+      'npx prisma-celery control revoke 6c42a285-… --terminate --signal SIGKILL',
+      'npx prisma-celery control rate-limit tasks.add 10/m',
+      'npx prisma-celery control enable-events',
+    ].map((command) => [command, 'they talk to running workers: tests/integration/control-python.test.ts runs each against a real Python worker']),
+  ),
 };
 
 /** Long-running commands: the line each prints once it is up. */

@@ -95,7 +95,9 @@ describeWithPythonCelery('monitor remote control of a Python worker', () => {
       await waitFor('the slow task to be active', async () => (await call(handler, 'GET', path())).body.inspect.active.some((task: { id: string }) => task.id === slow), polling);
       const { status, body } = await call(handler, 'POST', `/api/tasks/${slow}/revoke`, { terminate: true, signal: 'SIGKILL' });
       expect(status).toBe(200);
-      expect(body).toEqual({ taskId: slow, terminate: true, signal: 'SIGKILL', replies: { [worker.name]: { ok: `terminate: ${slow}` } } });
+      // A revoke goes to every worker (nobody knows which one runs the task): other files' workers on the vhost answer too.
+      expect(body).toMatchObject({ taskId: slow, terminate: true, signal: 'SIGKILL' });
+      expect(body.replies[worker.name]).toEqual({ ok: `terminate: ${slow}` });
       await waitFor('the camera to store it REVOKED', async () => (await db.prisma.taskState.findUnique({ where: { taskId: slow } }))?.state === 'REVOKED', {
         ...polling,
         timeoutMs: 10_000,
