@@ -1,0 +1,125 @@
+// `prisma-celery worker` as a real process with a task module, on AMQP and
+// on Redis: real Python Celery sends it tasks and talks to it with its own
+// `celery inspect` and `celery control`; results land in a real database.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PrismaResultBackend } from '../../src/backend/backend.js';
+import { migrateDeploy } from '../../src/migrate/index.js';
+import { testBrokerUrl } from '../support/broker.js';
+import { TestDatabase } from '../support/databases.js';
+import { LOG_LINE } from '../support/log-line.js';
+import { celeryCommand, spawnWorker, untilReady, type WorkerProcess } from '../support/node-worker-process.js';
+import { selectedProviders } from '../support/providers.js';
+import { describeWithPythonCelery, describeWithPythonCeleryOnRedis, PythonWorker } from '../support/python-worker.js';
+import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+
+const TASKS = `
+export const add = (a, b) => a + b;
+
+export async function sleep(seconds, kwargs, task) {
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    task.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(task.signal.reason);
+    });
+  });
+  return seconds;
+}
+`;
+
+const provider = selectedProviders().includes('postgresql') ? 'postgresql' : (selectedProviders()[0] ?? 'sqlite');
+
+function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWithPythonCelery): void {
+  describeIt(`prisma-celery worker on ${transport}`, () => {
+    const testDb = new TestDatabase(provider);
+    const dir = mkdtempSync(join(tmpdir(), 'prisma-celery-worker-'));
+    const tag = randomBytes(3).toString('hex');
+    const queue = `node-${tag}`;
+    const name = `node-${tag}@%h`;
+    const node = `node-${tag}@${osHostname()}`;
+    let redis: RedisTestDb | null = null;
+    let brokerUrl = '';
+    let worker: WorkerProcess;
+    let backend: PrismaResultBackend;
+    let python: PythonWorker;
+
+    const stored = (id: string, status: string) =>
+      waitFor(`task ${id} stored ${status}`, async () => {
+        const record = await backend.getTask(id);
+        return record?.status === status ? record : null;
+      }, { timeoutMs: 20_000 });
+
+    beforeAll(async () => {
+      if (transport === 'redis') redis = await claimRedisDb();
+      brokerUrl = redis?.url ?? testBrokerUrl();
+      await testDb.create();
+      await migrateDeploy(testDb.url);
+      backend = new PrismaResultBackend(testDb.url);
+      writeFileSync(join(dir, 'tasks.mjs'), TASKS);
+      // Only its client is used: it sends to this queue and revokes, as Python code does.
+      python = new PythonWorker({ brokerUrl, queues: queue });
+      worker = spawnWorker(['--tasks', 'tasks.mjs', '--queues', queue, '--concurrency', '1', '--hostname', name, '--database-url', testDb.url, '--broker', brokerUrl, '--log-level', 'debug'], dir);
+      await untilReady(worker);
+    }, 120_000);
+
+    afterAll(async () => {
+      worker?.child.kill('SIGKILL');
+      await backend?.close();
+      await testDb.drop();
+      await redis?.[Symbol.asyncDispose]();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers celery inspect ping, registered and stats', { timeout: 60_000 }, async () => {
+      expect(await celeryCommand(brokerUrl, 'inspect', ['ping'], node)).toEqual({ [node]: { ok: 'pong' } });
+      expect(await celeryCommand(brokerUrl, 'inspect', ['registered'], node)).toEqual({ [node]: ['tasks.add', 'tasks.sleep'] });
+      const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as Record<string, unknown>;
+      expect(stats).toMatchObject({ pid: worker.child.pid, pool: { 'max-concurrency': 1 }, broker: { transport } });
+      expect(stats.uptime).toEqual(expect.any(Number));
+    });
+
+    it('executes the tasks Python sends and stores their results', { timeout: 60_000 }, async () => {
+      const id = await python.publish('tasks.add', [2, 3]);
+      expect(await stored(id, 'SUCCESS')).toMatchObject({ result: 5, name: 'tasks.add', args: [2, 3], worker: node });
+      const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as { total: Record<string, number> };
+      expect(stats.total['tasks.add']).toBeGreaterThanOrEqual(1);
+    });
+
+    it('shows the running task with its args, revokes a queued one and terminates the running one', { timeout: 90_000 }, async () => {
+      const running = await python.publish('tasks.sleep', [60]);
+      await stored(running, 'STARTED');
+      const queued = await python.publish('tasks.add', [1, 1]);
+      await waitFor('the queued task to be reserved', async () => {
+        const reserved = (await celeryCommand(brokerUrl, 'inspect', ['reserved'], node))[node] as { id: string }[];
+        return reserved.some((task) => task.id === queued);
+      }, { timeoutMs: 20_000 });
+      const active = (await celeryCommand(brokerUrl, 'inspect', ['active'], node))[node];
+      expect(active).toEqual([expect.objectContaining({ id: running, name: 'tasks.sleep', args: [60], hostname: node, worker_pid: worker.child.pid })]);
+
+      expect(await celeryCommand(brokerUrl, 'control', ['revoke', queued], node)).toEqual({ [node]: { ok: `tasks ${queued} flagged as revoked` } });
+      expect(await stored(queued, 'REVOKED')).toMatchObject({ result: expect.objectContaining({ exc_type: 'TaskRevokedError' }) });
+
+      expect(await celeryCommand(brokerUrl, 'control', ['terminate', 'SIGTERM', running], node)).toEqual({ [node]: { ok: `terminate: ${running}` } });
+      await stored(running, 'REVOKED');
+      expect(await celeryCommand(brokerUrl, 'inspect', ['active'], node)).toEqual({ [node]: [] });
+      expect(worker.output()).toContain(`tasks.sleep[${running}] terminated`);
+    });
+
+    it('stops on SIGTERM after the running task, with its result stored, in the one log format', { timeout: 60_000 }, async () => {
+      const id = await python.publish('tasks.sleep', [2]);
+      await stored(id, 'STARTED');
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited, worker.output()).toBe(0);
+      expect(await backend.getTask(id)).toMatchObject({ status: 'SUCCESS', result: 2 });
+      for (const line of worker.output().trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
+    });
+  });
+}
+
+workerSuite('amqp', describeWithPythonCelery);
+workerSuite('redis', describeWithPythonCeleryOnRedis);
