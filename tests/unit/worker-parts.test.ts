@@ -1,0 +1,245 @@
+// The worker's pure parts: task names from modules, node names, the pidbox
+// requests Python sends (the captured ones) and the replies, the pool, and
+// the answers to remote control.
+import { describe, expect, it } from 'vitest';
+import { inboundOf } from '../../src/broker/redis/fanout-message.js';
+import { controlReply, controlRequestFor } from '../../src/snapshot/broker/pidbox.js';
+import { expandHostname } from '../../src/worker/hostname.js';
+import { TaskPool, TerminatedError, type PoolEvent, type TaskContext, type TaskRequest } from '../../src/worker/pool.js';
+import { answerControl, type ControlledWorker } from '../../src/worker/remote-control.js';
+import { taskTable, tasksOfModule } from '../../src/worker/task-table.js';
+import { readFixture } from '../support/celery-fixtures.js';
+
+const add = (a: number, b: number): number => a + b;
+const mul = (a: number, b: number): number => a * b;
+
+describe('task names', () => {
+  it('names each exported function <file base name>.<export name>, skipping other exports', () => {
+    const entries = tasksOfModule('lib/tasks.mjs', { add, mul, VERSION: '1', default: add });
+    expect(entries.map((e) => e.name)).toEqual(['tasks.add', 'tasks.mul']);
+    expect(entries[0]).toMatchObject({ fn: add, file: 'lib/tasks.mjs' });
+  });
+
+  it('takes a tasks object under its own full names instead', () => {
+    expect(tasksOfModule('t.mjs', { tasks: { 'app.add': add }, mul }).map((e) => e.name)).toEqual(['app.add']);
+  });
+
+  it('refuses a module with no functions, and a tasks object that is not one of functions, naming the file', () => {
+    expect(() => tasksOfModule('empty.mjs', { answer: 42 })).toThrow(/^task module empty\.mjs exports no functions: /);
+    expect(() => tasksOfModule('bad.mjs', { tasks: { 'a.b': 1 } })).toThrow('task module bad.mjs: tasks["a.b"] is not a function');
+    expect(() => tasksOfModule('bad.mjs', { tasks: [add] })).toThrow(/"tasks" export must be an object/);
+    expect(() => tasksOfModule('bad.mjs', { tasks: {} })).toThrow(/"tasks" export is empty/);
+  });
+
+  it('refuses a name registered twice, naming both files', () => {
+    const one = tasksOfModule('a/tasks.mjs', { add });
+    const two = tasksOfModule('b/tasks.mjs', { add });
+    expect(() => taskTable([...one, ...two])).toThrow('task tasks.add is registered twice: by a/tasks.mjs and by b/tasks.mjs; rename one');
+    expect([...taskTable([...one, ...tasksOfModule('m.mjs', { mul })]).keys()]).toEqual(['tasks.add', 'm.mul']);
+  });
+});
+
+describe('node names', () => {
+  it('expands %h, %n, %d and %% as Celery does', () => {
+    expect(expandHostname('w1@%h', 'box.example.com')).toBe('w1@box.example.com');
+    expect(expandHostname('%n-%d@x', 'box.example.com')).toBe('box-example.com@x');
+    expect(expandHostname('w@%n%d', 'box')).toBe('w@box');
+    expect(expandHostname('100%%@%h', 'h')).toBe('100%@h');
+  });
+});
+
+interface ControlRecord {
+  body_text: string;
+  headers: Record<string, unknown>;
+}
+
+describe('pidbox requests', () => {
+  const amqp = readFixture<ControlRecord[]>('celery-5.2.6/control-messages.json');
+  const asInbound = (record: ControlRecord) => ({ routingKey: '', body: Buffer.from(record.body_text), contentType: 'application/json', contentEncoding: 'utf-8', headers: record.headers });
+  const sentAt = (record: ControlRecord): number => ((record.headers.expires as number) - 1) * 1000;
+
+  it('reads the revoke Python broadcast, until it expires', () => {
+    const record = amqp.find((r) => r.body_text.includes('"revoke"')) as ControlRecord;
+    const request = controlRequestFor(asInbound(record), 'w1@vm', sentAt(record));
+    expect(request).toMatchObject({ method: 'revoke', arguments: { terminate: true, signal: 'SIGTERM' }, replyTo: null, ticket: null });
+    expect(controlRequestFor(asInbound(record), 'w1@vm', sentAt(record) + 2000)).toBeNull();
+  });
+
+  it('reads the Redis envelope of a request that wants a reply', () => {
+    const records = readFixture<{ command: string; message: string }[]>('celery-5.2.6-redis/control-messages.json');
+    const hello = records.find((r) => r.command === 'hello') as { message: string };
+    const request = controlRequestFor(inboundOf(hello.message, ''), 'w2@vm', 0);
+    expect(request).toMatchObject({ method: 'hello', ticket: '3ec1ae6f-67ec-4ef3-9f09-5039c6db9310', replyTo: { exchange: 'reply.celery.pidbox', routingKey: '918d1386-ea0a-30e5-a66e-81988a7f6c7f' } });
+  });
+
+  it('follows the destination: a list that names the worker, or none', () => {
+    const request = (destination: unknown) => ({ routingKey: '', body: Buffer.from(JSON.stringify({ method: 'ping', arguments: {}, destination })), contentType: undefined, contentEncoding: undefined, headers: {} });
+    expect(controlRequestFor(request(['a@h', 'b@h']), 'b@h', 0)?.method).toBe('ping');
+    expect(controlRequestFor(request(['a@h']), 'b@h', 0)).toBeNull();
+    expect(controlRequestFor(request(null), 'b@h', 0)?.method).toBe('ping');
+    expect(() => controlRequestFor({ ...request(null), body: Buffer.from('[1]') }, 'b@h', 0)).toThrow('a pidbox message without a method');
+  });
+
+  it('replies {hostname: reply} to reply_to, transient, with the ticket and a typed clock', () => {
+    const request = { method: 'ping', arguments: {}, replyTo: { exchange: 'reply.celery.pidbox', routingKey: 'oid' }, ticket: 't-1' };
+    const reply = controlReply(request, 'w@h', { ok: 'pong' }, 7);
+    expect(reply).toMatchObject({ exchange: 'reply.celery.pidbox', routingKey: 'oid', deliveryMode: 1, headers: { ticket: 't-1', clock: { '!': 'int', value: 7 } }, toQueues: true });
+    expect(reply.body.toString()).toBe('{"w@h":{"ok":"pong"}}');
+  });
+});
+
+/** A request whose run settles when the test says so. */
+function request(id: string, name = 'tasks.add'): TaskRequest & { acked: number; finish(): void; context: TaskContext | null } {
+  let finish: () => void = () => {};
+  const made = {
+    id,
+    name,
+    args: [1, 2],
+    kwargs: {},
+    deliveryInfo: { exchange: '', routing_key: 'celery', priority: null, redelivered: false },
+    acked: 0,
+    context: null as TaskContext | null,
+    finish: () => finish(),
+    ack: () => {
+      made.acked++;
+    },
+    run: (context: TaskContext) => {
+      made.context = context;
+      return new Promise<unknown>((resolve) => (finish = () => resolve(undefined)));
+    },
+  };
+  return made;
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('the pool', () => {
+  it('runs at most concurrency tasks, acking each as it starts, and counts them by name', async () => {
+    const events: PoolEvent[] = [];
+    const pool = new TaskPool({ concurrency: 2, prefetch: 8, onEvent: (e) => events.push(e) });
+    const [a, b, c] = [request('a'), request('b'), request('c', 'tasks.mul')];
+    for (const r of [a, b, c]) pool.receive(r);
+    expect(pool.active.map((t) => t.request.id)).toEqual(['a', 'b']);
+    expect(pool.reserved.map((r) => r.id)).toEqual(['c']);
+    expect([a.acked, b.acked, c.acked]).toEqual([1, 1, 0]);
+    a.finish();
+    await tick();
+    expect(pool.active.map((t) => t.request.id)).toEqual(['b', 'c']);
+    b.finish();
+    c.finish();
+    await pool.drain(false);
+    expect(Object.fromEntries(pool.processed)).toEqual({ 'tasks.add': 2, 'tasks.mul': 1 });
+    expect(events.filter((e) => e.type === 'finished')).toHaveLength(3);
+  });
+
+  it('skips a revoked reserved task (acked, reported, never run) and one revoked before it came', () => {
+    const events: PoolEvent[] = [];
+    const pool = new TaskPool({ concurrency: 1, prefetch: 4, onEvent: (e) => events.push(e) });
+    const [running, waiting, later] = [request('r'), request('w'), request('l')];
+    pool.receive(running);
+    pool.receive(waiting);
+    expect(pool.revoke(['w', 'l'], false)).toEqual([]);
+    pool.receive(later);
+    expect(pool.reserved).toEqual([]);
+    expect([waiting.acked, waiting.context, later.acked, later.context]).toEqual([1, null, 1, null]);
+    expect(events.filter((e) => e.type === 'revoked').map((e) => e.request.id)).toEqual(['w', 'l']);
+    expect(pool.revoked).toEqual(['w', 'l']);
+  });
+
+  it('aborts a running task on terminate, and remembers it was terminated', () => {
+    const pool = new TaskPool({ concurrency: 1, prefetch: 4, onEvent: () => {} });
+    const running = request('r');
+    pool.receive(running);
+    expect(pool.revoke(['r'], true)).toEqual(['r']);
+    expect(running.context?.signal.aborted).toBe(true);
+    expect(running.context?.signal.reason).toBeInstanceOf(TerminatedError);
+    expect(pool.wasTerminated('r')).toBe(true);
+    expect(pool.revoke(['r'], true)).toEqual([]);
+  });
+
+  it('holds a task back by its rate limit, a token bucket of one', async () => {
+    let now = 0;
+    const pool = new TaskPool({ concurrency: 5, prefetch: 20, onEvent: () => {}, now: () => now });
+    pool.setRateLimit('tasks.add', { text: '1/s', perSecond: 1 });
+    const [a, b] = [request('a'), request('b')];
+    pool.receive(a);
+    pool.receive(b);
+    expect(pool.active.map((t) => t.request.id)).toEqual(['a']);
+    now = 1000;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(pool.active.map((t) => t.request.id)).toEqual(['a', 'b']);
+    expect(pool.rateLimitOf('tasks.add')).toBe('1/s');
+  });
+
+  it('makes a consumer wait for room past the prefetch count', async () => {
+    const pool = new TaskPool({ concurrency: 1, prefetch: 2, onEvent: () => {} });
+    const a = request('a');
+    pool.receive(a);
+    pool.receive(request('b'));
+    let roomy = false;
+    void pool.room().then(() => (roomy = true));
+    await tick();
+    expect(roomy).toBe(false);
+    a.finish();
+    await tick();
+    expect(roomy).toBe(true);
+  });
+});
+
+describe('remote control answers', () => {
+  const pool = new TaskPool({ concurrency: 1, prefetch: 4, onEvent: () => {} });
+  let events = true;
+  let shutdown: string | null = null;
+  const worker: ControlledWorker = {
+    hostname: 'w@h',
+    pool,
+    taskNames: ['tasks.mul', 'tasks.add'],
+    queues: ['celery'],
+    startedAt: 0,
+    broker: { transport: 'amqp', hostname: '127.0.0.1', port: 5672, virtual_host: '/' },
+    setTaskEvents: (on) => {
+      const changed = events !== on;
+      events = on;
+      return changed;
+    },
+    shutdown: (reason) => {
+      shutdown = reason;
+    },
+  };
+  const answer = (method: string, args: Record<string, unknown> = {}) => answerControl(worker, method, args, 65_000);
+
+  it('answers ping, registered (sorted), active and reserved as a Python worker', () => {
+    expect(answer('ping')).toEqual({ reply: { ok: 'pong' } });
+    expect(answer('registered')).toEqual({ reply: ['tasks.add', 'tasks.mul'] });
+    pool.receive(request('r'));
+    pool.receive(request('q'));
+    expect(answer('active').reply).toEqual([expect.objectContaining({ id: 'r', name: 'tasks.add', args: [1, 2], kwargs: {}, hostname: 'w@h', acknowledged: true, worker_pid: process.pid })]);
+    expect(answer('reserved').reply).toEqual([expect.objectContaining({ id: 'q', time_start: null, acknowledged: false })]);
+  });
+
+  it('answers stats with pid, uptime, processed per task and the pool', () => {
+    expect(answer('stats').reply).toMatchObject({ pid: process.pid, uptime: 65, total: {}, pool: { 'max-concurrency': 1, processes: [process.pid] }, prefetch_count: 4 });
+  });
+
+  it('answers revoke and terminate with the words of Celery', () => {
+    expect(answer('revoke', { task_id: 'q' })).toEqual({ reply: { ok: 'tasks q flagged as revoked' } });
+    expect(answer('revoke', { task_id: ['x'], terminate: true })).toEqual({ reply: { ok: 'terminate: tasks unknown' } });
+    expect(answer('terminate', { task_id: 'r', signal: 'SIGTERM' })).toEqual({ reply: { ok: 'terminate: r' } });
+  });
+
+  it('answers rate_limit, enable_events and disable_events, and an unknown method as kombu does', () => {
+    expect(answer('rate_limit', { task_name: 'tasks.add', rate_limit: '10/m' })).toEqual({ reply: { ok: 'new rate limit set successfully' } });
+    expect(answer('registered', { taskinfoitems: ['rate_limit'] }).reply).toEqual(['tasks.add [rate_limit=10/m]', 'tasks.mul']);
+    expect(answer('rate_limit', { task_name: 'tasks.add', rate_limit: null })).toEqual({ reply: { ok: 'rate limit disabled successfully' } });
+    expect(answer('rate_limit', { task_name: 'tasks.nope', rate_limit: '1/s' })).toEqual({ reply: { error: 'unknown task' } });
+    expect(answer('rate_limit', { task_name: 'tasks.add', rate_limit: 'often' }).reply).toMatchObject({ error: expect.stringMatching(/^Invalid rate limit string: /) });
+    expect(answer('enable_events')).toEqual({ reply: { ok: 'task events already enabled' } });
+    expect(answer('disable_events')).toEqual({ reply: { ok: 'task events disabled' } });
+    expect(answer('nonsense')).toEqual({ reply: { error: "KeyError('nonsense')" } });
+  });
+
+  it('leaves shutdown unanswered, as a Python worker exits on it', () => {
+    expect(answer('shutdown')).toEqual({});
+    expect(shutdown).toBe('Got shutdown from remote');
+  });
+});
