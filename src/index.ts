@@ -2,7 +2,7 @@
  * `prisma-celery`: what every part shares — opening the database from a
  * URL, applying the package's migrations, Celery's states and task
  * messages, and the error base class. The parts themselves are
- * `prisma-celery/backend`, `/scheduler`, `/snapshot` and `/web`.
+ * `prisma-celery/backend`, `/scheduler`, `/snapshot`, `/web` and `/control`.
  */
 export { openDatabase, useDatabase } from './db/open.js';
 export type { CeleryPrisma, Database, OpenOptions } from './db/open.js';
@@ -20,4 +20,6 @@ export type { RedisTaskPublisherOptions } from './broker/redis/task-publisher.js
 export { createTaskPublisher } from './broker/publisher.js';
 export type { BrokerPublisher, CreatePublisherOptions } from './broker/publisher.js';
 export type { PublishOptions } from './broker/send-policy.js';
+export { Control, ControlError } from './control/index.js';
+export type { CallOptions, ControlOptions, Gathered } from './control/index.js';
 export { ConfigError, MigrationError, PrismaCeleryError } from './errors.js';

@@ -47,9 +47,13 @@ export interface InboundMessage {
 
 export interface ListenSpec {
   exchange: ExchangeSpec;
-  /** `#` for every routing key (a topic exchange), `` for a fanout. */
+  /** `#` for every routing key (a topic exchange), `` for a fanout, the key itself for a direct exchange. */
   bindingKey: string;
-  /** AMQP: the name of the queue a connection declares (called once per connection). */
+  /**
+   * The name of the queue a connection declares (AMQP: called once per
+   * connection). Redis listens to a direct exchange through this queue's
+   * list (called once), to the others on PUB/SUB.
+   */
   queue: () => string;
   /** AMQP: x-message-ttl and x-expires of that queue, in ms. */
   queueTtlMs: number;

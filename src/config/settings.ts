@@ -130,6 +130,55 @@ export const camCleanupInterval = setting({
   description: 'How often the camera expires old task rows',
 });
 
+export const camEnableEvents = setting({
+  key: 'camEnableEvents',
+  flag: 'enable-events',
+  env: 'CELERYCAM_ENABLE_EVENTS',
+  type: types.boolean(),
+  default: false,
+  description: 'Ask every worker to send task events (remote control enable_events) at start and every minute',
+});
+
+// Remote control (prisma-celery control, inspect). They also read brokerUrl.
+
+export const controlDestination = setting({
+  key: 'controlDestination',
+  flag: 'destination',
+  env: 'PRISMA_CELERY_DESTINATION',
+  type: nameList('<host,...>', 'worker hostnames'),
+  description: 'Only these workers (hostnames such as celery@host, comma separated) act and answer; default all',
+  inFile: false,
+});
+
+export const controlTimeout = setting({
+  key: 'controlTimeout',
+  flag: 'timeout',
+  env: 'PRISMA_CELERY_CONTROL_TIMEOUT',
+  type: types.number({ min: 0.01, max: 600, unit: 'seconds' }),
+  default: 1,
+  description: 'Seconds to wait for answers (less when every --destination answered)',
+});
+
+export const revokeTerminate = setting({
+  key: 'revokeTerminate',
+  flag: 'terminate',
+  env: 'PRISMA_CELERY_REVOKE_TERMINATE',
+  type: types.boolean(),
+  default: false,
+  description: 'control revoke: also kill the pool process running the task',
+  inFile: false,
+});
+
+export const revokeSignal = setting({
+  key: 'revokeSignal',
+  flag: 'signal',
+  env: 'PRISMA_CELERY_REVOKE_SIGNAL',
+  type: types.text('<SIGNAL>'),
+  default: 'SIGTERM',
+  description: 'control revoke --terminate: the signal sent, e.g. SIGKILL',
+  inFile: false,
+});
+
 // Beat (prisma-celery beat). It also reads resultExpires: when above 0,
 // Celery's celery.backend_cleanup entry (daily at 04:00) is installed.
 
@@ -217,10 +266,10 @@ export const scheduleCount = setting({
   description: 'How many runs to list',
   inFile: false,
 });
-export const scheduleJson = setting({
-  key: 'scheduleJson',
+export const jsonOutput = setting({
+  key: 'jsonOutput',
   flag: 'json',
-  env: 'PRISMA_CELERY_SCHEDULE_JSON',
+  env: 'PRISMA_CELERY_JSON',
   type: types.boolean(),
   default: false,
   description: 'Print JSON instead of text',
@@ -269,25 +318,27 @@ export const serveToken = setting({
 });
 
 // A list in a flag or variable is comma separated; a config file may give an array.
-const taskNames: SettingType<string[]> = {
-  flagType: 'string',
-  placeholder: '<name,...>',
-  parse(raw) {
-    const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
-    if (items === null || !items.every((item) => typeof item === 'string')) {
-      throw new ConfigError(`expected task names separated by commas, got ${JSON.stringify(raw)}`);
-    }
-    const names = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
-    if (names.length === 0) throw new ConfigError('names no task');
-    return names;
-  },
-};
+function nameList(placeholder: string, what: string): SettingType<string[]> {
+  return {
+    flagType: 'string',
+    placeholder,
+    parse(raw) {
+      const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+      if (items === null || !items.every((item) => typeof item === 'string')) {
+        throw new ConfigError(`expected ${what} separated by commas, got ${JSON.stringify(raw)}`);
+      }
+      const names = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+      if (names.length === 0) throw new ConfigError(`names no ${what.replace(/s$/, '')}`);
+      return names;
+    },
+  };
+}
 
 export const allowApply = setting({
   key: 'allowApply',
   flag: 'allow-apply',
   env: 'PRISMA_CELERY_ALLOW_APPLY',
-  type: taskNames,
+  type: nameList('<name,...>', 'task names'),
   description: 'Task names the /apply/<name> route may send (needs --token); without it apply is off',
 });
 
@@ -302,26 +353,11 @@ export const defaultQueue = setting({
 
 // The worker (prisma-celery worker). It also reads databaseUrl and brokerUrl.
 
-/** A list: an array in a config file, comma separated in a flag or variable. */
-const textList = (placeholder: string, what: string): SettingType<string[]> => ({
-  flagType: 'string',
-  placeholder,
-  parse(raw) {
-    const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
-    if (items === null || !items.every((item) => typeof item === 'string')) {
-      throw new ConfigError(`expected ${what} separated by commas (or an array in the config file), got ${JSON.stringify(raw)}`);
-    }
-    const values = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
-    if (values.length === 0) throw new ConfigError(`names no ${what}`);
-    return values;
-  },
-});
-
 export const workerTasks = setting({
   key: 'tasks',
   flag: 'tasks',
   env: 'PRISMA_CELERY_TASKS',
-  type: textList('<file or glob,...>', 'task modules'),
+  type: nameList('<file or glob,...>', 'task modules'),
   description:
     'Task modules (files or globs, from the working directory): each exported function is a task named <file base name>.<export name>, or the module exports tasks = {"full.name": fn}; more may follow the flag as arguments',
 });
@@ -330,7 +366,7 @@ export const workerQueues = setting({
   key: 'workerQueues',
   flag: 'queues',
   env: 'CELERY_QUEUES',
-  type: textList('<queue,...>', 'queues'),
+  type: nameList('<queue,...>', 'queues'),
   default: 'celery',
   description: 'Queues the worker consumes (celery worker -Q)',
 });
@@ -353,9 +389,10 @@ export const workerHostname = setting({
   description: 'Node name remote control and events know the worker by; %h is the host name, %n its first label, %d the domain',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval,
+export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
+  controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
-  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, scheduleJson,
+  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
   servePort, serveHost, serveToken, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;

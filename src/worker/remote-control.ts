@@ -6,6 +6,7 @@
  * worker lacks: `{"error": "KeyError('<method>')"}`.
  */
 import { resourceUsage } from 'node:process';
+import type { JsonObject, JsonValue } from '../core/protocol/json-value.js';
 import { parseRate } from '../snapshot/camera/rate-limit.js';
 import type { TaskPool, TaskRequest } from './pool.js';
 
@@ -25,7 +26,7 @@ export interface ControlledWorker {
 }
 
 /** A reply to send, or none (shutdown, as Python's worker leaves it unanswered). */
-export type ControlOutcome = { reply: unknown } | { reply?: undefined };
+export type ControlOutcome = { reply: JsonValue } | { reply?: undefined };
 
 const ok = (value: string) => ({ reply: { ok: value } });
 const nok = (value: string) => ({ reply: { error: value } });
@@ -33,22 +34,23 @@ const nok = (value: string) => ({ reply: { error: value } });
 const idList = (value: unknown): string[] =>
   (Array.isArray(value) ? value : [value]).filter((id): id is string => typeof id === 'string' && id !== '');
 
-function requestInfo(worker: ControlledWorker, request: TaskRequest, started: number | null): Record<string, unknown> {
+function requestInfo(worker: ControlledWorker, request: TaskRequest, started: number | null): JsonObject {
   return {
     id: request.id,
     name: request.name,
-    args: request.args,
-    kwargs: request.kwargs,
+    // As they came in a JSON message.
+    args: request.args as JsonValue,
+    kwargs: request.kwargs as JsonValue,
     type: request.name,
     hostname: worker.hostname,
     time_start: started,
     acknowledged: started !== null,
-    delivery_info: request.deliveryInfo,
+    delivery_info: { ...request.deliveryInfo },
     worker_pid: started === null ? null : process.pid,
   };
 }
 
-function stats(worker: ControlledWorker, nowMs: number): Record<string, unknown> {
+function stats(worker: ControlledWorker, nowMs: number): JsonObject {
   const usage = resourceUsage();
   return {
     total: Object.fromEntries(worker.pool.processed),
@@ -101,7 +103,7 @@ function stats(worker: ControlledWorker, nowMs: number): Record<string, unknown>
   };
 }
 
-function revoke(worker: ControlledWorker, args: Readonly<Record<string, unknown>>): ControlOutcome {
+function revoke(worker: ControlledWorker, args: Readonly<JsonObject>): ControlOutcome {
   const ids = idList(args.task_id);
   const terminate = args.terminate === true;
   const terminated = worker.pool.revoke(ids, terminate);
@@ -109,7 +111,7 @@ function revoke(worker: ControlledWorker, args: Readonly<Record<string, unknown>
   return ok(`tasks ${ids.join(', ')} flagged as revoked`);
 }
 
-function rateLimit(worker: ControlledWorker, args: Readonly<Record<string, unknown>>): ControlOutcome {
+function rateLimit(worker: ControlledWorker, args: Readonly<JsonObject>): ControlOutcome {
   const name = args.task_name;
   const raw = args.rate_limit;
   const text = raw === null || raw === undefined ? '' : String(raw).trim();
@@ -126,7 +128,7 @@ function rateLimit(worker: ControlledWorker, args: Readonly<Record<string, unkno
   return ok(perSecond === null ? 'rate limit disabled successfully' : 'new rate limit set successfully');
 }
 
-export function answerControl(worker: ControlledWorker, method: string, args: Readonly<Record<string, unknown>>, nowMs: number): ControlOutcome {
+export function answerControl(worker: ControlledWorker, method: string, args: Readonly<JsonObject>, nowMs: number): ControlOutcome {
   switch (method) {
     case 'ping':
       return ok('pong');
@@ -145,7 +147,7 @@ export function answerControl(worker: ControlledWorker, method: string, args: Re
       // Tasks with an ETA run when received here: nothing waits on a timer.
       return { reply: [] };
     case 'revoked':
-      return { reply: worker.pool.revoked };
+      return { reply: [...worker.pool.revoked] };
     case 'revoke':
       return revoke(worker, args);
     case 'terminate':

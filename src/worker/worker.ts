@@ -94,7 +94,7 @@ export class CeleryWorker {
       taskEvents: o.taskEvents ?? true,
       onControl: (request, reply) => {
         const outcome = answerControl(this.controlled(), request.method, request.arguments, Date.now());
-        const answered = outcome.reply !== undefined && request.replyTo !== null && reply(outcome.reply);
+        const answered = outcome.reply !== undefined && request.reply !== null && reply(outcome.reply);
         this.emit({ type: 'control', method: request.method, answered });
       },
       onReport: (report) => this.emit({ type: 'events', report }),

@@ -1,9 +1,10 @@
-// The worker's pure parts: task names from modules, node names, the pidbox
-// requests Python sends (the captured ones) and the replies, the pool, and
-// the answers to remote control.
+// The worker's pure parts: task names from modules, node names, which
+// pidbox requests it acts on (a captured one among them) and its replies,
+// the pool, and the answers to remote control.
 import { describe, expect, it } from 'vitest';
-import { inboundOf } from '../../src/broker/redis/fanout-message.js';
-import { controlReply, controlRequestFor } from '../../src/snapshot/broker/pidbox.js';
+import { parseRequest, replyMessage } from '../../src/control/pidbox.js';
+import type { JsonObject } from '../../src/core/protocol/json-value.js';
+import { addressedTo } from '../../src/snapshot/node-events/dispatcher.js';
 import { expandHostname } from '../../src/worker/hostname.js';
 import { TaskPool, TerminatedError, type PoolEvent, type TaskContext, type TaskRequest } from '../../src/worker/pool.js';
 import { answerControl, type ControlledWorker } from '../../src/worker/remote-control.js';
@@ -48,43 +49,23 @@ describe('node names', () => {
   });
 });
 
-interface ControlRecord {
-  body_text: string;
-  headers: Record<string, unknown>;
-}
+describe('pidbox requests a worker acts on', () => {
+  const revoke = readFixture<{ body_text: string; headers: Record<string, unknown> }[]>('celery-5.2.6/control-messages.json').find((r) => r.body_text.includes('"revoke"'));
+  const inbound = (body: object, headers: Record<string, unknown> = {}) => ({ routingKey: '', body: Buffer.from(JSON.stringify(body)), contentType: 'application/json', contentEncoding: 'utf-8', headers });
 
-describe('pidbox requests', () => {
-  const amqp = readFixture<ControlRecord[]>('celery-5.2.6/control-messages.json');
-  const asInbound = (record: ControlRecord) => ({ routingKey: '', body: Buffer.from(record.body_text), contentType: 'application/json', contentEncoding: 'utf-8', headers: record.headers });
-  const sentAt = (record: ControlRecord): number => ((record.headers.expires as number) - 1) * 1000;
-
-  it('reads the revoke Python broadcast, until it expires', () => {
-    const record = amqp.find((r) => r.body_text.includes('"revoke"')) as ControlRecord;
-    const request = controlRequestFor(asInbound(record), 'w1@vm', sentAt(record));
-    expect(request).toMatchObject({ method: 'revoke', arguments: { terminate: true, signal: 'SIGTERM' }, replyTo: null, ticket: null });
-    expect(controlRequestFor(asInbound(record), 'w1@vm', sentAt(record) + 2000)).toBeNull();
+  it('follows the destination, acts on a broadcast until it expires, and drops it after', () => {
+    const request = parseRequest(inbound(JSON.parse(revoke?.body_text ?? '{}') as object, revoke?.headers));
+    const sentAt = (request.expiresMs ?? 0) - 1000;
+    expect(addressedTo(request, 'w1@vm', sentAt)).toBe(true);
+    expect(addressedTo(request, 'w1@vm', sentAt + 2000)).toBe(false);
+    expect(addressedTo(parseRequest(inbound({ method: 'ping', destination: ['a@h', 'b@h'] })), 'b@h', 0)).toBe(true);
+    expect(addressedTo(parseRequest(inbound({ method: 'ping', destination: ['a@h'] })), 'b@h', 0)).toBe(false);
+    expect(addressedTo(parseRequest(inbound({ method: 'ping', destination: [] })), 'b@h', 0)).toBe(true);
   });
 
-  it('reads the Redis envelope of a request that wants a reply', () => {
-    const records = readFixture<{ command: string; message: string }[]>('celery-5.2.6-redis/control-messages.json');
-    const hello = records.find((r) => r.command === 'hello') as { message: string };
-    const request = controlRequestFor(inboundOf(hello.message, ''), 'w2@vm', 0);
-    expect(request).toMatchObject({ method: 'hello', ticket: '3ec1ae6f-67ec-4ef3-9f09-5039c6db9310', replyTo: { exchange: 'reply.celery.pidbox', routingKey: '918d1386-ea0a-30e5-a66e-81988a7f6c7f' } });
-  });
-
-  it('follows the destination: a list that names the worker, or none', () => {
-    const request = (destination: unknown) => ({ routingKey: '', body: Buffer.from(JSON.stringify({ method: 'ping', arguments: {}, destination })), contentType: undefined, contentEncoding: undefined, headers: {} });
-    expect(controlRequestFor(request(['a@h', 'b@h']), 'b@h', 0)?.method).toBe('ping');
-    expect(controlRequestFor(request(['a@h']), 'b@h', 0)).toBeNull();
-    expect(controlRequestFor(request(null), 'b@h', 0)?.method).toBe('ping');
-    expect(() => controlRequestFor({ ...request(null), body: Buffer.from('[1]') }, 'b@h', 0)).toThrow('a pidbox message without a method');
-  });
-
-  it('replies {hostname: reply} to reply_to, transient, with the ticket and a typed clock', () => {
-    const request = { method: 'ping', arguments: {}, replyTo: { exchange: 'reply.celery.pidbox', routingKey: 'oid' }, ticket: 't-1' };
-    const reply = controlReply(request, 'w@h', { ok: 'pong' }, 7);
-    expect(reply).toMatchObject({ exchange: 'reply.celery.pidbox', routingKey: 'oid', deliveryMode: 1, headers: { ticket: 't-1', clock: { '!': 'int', value: 7 } }, toQueues: true });
-    expect(reply.body.toString()).toBe('{"w@h":{"ok":"pong"}}');
+  it('replies onto the lists bound to the reply exchange on Redis, not on a channel', () => {
+    const request = parseRequest(inbound({ method: 'ping', ticket: 't-1', reply_to: { exchange: 'reply.celery.pidbox', routing_key: 'oid' } }));
+    expect(replyMessage(request, 'w@h', { ok: 'pong' }, 7)).toMatchObject({ exchange: 'reply.celery.pidbox', routingKey: 'oid', toQueues: true, headers: { ticket: 't-1' } });
   });
 });
 
@@ -206,7 +187,7 @@ describe('remote control answers', () => {
       shutdown = reason;
     },
   };
-  const answer = (method: string, args: Record<string, unknown> = {}) => answerControl(worker, method, args, 65_000);
+  const answer = (method: string, args: JsonObject = {}) => answerControl(worker, method, args, 65_000);
 
   it('answers ping, registered (sorted), active and reserved as a Python worker', () => {
     expect(answer('ping')).toEqual({ reply: { ok: 'pong' } });

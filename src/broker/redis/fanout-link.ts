@@ -1,6 +1,7 @@
 /**
  * The Redis FanoutLink: a subscriber connection PSUBSCRIBEd to the listened
- * exchange's pattern and a publisher connection. It is connected while both
+ * exchange's pattern (a direct exchange is listened to as kombu routes it:
+ * a bound list, see queue-listener.ts) and a publisher connection. It is connected while both
  * are; each comes back on its own, and the link reports `connected` again
  * once both are, so what onReady publishes reaches listeners that are
  * subscribed already.
@@ -10,6 +11,7 @@ import { parseRedisUrl } from '../url.js';
 import { routingKeyOfChannel, subscribePattern } from './channels.js';
 import { inboundOf } from './fanout-message.js';
 import { RedisFanoutPublisher } from './fanout-publisher.js';
+import { RedisQueueListener } from './queue-listener.js';
 import { RedisSubscriber } from './subscriber.js';
 
 /** kombu's default health_check_interval. */
@@ -17,7 +19,7 @@ const HEALTH_CHECK_SECONDS = 25;
 
 export class RedisFanoutLink implements FanoutLink {
   private readonly publisher: RedisFanoutPublisher;
-  private readonly subscriber: RedisSubscriber | null;
+  private readonly subscriber: RedisSubscriber | RedisQueueListener | null;
   private readonly source: string | null;
   private up = false;
   private connectedBefore = false;
@@ -40,20 +42,35 @@ export class RedisFanoutLink implements FanoutLink {
       onPublishFailed: (error) => o.onStatus({ type: 'publish-failed', error }),
     });
     const listen = o.listen;
-    this.source = listen === undefined ? null : subscribePattern(db, listen.exchange.name, listen.bindingKey);
-    this.subscriber =
-      listen === undefined
-        ? null
-        : new RedisSubscriber({
-            url: o.brokerUrl,
-            patterns: [subscribePattern(db, listen.exchange.name, listen.bindingKey)],
-            name: o.connectionName,
-            ...reconnect,
-            onMessage: (channel, raw) => this.receive(channel, raw, routingKeyOfChannel(channel, db, listen.exchange.name)),
-            onSubscribed: () => this.check(),
-            onLost: (error) => this.lost(error),
-            onReconnectScheduled: (attempt, delayMs, error) => o.onStatus({ type: 'reconnect-scheduled', attempt, delayMs, error }),
-          });
+    const listenerOptions = {
+      url: o.brokerUrl,
+      name: o.connectionName,
+      ...reconnect,
+      onLost: (error: Error) => this.lost(error),
+      onReconnectScheduled: (attempt: number, delayMs: number, error: Error) => o.onStatus({ type: 'reconnect-scheduled', attempt, delayMs, error }),
+    };
+    if (listen === undefined) {
+      this.source = null;
+      this.subscriber = null;
+    } else if (listen.exchange.type === 'direct') {
+      this.source = listen.queue();
+      this.subscriber = new RedisQueueListener({
+        ...listenerOptions,
+        exchange: listen.exchange.name,
+        routingKey: listen.bindingKey,
+        queue: this.source,
+        onMessage: (queue, raw) => this.receive(queue, raw, listen.bindingKey),
+        onSubscribed: () => this.check(),
+      });
+    } else {
+      this.source = subscribePattern(db, listen.exchange.name, listen.bindingKey);
+      this.subscriber = new RedisSubscriber({
+        ...listenerOptions,
+        patterns: [this.source],
+        onMessage: (channel, raw) => this.receive(channel, raw, routingKeyOfChannel(channel, db, listen.exchange.name)),
+        onSubscribed: () => this.check(),
+      });
+    }
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   brokerUrl,
   camCleanupInterval,
+  camEnableEvents,
   camExpireError,
   camExpirePending,
   camExpireSuccess,
@@ -17,6 +18,35 @@ import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 import { createLogger } from '../log.js';
 import { untilSignal } from '../process-life.js';
+import type { ComponentLog } from '../log.js';
+
+/** How often --enable-events asks again: workers started since then, or restarted without -E, send events too. */
+const ENABLE_EVENTS_EVERY_MS = 60_000;
+
+/** Broadcasts enable_events now and every minute until disposed. */
+async function keepEventsOn(brokerUrl: string, log: ComponentLog): Promise<AsyncDisposable> {
+  const { Control } = await import('../../control/control.js');
+  const control = new Control({ brokerUrl, connectionName: 'prisma-celery camera control' });
+  await control.start();
+  const ask = async (): Promise<void> => {
+    try {
+      const { replies } = await control.enableEvents();
+      const hosts = Object.keys(replies);
+      log('info', `enable_events: ${hosts.length === 0 ? 'no worker answered' : `answered by ${hosts.sort().join(', ')}`}`);
+    } catch (error) {
+      log('warn', `enable_events not sent: ${(error as Error).message}`);
+    }
+  };
+  let asking = ask();
+  const timer = setInterval(() => (asking = ask()), ENABLE_EVENTS_EVERY_MS);
+  return {
+    async [Symbol.asyncDispose]() {
+      clearInterval(timer);
+      await asking;
+      await control.close();
+    },
+  };
+}
 
 export const cam = defineCommand({
   usage: 'cam [options]',
@@ -24,7 +54,7 @@ export const cam = defineCommand({
     "Listens to the Celery event stream (workers started with -E) and keeps djcelery_workerstate and djcelery_taskstate " +
     'current: a snapshot every --freq seconds, old rows expired by state, tasks whose events were missed completed ' +
     'from celery_taskmeta. SIGINT or SIGTERM writes a final snapshot and exits.',
-  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, logLevel],
+  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
@@ -50,6 +80,7 @@ export const cam = defineCommand({
       });
       const stop = untilSignal();
       await camera.start();
+      await using _events = settings.camEnableEvents ? await keepEventsOn(settings.brokerUrl, log) : null;
       log('info', `camera started: snapshots every ${settings.camFreq}s${maxrate === null ? '' : ` (at most ${settings.camMaxrate})`} of ${redactUrl(settings.brokerUrl)} into ${database.provider}`);
       const signal = await stop;
       log('info', `${signal}: writing the final snapshot`);

@@ -12,7 +12,7 @@ import {
   scheduleExpiry,
   scheduleFrom,
   scheduleHeaders,
-  scheduleJson,
+  jsonOutput,
   scheduleKwargs,
   scheduleName,
   scheduleOneOff,
@@ -44,7 +44,7 @@ const settingsUsed = [
   scheduleName,
   scheduleFrom,
   scheduleCount,
-  scheduleJson,
+  jsonOutput,
   scheduleArgs,
   scheduleKwargs,
   scheduleQueue,
@@ -183,7 +183,7 @@ async function next(check: Checks, settings: Settings, out: Out): Promise<number
     zone = zoneOf(built);
   }
   const lines = runs.map((run) => formatInstant(run, zone));
-  if (settings.scheduleJson) out(JSON.stringify(lines));
+  if (settings.jsonOutput) out(JSON.stringify(lines));
   else for (const line of lines) out(line);
   return 0;
 }
@@ -272,7 +272,7 @@ function expiry(value: string): Pick<PeriodicTaskInput, 'expires' | 'expireSecon
 async function list(store: PeriodicTaskStore, settings: Settings, out: Out): Promise<number> {
   const records = await store.list();
   const now = new Date();
-  if (settings.scheduleJson) {
+  if (settings.jsonOutput) {
     out(JSON.stringify(records.map((record) => jsonRecord(record, now))));
     return 0;
   }

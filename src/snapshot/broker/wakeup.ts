@@ -5,28 +5,14 @@
  * heartbeat interval. Wire format from tests/fixtures/celery-5.2.6/control-messages.json
  * (AMQP) and celery-5.2.6-redis/control-messages.json (Redis). Pure.
  */
-import type { ExchangeSpec, OutboundMessage } from '../../broker/fanout.js';
+import type { OutboundMessage } from '../../broker/fanout.js';
+import { requestMessage } from '../../control/pidbox.js';
 
-/** As kombu's Mailbox declares it: fanout, not durable, not auto-delete. A mismatch closes the channel. */
-export const PIDBOX_EXCHANGE: ExchangeSpec = { name: 'celery.pidbox', type: 'fanout', durable: false, autoDelete: false };
+export { PIDBOX_EXCHANGE } from '../../control/pidbox.js';
 
-/** Seconds a worker may still act on the broadcast (Celery's default reply timeout is 1 s). */
-const BROADCAST_TTL = 1;
+/** Celery's default reply timeout: a worker may still act on the broadcast for 1 s. */
+const BROADCAST_TTL_MS = 1000;
 
 export function heartbeatBroadcast(clock: number, nowMs: number): OutboundMessage {
-  const body = '{"method": "heartbeat", "arguments": {}, "destination": null, "pattern": null, "matcher": null}';
-  return {
-    exchange: PIDBOX_EXCHANGE.name,
-    routingKey: '',
-    body: Buffer.from(body),
-    contentType: 'application/json',
-    contentEncoding: 'utf-8',
-    deliveryMode: 2,
-    priority: 0,
-    headers: {
-      // Typed, as Python sends them: amqplib would encode a small int as a byte py-amqp misreads.
-      clock: { '!': 'int', value: clock },
-      expires: { '!': 'double', value: nowMs / 1000 + BROADCAST_TTL },
-    },
-  };
+  return requestMessage({ method: 'heartbeat', arguments: {}, expectsReply: false }, { clock, nowMs, timeoutMs: BROADCAST_TTL_MS });
 }

@@ -15,7 +15,8 @@
  */
 import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { SnapshotError } from '../errors.js';
-import { controlReply, controlRequestFor, PIDBOX_REPLY_EXCHANGE, type ControlRequest } from '../broker/pidbox.js';
+import { parseRequest, REPLY_EXCHANGE, replyMessage, type ControlRequest } from '../../control/pidbox.js';
+import type { JsonValue } from '../../core/protocol/json-value.js';
 import { PIDBOX_EXCHANGE } from '../broker/wakeup.js';
 import { eventJson, eventMessage, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
 
@@ -63,6 +64,17 @@ interface Outgoing {
 /** Long enough for a receiver to subscribe after its broadcast, short next to a heartbeat interval. */
 const WAKEUP_ANSWER_DELAY_MS = 500;
 
+/**
+ * Whether this worker acts on `request`, as kombu's Node.handle_message
+ * decides: named in the destination, or no destination at all; one past
+ * its expiry is dropped. Pattern addressing (pattern + matcher) is not
+ * read: such a request reaches every worker, as if it named none.
+ */
+export function addressedTo(request: ControlRequest, hostname: string, nowMs: number): boolean {
+  if (request.expiresMs !== null && request.expiresMs < nowMs) return false;
+  return request.destination === null || request.destination.includes(hostname);
+}
+
 export class EventDispatcher {
   private link: FanoutLink | null = null;
   private clock = 0;
@@ -85,7 +97,7 @@ export class EventDispatcher {
     const link = openFanoutLink({
       brokerUrl: o.brokerUrl,
       connectionName: `prisma-celery events ${o.hostname}`,
-      declare: [{ name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false }, ...(o.onControl ? [PIDBOX_REPLY_EXCHANGE] : [])],
+      declare: [{ name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false }, ...(o.onControl ? [REPLY_EXCHANGE] : [])],
       // A Python worker's mailbox queue: <nodename>.celery.pidbox, 300 s message TTL, gone 10 s after the worker.
       ...((o.answerPidbox ?? true) && {
         listen: { exchange: PIDBOX_EXCHANGE, bindingKey: '', queue: () => `${o.hostname}.celery.pidbox`, queueTtlMs: 300_000, queueExpiresMs: 10_000 },
@@ -146,14 +158,14 @@ export class EventDispatcher {
    * Answers a remote-control request; false when it cannot be sent now (a
    * late answer is useless to an asker that waits a second, so none is kept).
    */
-  reply(request: ControlRequest, reply: unknown): boolean {
-    if (request.replyTo === null || this.closed) return false;
+  reply(request: ControlRequest, reply: JsonValue): boolean {
+    if (request.reply === null || this.closed) return false;
     // Only the reply exchange declared here: publishing to an unknown one closes an AMQP channel.
-    if (request.replyTo.exchange !== PIDBOX_REPLY_EXCHANGE.name) {
-      this.report({ type: 'pidbox-problem', error: new Error(`a ${request.method} request asks for its reply on exchange "${request.replyTo.exchange}"`) });
+    if (request.reply.exchange !== REPLY_EXCHANGE.name) {
+      this.report({ type: 'pidbox-problem', error: new Error(`a ${request.method} request asks for its reply on exchange "${request.reply.exchange}"`) });
       return false;
     }
-    return this.link?.publish(controlReply(request, this.options.hostname, reply, ++this.clock)) ?? false;
+    return this.link?.publish(replyMessage(request, this.options.hostname, reply, ++this.clock)) ?? false;
   }
 
   get connected(): boolean {
@@ -203,8 +215,8 @@ export class EventDispatcher {
 
   private control(message: InboundMessage): void {
     try {
-      const request = controlRequestFor(message, this.options.hostname, this.now());
-      if (request === null) return;
+      const request = parseRequest(message);
+      if (!addressedTo(request, this.options.hostname, this.now())) return;
       if (request.method !== 'heartbeat') {
         this.options.onControl?.(request);
         return;

@@ -15,7 +15,8 @@
 import { createRequire } from 'node:module';
 import { hostname as osHostname, loadavg, type as osType } from 'node:os';
 import { ConfigError } from '../../errors.js';
-import type { ControlRequest } from '../broker/pidbox.js';
+import type { ControlRequest } from '../../control/pidbox.js';
+import type { JsonValue } from '../../core/protocol/json-value.js';
 import { EventDispatcher, type DispatcherReport } from './dispatcher.js';
 import { PyFloat, type Fields } from './event-body.js';
 import { argsRepr, exceptionRepr, kwargsRepr, pythonStrRepr, resultRepr, tracebackOf } from './python-repr.js';
@@ -45,7 +46,7 @@ export interface CeleryEventsOptions {
   /** Send task events from the start (a Python worker's -E); default true. Worker events are always sent. */
   taskEvents?: boolean;
   /** Remote-control requests other than heartbeat, with the way to answer one that asks (see EventDispatcher). */
-  onControl?: (request: ControlRequest, reply: (answer: unknown) => boolean) => void;
+  onControl?: (request: ControlRequest, reply: (answer: JsonValue) => boolean) => void;
   /** Problems and connection changes; a throwing listener is ignored. */
   onReport?: (report: CeleryEventsReport) => void;
 }
