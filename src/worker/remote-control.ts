@@ -146,6 +146,14 @@ export function answerControl(worker: ControlledWorker, method: string, args: Re
     case 'scheduled':
       // Tasks with an ETA run when received here: nothing waits on a timer.
       return { reply: [] };
+    case 'query_task': {
+      // Where each of these ids is held: {id: [state, info]}, as Celery's query_task.
+      const wanted = new Set(idList(args.ids));
+      const found: JsonObject = {};
+      for (const task of worker.pool.active) if (wanted.has(task.request.id)) found[task.request.id] = ['active', requestInfo(worker, task.request, task.started)];
+      for (const request of worker.pool.reserved) if (wanted.has(request.id)) found[request.id] = ['reserved', requestInfo(worker, request, null)];
+      return { reply: found };
+    }
     case 'revoked':
       return { reply: [...worker.pool.revoked] };
     case 'revoke':

@@ -11,7 +11,7 @@ import { migrateDeploy } from '../../src/migrate/index.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { TestDatabase } from '../support/databases.js';
 import { LOG_LINE } from '../support/log-line.js';
-import { celeryCommand, spawnWorker, untilReady, type WorkerProcess } from '../support/node-worker-process.js';
+import { celeryCommand, cli, spawnWorker, untilReady, type WorkerProcess } from '../support/node-worker-process.js';
 import { selectedProviders } from '../support/providers.js';
 import { describeWithPythonCelery, describeWithPythonCeleryOnRedis, PythonWorker } from '../support/python-worker.js';
 import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
@@ -63,9 +63,14 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       writeFileSync(join(dir, 'tasks.mjs'), TASKS);
       // Only its client is used: it sends to this queue and revokes, as Python code does.
       python = new PythonWorker({ brokerUrl, queues: queue });
-      worker = spawnWorker(['--tasks', 'tasks.mjs', '--queues', queue, '--concurrency', '1', '--hostname', name, '--database-url', testDb.url, '--broker', brokerUrl, '--log-level', 'debug'], dir);
-      await untilReady(worker);
+      worker = await startWorker();
     }, 120_000);
+
+    const startWorker = async (): Promise<WorkerProcess> => {
+      const started = spawnWorker(['--tasks', 'tasks.mjs', '--queues', queue, '--concurrency', '1', '--hostname', name, '--database-url', testDb.url, '--broker', brokerUrl, '--log-level', 'debug'], dir);
+      await untilReady(started);
+      return started;
+    };
 
     afterAll(async () => {
       worker?.child.kill('SIGKILL');
@@ -110,6 +115,15 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(worker.output()).toContain(`tasks.sleep[${running}] terminated`);
     });
 
+    it('takes rate_limit, disable_events and enable_events from celery control, and answers our own inspect', { timeout: 60_000 }, async () => {
+      expect(await celeryCommand(brokerUrl, 'control', ['rate_limit', 'tasks.add', '10/m'], node)).toEqual({ [node]: { ok: 'new rate limit set successfully' } });
+      expect(await celeryCommand(brokerUrl, 'control', ['rate_limit', 'tasks.nope', '1/s'], node)).toEqual({ [node]: { error: 'unknown task' } });
+      expect(await celeryCommand(brokerUrl, 'control', ['disable_events'], node)).toEqual({ [node]: { ok: 'task events disabled' } });
+      expect(await celeryCommand(brokerUrl, 'control', ['enable_events'], node)).toEqual({ [node]: { ok: 'task events enabled' } });
+      const ours = await cli(['inspect', 'registered', '--json', '--destination', node, '--broker', brokerUrl]);
+      expect(JSON.parse(ours)).toEqual({ [node]: ['tasks.add', 'tasks.sleep'] });
+    });
+
     it('stops on SIGTERM after the running task, with its result stored, in the one log format', { timeout: 60_000 }, async () => {
       const id = await python.publish('tasks.sleep', [2]);
       await stored(id, 'STARTED');
@@ -117,6 +131,33 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(await worker.exited, worker.output()).toBe(0);
       expect(await backend.getTask(id)).toMatchObject({ status: 'SUCCESS', result: 2 });
       for (const line of worker.output().trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
+    });
+
+    it('exits at once on a second signal, leaving the running task', { timeout: 90_000 }, async () => {
+      const again = await startWorker();
+      try {
+        const id = await python.publish('tasks.sleep', [60]);
+        await stored(id, 'STARTED');
+        again.child.kill('SIGTERM');
+        await waitFor('the graceful stop to begin', () => again.output().includes('SIGTERM: stopping; waiting for 1 running task(s)'));
+        again.child.kill('SIGINT');
+        expect(await again.exited, again.output()).toBe(130);
+        expect(again.output()).toContain('SIGINT again: exiting now, 1 task(s) abandoned');
+        expect((await backend.getTask(id))?.status).toBe('STARTED');
+      } finally {
+        again.child.kill('SIGKILL');
+      }
+    });
+
+    it('stops when celery control shutdown asks', { timeout: 90_000 }, async () => {
+      const again = await startWorker();
+      try {
+        await celeryCommand(brokerUrl, 'control', ['shutdown'], node).catch(() => ({}));
+        expect(await again.exited, again.output()).toBe(0);
+        expect(again.output()).toContain('shutdown asked by remote control: Got shutdown from remote');
+      } finally {
+        again.child.kill('SIGKILL');
+      }
     });
   });
 }

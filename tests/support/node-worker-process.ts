@@ -1,5 +1,5 @@
 // `prisma-celery worker` as a real process (through tsx, from the sources),
-// and Python's own `celery inspect` / `celery control` pointed at it.
+// and Python's own `celery inspect` / `celery control` (and ours) pointed at it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,6 +27,12 @@ export function spawnWorker(args: readonly string[], cwd = ROOT): WorkerProcess 
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   process.once('exit', () => child.kill('SIGKILL'));
   return { child, output: () => output, exited };
+}
+
+/** Runs another `prisma-celery` command to its end; resolves to its stdout. */
+export async function cli(args: readonly string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', TSX, `${ROOT}src/cli/main.ts`, ...args], { cwd: ROOT, timeout: 30_000 });
+  return stdout;
 }
 
 /** Resolves once the worker logged that it consumes. */

@@ -196,6 +196,10 @@ describe('remote control answers', () => {
     pool.receive(request('q'));
     expect(answer('active').reply).toEqual([expect.objectContaining({ id: 'r', name: 'tasks.add', args: [1, 2], kwargs: {}, hostname: 'w@h', acknowledged: true, worker_pid: process.pid })]);
     expect(answer('reserved').reply).toEqual([expect.objectContaining({ id: 'q', time_start: null, acknowledged: false })]);
+    expect(answer('query_task', { ids: ['q', 'r', 'gone'] }).reply).toEqual({
+      r: ['active', expect.objectContaining({ id: 'r' })],
+      q: ['reserved', expect.objectContaining({ id: 'q' })],
+    });
   });
 
   it('answers stats with pid, uptime, processed per task and the pool', () => {
