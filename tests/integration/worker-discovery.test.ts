@@ -32,6 +32,16 @@ describe('prisma-celery worker task discovery', () => {
     ['no task modules at all', [], /^prisma-celery: no task modules: give --tasks <file or glob>/],
   ];
 
+  it('reads the modules from the config file\'s tasks key', { timeout: 60_000 }, async () => {
+    const configDir = join(dir, 'configured');
+    mkdirSync(configDir);
+    writeFileSync(join(configDir, 'jobs.mjs'), "throw new Error('read from the config');\n");
+    writeFileSync(join(configDir, 'prisma-celery.config.json'), JSON.stringify({ tasks: ['jobs.mjs'] }));
+    const worker = spawnWorker(['--broker', 'amqp://guest:guest@127.0.0.1:1//', '--database-url', `file:${join(dir, 'none.db')}`], configDir);
+    expect(await worker.exited, worker.output()).toBe(2);
+    expect(worker.output()).toBe('prisma-celery: task module jobs.mjs failed to load: Error: read from the config\n');
+  });
+
   for (const [what, args, line] of cases) {
     it(`says what is wrong with ${what} in one line and exits 2`, { timeout: 60_000 }, async () => {
       const worker = spawnWorker([...args, '--broker', 'amqp://guest:guest@127.0.0.1:1//', '--database-url', `file:${join(dir, 'none.db')}`], dir);
