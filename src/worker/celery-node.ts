@@ -46,17 +46,20 @@ interface CeleryNodeModule {
   createWorker(broker: string, backend: string, queue: string): unknown;
 }
 
+/** What a failed import of celery-node becomes: the one-line WorkerError when it is not installed, else the error itself. */
+export function celeryNodeImportError(error: unknown): unknown {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes("'celery-node'");
+  return missing ? new WorkerError('E_WORKER_PEER', 'the worker runs on celery-node, which is not installed: npm install celery-node@0.5', { cause: error }) : error;
+}
+
 /** A celery-node Worker; a one-line WorkerError when celery-node is not installed. */
 export async function createNodeWorker(brokerUrl: string, queue: string): Promise<NodeWorker> {
   let module: CeleryNodeModule;
   try {
     module = (await import('celery-node')) as unknown as CeleryNodeModule;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new WorkerError('E_WORKER_PEER', 'the worker runs on celery-node, which is not installed: npm install celery-node@0.5', { cause: error });
-    }
-    throw error;
+    throw celeryNodeImportError(error);
   }
   // The backend URL is never used: the result backend is attached before anything reads it.
   return module.createWorker(brokerUrl, 'amqp://', queue) as NodeWorker;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRequest, replyMessage } from '../../src/control/pidbox.js';
 import type { JsonObject } from '../../src/core/protocol/json-value.js';
 import { addressedTo } from '../../src/snapshot/node-events/dispatcher.js';
+import { celeryNodeImportError } from '../../src/worker/celery-node.js';
 import { expandHostname } from '../../src/worker/hostname.js';
 import { TaskPool, TerminatedError, type PoolEvent, type TaskContext, type TaskRequest } from '../../src/worker/pool.js';
 import { answerControl, type ControlledWorker } from '../../src/worker/remote-control.js';
@@ -37,6 +38,15 @@ describe('task names', () => {
     const two = tasksOfModule('b/tasks.mjs', { add });
     expect(() => taskTable([...one, ...two])).toThrow('task tasks.add is registered twice: by a/tasks.mjs and by b/tasks.mjs; rename one');
     expect([...taskTable([...one, ...tasksOfModule('m.mjs', { mul })]).keys()]).toEqual(['tasks.add', 'm.mul']);
+  });
+});
+
+describe('celery-node missing', () => {
+  it('is one line saying how to install it; other import failures stay as they are', () => {
+    const missing = Object.assign(new Error("Cannot find package 'celery-node' imported from /app/dist/worker/celery-node.js"), { code: 'ERR_MODULE_NOT_FOUND' });
+    expect(celeryNodeImportError(missing)).toMatchObject({ code: 'E_WORKER_PEER', message: 'the worker runs on celery-node, which is not installed: npm install celery-node@0.5' });
+    const inner = Object.assign(new Error("Cannot find module 'uuid'"), { code: 'MODULE_NOT_FOUND' });
+    expect(celeryNodeImportError(inner)).toBe(inner);
   });
 });
 
