@@ -55,10 +55,10 @@ export function printGathered<T>(
     });
     printTable([table.header, ...rows], io.out);
   }
-  if (gathered.malformed > 0) io.err(`ignored ${gathered.malformed} message(s) on the reply queue that were no worker's answer`);
+  if (gathered.malformed > 0) io.err(`prisma-celery: ignored ${gathered.malformed} message(s) on the reply queue that were no worker's answer`);
   const within = `within ${settings.controlTimeout} s`;
-  if (gathered.missing.length > 0) io.err(`no answer ${within} from ${gathered.missing.join(', ')} (is the hostname right? see prisma-celery inspect ping)`);
-  else if (hosts.length === 0) io.err(`no worker answered ${within} (are workers running on this broker? a longer --timeout may help)`);
+  if (gathered.missing.length > 0) io.err(`prisma-celery: no answer ${within} from ${gathered.missing.join(', ')} (is the hostname right? see prisma-celery inspect ping)`);
+  else if (hosts.length === 0) io.err(`prisma-celery: no worker answered ${within} (are workers running on this broker? a longer --timeout may help)`);
   const failed = hosts.some((host) => replyError(gathered.replies[host] as JsonValue) !== null);
   return hosts.length === 0 || failed ? 1 : 0;
 }

@@ -47,7 +47,7 @@ export interface CallOptions {
 export interface Gathered<T> {
   /** Each answering worker's answer, by hostname. */
   replies: Record<string, T>;
-  /** Addressed workers (`destination`) that did not answer in time. */
+  /** Addressed workers (`destination`) that did not answer in time; none for a command never answered. */
   missing: string[];
   /** Messages on the reply queue during the call that were no worker's answer: ignored. */
   malformed: number;
@@ -146,7 +146,7 @@ export class Control implements AsyncDisposable {
     }
     return {
       replies: collector.replies,
-      missing: destination.filter((host) => !(host in collector.replies)),
+      missing: command.expectsReply ? destination.filter((host) => !(host in collector.replies)) : [],
       malformed: collector.malformed,
       elapsedMs: this.now() - started,
     };

@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as backendPart from '../../src/backend/index.js';
+import * as controlPart from '../../src/control/index.js';
 import * as rootPart from '../../src/index.js';
 import * as schedulerPart from '../../src/scheduler/index.js';
 import * as snapshotPart from '../../src/snapshot/index.js';
@@ -34,6 +35,7 @@ const SOURCES: Readonly<Record<string, object>> = {
   'prisma-celery/scheduler': schedulerPart,
   'prisma-celery/snapshot': snapshotPart,
   'prisma-celery/web': webPart,
+  'prisma-celery/control': controlPart,
 };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

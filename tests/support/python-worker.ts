@@ -32,6 +32,8 @@ export interface PythonWorkerOptions {
   queues?: string;
   /** A result backend URL (e.g. `rpc://`); default none: tests read outcomes from events, tables or the log. */
   resultBackend?: string;
+  /** Start with -E (task events on); default true. */
+  events?: boolean;
 }
 
 /** Broadcasts revokes from a Python client that is already running (PythonWorker.revoker). */
@@ -75,7 +77,7 @@ export class PythonWorker implements AsyncDisposable {
     if (this.process) return;
     const log = openSync(this.logFile, 'w');
     // One pool process, as in the captures: tasks run one at a time, in order.
-    const args = ['-m', 'celery', '-A', 'tasks', 'worker', '-E', '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
+    const args = ['-m', 'celery', '-A', 'tasks', 'worker', ...(this.options.events === false ? [] : ['-E']), '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
     // Detached: the worker leads its own process group, so stop() reaches its pool children too.
     const child = spawn(PYTHON, args, { env: this.env(this.options.resultBackend), detached: true, stdio: ['ignore', log, log] });
     closeSync(log);

@@ -24,8 +24,13 @@ export interface RedisQueueListenerOptions extends WatchedConnectionOptions {
   onReconnectScheduled(attempt: number, delayMs: number, error: Error): void;
 }
 
-/** Seconds a BRPOP waits: it returns that often to let a PING through and to notice close(). */
-const POP_WAIT_SECONDS = 1;
+/**
+ * Seconds a BRPOP waits (kombu's): it returns that often to let a PING
+ * through. A health check more frequent than that would find each PING
+ * stuck behind a BRPOP and drop a sound connection, so the wait is then
+ * shorter (a fraction, which Redis 6 and later accept).
+ */
+const popWaitSeconds = (healthCheckMs: number): number => Math.min(1, healthCheckMs / 2000);
 
 export class RedisQueueListener {
   private reader: WatchedConnection | null = null;
@@ -114,7 +119,7 @@ export class RedisQueueListener {
     while (this.listening && client.status === 'ready') {
       let popped: [Buffer, Buffer] | null;
       try {
-        popped = await client.brpopBuffer(...this.lists, POP_WAIT_SECONDS);
+        popped = await client.brpopBuffer(...this.lists, popWaitSeconds(this.options.healthCheckMs));
       } catch {
         // Lost: 'close' reports it and 'ready' starts popping again.
         return;

@@ -1,0 +1,123 @@
+// Remote control of a real Python Celery 5.2.6 worker on RabbitMQ and on
+// Redis (tests/support/control-scenario.ts), and `cam --enable-events`
+// turning task events on in a worker started without -E.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as amqp from 'amqplib';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { replyQueueName, REPLY_EXCHANGE } from '../../src/control/pidbox.js';
+import type { Database } from '../../src/db/open.js';
+import { testBrokerUrl } from '../support/broker.js';
+import { cli, pythonWorkerUnderRemoteControl } from '../support/control-scenario.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { describeWithPythonCelery, describeWithPythonCeleryOnRedis, PythonWorker } from '../support/python-worker.js';
+import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
+import { waitFor } from '../support/wait.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describeWithPythonCelery('remote control of a Python worker on RabbitMQ', () => {
+  describeEachDatabase('amqp', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, () =>
+      pythonWorkerUnderRemoteControl(db, testBrokerUrl(), async (control) => {
+        const connection = await amqp.connect(testBrokerUrl());
+        try {
+          const channel = await connection.createConfirmChannel();
+          const junk = [
+            { body: 'not json', headers: { ticket: 'other-client' } },
+            { body: '{"a@h": 1, "b@h": 2}', headers: { ticket: 'other-client' } },
+            { body: '{"a@h": 1}', headers: {} },
+          ];
+          for (const { body, headers } of junk) channel.publish(REPLY_EXCHANGE.name, control.oid, Buffer.from(body), { contentType: 'application/json', headers });
+          await channel.waitForConfirms();
+          return junk.length;
+        } finally {
+          await connection.close();
+        }
+      }),
+    );
+
+    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, async () => {
+      await using worker = new PythonWorker({ events: false });
+      await worker.start();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--enable-events', '--freq', '0.2', '--database-url', testDb.url, '--broker', testBrokerUrl()],
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      try {
+        await waitFor('enable_events answered by the worker', () => output.includes(worker.name) && /enable_events: answered by /.test(output));
+        const id = await worker.publish('tasks.add', [20, 22]);
+        const row = await waitFor('the task SUCCESS in the camera table', async () => {
+          const found = await db.prisma.taskState.findUnique({ where: { taskId: id } });
+          return found?.state === 'SUCCESS' ? found : null;
+        });
+        expect(row).toMatchObject({ name: 'tasks.add', result: '42' });
+        // The worker had task events off until asked.
+        expect(worker.log()).toContain('Events of group {task} enabled by remote.');
+        child.kill('SIGTERM');
+        expect(await exited, output).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  });
+
+  it('answers an unknown command, a missing argument and a bad rate with one line', async () => {
+    const unknown = await cli('control', 'frob', '--broker', testBrokerUrl());
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      'prisma-celery: unknown control command "frob" (use revoke, enable-events, disable-events, rate-limit, shutdown, ping; to read workers\' state use prisma-celery inspect) (see prisma-celery control --help)\n',
+    );
+    const inspect = await cli('inspect', 'revoked', '--broker', testBrokerUrl());
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr.trim().split('\n')).toHaveLength(1);
+    expect(inspect.stderr).toContain('unknown inspect command "revoked"');
+    const bare = await cli('control', 'revoke', '--terminate', '--broker', testBrokerUrl());
+    expect(bare).toMatchObject({ code: 2, stderr: 'prisma-celery: usage: prisma-celery control revoke ID… [--terminate] [--signal SIGKILL] (see prisma-celery control --help)\n' });
+    const rate = await cli('control', 'rate-limit', 'tasks.add', 'fast', '--broker', testBrokerUrl());
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain('rate "fast" is not a rate');
+  });
+});
+
+describeWithPythonCeleryOnRedis('remote control of a Python worker on Redis', () => {
+  let redis: RedisTestDb;
+  beforeAll(async () => {
+    redis = await claimRedisDb();
+  });
+  afterAll(async () => {
+    await redis?.[Symbol.asyncDispose]();
+  });
+
+  describeEachDatabase('redis', (testDb) => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await testDb.open();
+    });
+
+    it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, async () => {
+      await pythonWorkerUnderRemoteControl(db, redis.url, async (control) => {
+        const queue = replyQueueName(control.oid);
+        // Not a kombu envelope; an envelope whose body is not JSON; one without a ticket.
+        const envelope = (body: string, headers: object) =>
+          JSON.stringify({ body: Buffer.from(body).toString('base64'), 'content-encoding': 'utf-8', 'content-type': 'application/json', headers, properties: { body_encoding: 'base64', delivery_tag: 'x' } });
+        const junk = ['not an envelope', envelope('not json', { ticket: 'other-client' }), envelope('{"a@h": 1}', {})];
+        await redis.client.lpush(queue, ...junk);
+        return junk.length;
+      });
+      // Once closed, the reply queue's binding and lists are gone, as kombu leaves them.
+      expect(await redis.client.smembers('_kombu.binding.reply.celery.pidbox')).toEqual([]);
+      expect(await redis.client.keys('*.reply.celery.pidbox*')).toEqual([]);
+    });
+  });
+});
