@@ -55,7 +55,6 @@ function stats(worker: ControlledWorker, nowMs: number): JsonObject {
   return {
     total: Object.fromEntries(worker.pool.processed),
     pid: process.pid,
-    clock: '0',
     uptime: Math.round((nowMs - worker.startedAt) / 1000),
     pool: {
       'max-concurrency': worker.pool.concurrency,

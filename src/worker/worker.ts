@@ -61,6 +61,8 @@ export class CeleryWorker {
   private startedAt = 0;
   private consuming: Promise<unknown> = Promise.resolve();
   private readonly onShutdown = new Set<(reason: string) => void>();
+  /** How each message in the pool came, for the queue stored with its task. */
+  private readonly deliveries = new WeakMap<object, DeliveryInfo>();
 
   constructor(private readonly options: WorkerOptions) {
     this.queues = options.queues?.length ? options.queues : ['celery'];
@@ -85,7 +87,7 @@ export class CeleryWorker {
     const node = await createNodeWorker(o.brokerUrl, this.queues[0] as string);
     this.node = node;
     for (const entry of o.tasks.values()) node.register(entry.name, (...args) => this.call(entry, args));
-    instrumentWorker(node, o.backend, { hostname: o.hostname });
+    instrumentWorker(node, o.backend, { hostname: o.hostname, queueOf: (message) => this.deliveries.get(message as object)?.routing_key });
     this.storeTerminatedAsRevoked(node);
     this.events = enableCeleryEvents(node, {
       brokerUrl: o.brokerUrl,
@@ -190,12 +192,14 @@ export class CeleryWorker {
           ack();
           return handle(message);
         }
+        const deliveryInfo = delivery ?? deliveryOfRedis(m?.properties);
+        if (m !== null) this.deliveries.set(m, deliveryInfo);
         this.pool.receive({
           id: task.id,
           name: task.name,
           args: task.args,
           kwargs: task.kwargs,
-          deliveryInfo: delivery ?? deliveryOfRedis(m?.properties),
+          deliveryInfo,
           ack,
           run: (context) => {
             this.current = context;

@@ -47,6 +47,7 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
     let worker: WorkerProcess;
     let backend: PrismaResultBackend;
     let python: PythonWorker;
+    let pythonToSecondQueue: PythonWorker;
 
     const stored = (id: string, status: string) =>
       waitFor(`task ${id} stored ${status}`, async () => {
@@ -63,11 +64,12 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       writeFileSync(join(dir, 'tasks.mjs'), TASKS);
       // Only its client is used: it sends to this queue and revokes, as Python code does.
       python = new PythonWorker({ brokerUrl, queues: queue });
+      pythonToSecondQueue = new PythonWorker({ brokerUrl, queues: `${queue}-b` });
       worker = await startWorker();
     }, 120_000);
 
     const startWorker = async (): Promise<WorkerProcess> => {
-      const started = spawnWorker(['--tasks', 'tasks.mjs', '--queues', queue, '--concurrency', '1', '--hostname', name, '--database-url', testDb.url, '--broker', brokerUrl, '--log-level', 'debug'], dir);
+      const started = spawnWorker(['--tasks', 'tasks.mjs', '--queues', `${queue},${queue}-b`, '--concurrency', '1', '--hostname', name, '--database-url', testDb.url, '--broker', brokerUrl, '--log-level', 'debug'], dir);
       await untilReady(started);
       return started;
     };
@@ -90,9 +92,16 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
 
     it('executes the tasks Python sends and stores their results', { timeout: 60_000 }, async () => {
       const id = await python.publish('tasks.add', [2, 3]);
-      expect(await stored(id, 'SUCCESS')).toMatchObject({ result: 5, name: 'tasks.add', args: [2, 3], worker: node });
+      expect(await stored(id, 'SUCCESS')).toMatchObject({ result: 5, name: 'tasks.add', args: [2, 3], worker: node, queue });
       const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as { total: Record<string, number> };
       expect(stats.total['tasks.add']).toBeGreaterThanOrEqual(1);
+    });
+
+    it('takes tasks from its second queue, and with a priority (on Redis a list of its own)', { timeout: 60_000 }, async () => {
+      const second = await pythonToSecondQueue.publish('tasks.add', [20, 22]);
+      const urgent = await python.publish('tasks.add', [1, 2], { priority: 6 });
+      expect(await stored(second, 'SUCCESS')).toMatchObject({ result: 42, queue: `${queue}-b` });
+      expect(await stored(urgent, 'SUCCESS')).toMatchObject({ result: 3 });
     });
 
     it('shows the running task with its args, revokes a queued one and terminates the running one', { timeout: 90_000 }, async () => {
