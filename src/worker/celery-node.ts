@@ -30,7 +30,7 @@ export interface NodeBroker {
   readonly connect?: Promise<AmqpConnection>;
   /** Redis only: the one receive step of its loop, and its ioredis client. */
   receiveOne?: (queue: string | readonly string[]) => Promise<unknown>;
-  readonly redis?: { sadd(key: string, member: string): Promise<unknown>; on(event: 'error', listener: (error: Error) => void): unknown };
+  readonly redis?: { sadd(key: string, member: string): Promise<unknown>; on(event: 'error', listener: (error: Error) => void): unknown; disconnect(): void };
 }
 
 export interface NodeWorker extends CeleryNodeWorker, EventsWorker {

@@ -14,6 +14,7 @@
 import { instrumentWorker } from '../backend/celery-node.js';
 import type { PrismaResultBackend } from '../backend/backend.js';
 import { revokedException } from '../backend/meta.js';
+import { within } from '../broker/send-policy.js';
 import { parseRedisUrl, transportOf } from '../broker/url.js';
 import { priorityList, PRIORITY_STEPS, queueBinding, bindingKey } from '../broker/redis/routing.js';
 import { REVOKED } from '../core/states.js';
@@ -47,6 +48,9 @@ export type WorkerEvent =
   | { type: 'shutdown-requested'; reason: string }
   | { type: 'broker-lost'; error: Error | undefined }
   | { type: 'events'; report: CeleryEventsReport };
+
+/** Longer than celery-node's BRPOP wait (5 s), after which its receive loop sees it is closing. */
+const REDIS_LOOP_END_MS = 7_000;
 
 /** Celery's default prefetch multiplier. */
 const PREFETCH_MULTIPLIER = 4;
@@ -124,12 +128,12 @@ export class CeleryWorker {
     const node = this.node;
     if (node === null) return;
     const amqp = transportOf(this.options.brokerUrl) === 'amqp';
-    const brokerClosed = amqp ? Promise.resolve() : node.broker.disconnect();
+    const brokerClosed = amqp ? Promise.resolve() : node.broker.disconnect().catch(() => {});
     await this.pool.drain(amqp);
     // AMQP: after the running tasks were acked; closing requeues the reserved ones.
     if (amqp) await node.broker.disconnect().catch(() => {});
-    await brokerClosed.catch(() => {});
-    await this.consuming.catch(() => {});
+    // celery-node's Redis loop ends within its 5 s BRPOP, or never once its server is gone: then the socket is dropped.
+    if (!(await within(Promise.all([brokerClosed, this.consuming.catch(() => {})]), REDIS_LOOP_END_MS))) node.broker.redis?.disconnect();
     await node.backend.disconnect();
     await this.events?.close();
   }
