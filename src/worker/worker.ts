@@ -1,25 +1,17 @@
 /**
  * `prisma-celery worker` as a library: a celery-node Worker running the
  * discovered tasks with this package's result backend, Celery events and
- * remote control, consuming one or more queues on AMQP or Redis.
- *
- * celery-node 0.5.9 acks a message on receipt and takes as many as the
- * broker gives; here it is held to Celery's behaviour instead: on AMQP the
- * channel gets a prefetch count and its acks wait until the task starts
- * (or is skipped), so reserved tasks go back to the queue if the worker
- * dies or stops; on Redis its receive loop waits for room in the pool
- * before the next BRPOP, which covers every queue and priority list at
- * once, as kombu's does.
+ * remote control, consuming one or more queues on AMQP or Redis
+ * (consumer.ts), through a pool that runs them (pool.ts).
  */
 import { instrumentWorker } from '../backend/celery-node.js';
 import type { PrismaResultBackend } from '../backend/backend.js';
 import { revokedException } from '../backend/meta.js';
-import { within } from '../broker/send-policy.js';
 import { parseRedisUrl, transportOf } from '../broker/url.js';
-import { priorityList, PRIORITY_STEPS, queueBinding, bindingKey } from '../broker/redis/routing.js';
 import { REVOKED } from '../core/states.js';
 import { enableCeleryEvents, readTask, type CeleryEvents, type CeleryEventsReport } from '../snapshot/node-events/enable.js';
-import { createNodeWorker, type AmqpRawMessage, type NodeWorker } from './celery-node.js';
+import { createNodeWorker, type NodeWorker } from './celery-node.js';
+import { createConsumer, type Consumer, type NodeMessage } from './consumer.js';
 import { WorkerError } from './errors.js';
 import { TaskPool, type DeliveryInfo, type TaskContext, type TaskRequest } from './pool.js';
 import { answerControl, type ControlledWorker } from './remote-control.js';
@@ -49,9 +41,6 @@ export type WorkerEvent =
   | { type: 'broker-lost'; error: Error | undefined }
   | { type: 'events'; report: CeleryEventsReport };
 
-/** Longer than celery-node's BRPOP wait (5 s), after which its receive loop sees it is closing. */
-const REDIS_LOOP_END_MS = 7_000;
-
 /** Celery's default prefetch multiplier. */
 const PREFETCH_MULTIPLIER = 4;
 
@@ -63,7 +52,7 @@ export class CeleryWorker {
   private current: TaskContext | null = null;
   private stopping = false;
   private startedAt = 0;
-  private consuming: Promise<unknown> = Promise.resolve();
+  private consumer: Consumer | null = null;
   private readonly onShutdown = new Set<(reason: string) => void>();
   /** How each message in the pool came, for the queue stored with its task. */
   private readonly deliveries = new WeakMap<object, DeliveryInfo>();
@@ -105,11 +94,17 @@ export class CeleryWorker {
       },
       onReport: (report) => this.emit({ type: 'events', report }),
     });
+    const consumer = createConsumer(node, transportOf(o.brokerUrl), {
+      queues: this.queues,
+      pool: this.pool,
+      onLost: (error) => this.emit({ type: 'broker-lost', error }),
+    });
+    this.consumer = consumer;
     this.gate(node);
     await node.isReady();
     await this.events.start();
     this.startedAt = Date.now();
-    await this.consume(node);
+    await consumer.start(node.createTaskHandler() as (message: unknown) => unknown);
   }
 
   /** Calls `listener` when remote control asks the worker to shut down. */
@@ -120,20 +115,14 @@ export class CeleryWorker {
   /**
    * Stops taking tasks, lets the running ones finish and their results be
    * stored, sends worker-offline and disconnects. Reserved tasks go back to
-   * the queue on AMQP and run first on Redis (celery-node took them off their list).
+   * the queue on AMQP and run first on Redis (see consumer.ts).
    */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const node = this.node;
     if (node === null) return;
-    const amqp = transportOf(this.options.brokerUrl) === 'amqp';
-    const brokerClosed = amqp ? Promise.resolve() : node.broker.disconnect().catch(() => {});
-    await this.pool.drain(amqp);
-    // AMQP: after the running tasks were acked; closing requeues the reserved ones.
-    if (amqp) await node.broker.disconnect().catch(() => {});
-    // celery-node's Redis loop ends within its 5 s BRPOP, or never once its server is gone: then the socket is dropped.
-    if (!(await within(Promise.all([brokerClosed, this.consuming.catch(() => {})]), REDIS_LOOP_END_MS))) node.broker.redis?.disconnect();
+    await this.consumer?.stop((dropReserved) => this.pool.drain(dropReserved));
     await node.backend.disconnect();
     await this.events?.close();
   }
@@ -188,22 +177,21 @@ export class CeleryWorker {
     (node as { createTaskHandler(): unknown }).createTaskHandler = () => {
       const handle = original() as (message: unknown) => unknown;
       return (message: unknown) => {
-        const m = message as { headers?: Record<string, unknown>; properties?: Record<string, unknown> } | null;
-        const { ack, delivery } = this.takeAck(m);
+        if (typeof message !== 'object' || message === null) return handle(message);
+        const { ack, delivery } = (this.consumer as Consumer).receipt(message as NodeMessage);
         const task = readTask(message);
         if (task === null || !this.options.tasks.has(task.name)) {
           // Unreadable or unknown: the instrumentation stores the failure at once.
           ack();
           return handle(message);
         }
-        const deliveryInfo = delivery ?? deliveryOfRedis(m?.properties);
-        if (m !== null) this.deliveries.set(m, deliveryInfo);
+        this.deliveries.set(message, delivery);
         this.pool.receive({
           id: task.id,
           name: task.name,
           args: task.args,
           kwargs: task.kwargs,
-          deliveryInfo,
+          deliveryInfo: delivery,
           ack,
           run: (context) => {
             this.current = context;
@@ -217,63 +205,6 @@ export class CeleryWorker {
         return undefined;
       };
     };
-  }
-
-  // AMQP: celery-node acks each message just before handing it over; that ack is kept here until the task starts.
-  private unacked: AmqpRawMessage | null = null;
-  private ackRaw: ((raw: AmqpRawMessage) => void) | null = null;
-
-  private takeAck(message: { headers?: unknown } | null): { ack: () => void; delivery: DeliveryInfo | null } {
-    const raw = this.unacked;
-    this.unacked = null;
-    const ackRaw = this.ackRaw;
-    if (raw === null || ackRaw === null || message === null || raw.properties.headers !== message.headers) return { ack: () => {}, delivery: null };
-    const ack = (): void => {
-      try {
-        ackRaw(raw);
-      } catch {
-        // The channel is gone: the broker requeues the message itself.
-      }
-    };
-    const delivery = { exchange: raw.fields.exchange, routing_key: raw.fields.routingKey, priority: raw.properties.priority ?? null, redelivered: raw.fields.redelivered };
-    return { ack, delivery };
-  }
-
-  private async consume(node: NodeWorker): Promise<void> {
-    const onMessage = node.createTaskHandler() as (message: unknown) => unknown;
-    const broker = node.broker;
-    if (transportOf(this.options.brokerUrl) === 'amqp') {
-      const channel = await (broker.channel as NonNullable<typeof broker.channel>);
-      const connection = await (broker.connect as NonNullable<typeof broker.connect>);
-      connection.on('error', () => {});
-      connection.on('close', (error) => {
-        if (!this.stopping) this.emit({ type: 'broker-lost', error });
-      });
-      await channel.prefetch(this.pool.prefetch);
-      this.ackRaw = channel.ack.bind(channel);
-      channel.ack = (raw) => {
-        this.unacked = raw;
-      };
-      for (const queue of this.queues) await broker.subscribe(queue, onMessage);
-      return;
-    }
-    const redis = broker.redis as NonNullable<typeof broker.redis>;
-    redis.on('error', (error) => {
-      if (!this.stopping) this.emit({ type: 'broker-lost', error });
-    });
-    // As kombu declares a queue: the binding a publisher to exchange <queue> looks up.
-    for (const queue of this.queues) {
-      const { exchange, member } = queueBinding(queue);
-      await redis.sadd(bindingKey(exchange), member);
-    }
-    const receiveOne = (broker.receiveOne as NonNullable<typeof broker.receiveOne>).bind(broker);
-    broker.receiveOne = async (lists) => {
-      await this.pool.room();
-      return this.stopping ? null : receiveOne(lists);
-    };
-    // One BRPOP over every queue's priority lists, in kombu's order (priority first); ioredis spreads the array.
-    const lists = PRIORITY_STEPS.flatMap((step) => this.queues.map((queue) => priorityList(queue, step)));
-    this.consuming = broker.subscribe(lists, onMessage);
   }
 
   private controlled(): ControlledWorker {
@@ -300,15 +231,4 @@ export class CeleryWorker {
       },
     };
   }
-}
-
-/** A Redis message's delivery_info, as kombu put it in the envelope's properties. */
-function deliveryOfRedis(properties: Record<string, unknown> | undefined): DeliveryInfo {
-  const info = (properties?.delivery_info ?? {}) as { exchange?: unknown; routing_key?: unknown };
-  return {
-    exchange: typeof info.exchange === 'string' ? info.exchange : '',
-    routing_key: typeof info.routing_key === 'string' ? info.routing_key : '',
-    priority: typeof properties?.priority === 'number' ? properties.priority : null,
-    redelivered: false,
-  };
 }
