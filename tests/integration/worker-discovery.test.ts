@@ -42,6 +42,12 @@ describe('prisma-celery worker task discovery', () => {
     expect(worker.output()).toBe('prisma-celery: task module jobs.mjs failed to load: Error: read from the config\n');
   });
 
+  it('checks the database and then the broker only once the tasks load, each in one line', { timeout: 60_000 }, async () => {
+    const noDatabase = spawnWorker(['--tasks', 'a/tasks.mjs', '--broker', 'amqp://guest:guest@127.0.0.1:1//', '--database-url', `file:${join(dir, 'none.db')}`], dir);
+    expect(await noDatabase.exited, noDatabase.output()).not.toBe(0);
+    expect(noDatabase.output()).toMatch(/^prisma-celery: database file:\S*none\.db \(--database-url\): [^\n]+\n$/);
+  });
+
   for (const [what, args, line] of cases) {
     it(`says what is wrong with ${what} in one line and exits 2`, { timeout: 60_000 }, async () => {
       const worker = spawnWorker([...args, '--broker', 'amqp://guest:guest@127.0.0.1:1//', '--database-url', `file:${join(dir, 'none.db')}`], dir);
