@@ -186,6 +186,7 @@ export class CeleryWorker {
           return handle(message);
         }
         this.deliveries.set(message, delivery);
+        this.events?.taskReceived(message);
         this.pool.receive({
           id: task.id,
           name: task.name,

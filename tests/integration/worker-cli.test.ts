@@ -1,7 +1,7 @@
 // `prisma-celery worker` as a real process with a task module, on AMQP and
 // on Redis: real Python Celery sends it tasks and talks to it with its own
 // `celery inspect` and `celery control`; results land in a real database.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/backend.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { testBrokerUrl } from '../support/broker.js';
+import { pythonReceiver } from '../support/celery-events.js';
 import { TestDatabase } from '../support/databases.js';
 import { LOG_LINE } from '../support/log-line.js';
 import { celeryCommand, cli, spawnWorker, untilReady, type WorkerProcess } from '../support/node-worker-process.js';
@@ -95,6 +96,16 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(await stored(id, 'SUCCESS')).toMatchObject({ result: 5, name: 'tasks.add', args: [2, 3], worker: node, queue });
       const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as { total: Record<string, number> };
       expect(stats.total['tasks.add']).toBeGreaterThanOrEqual(1);
+    });
+
+    it('sends the Celery events Python\'s receiver and State read as a worker\'s', { timeout: 120_000 }, async () => {
+      const id = randomUUID();
+      const receiver = pythonReceiver(brokerUrl, id, node);
+      await receiver.woken();
+      await python.publish('tasks.add', [4, 5], { task_id: id });
+      const outcome = await receiver.outcome();
+      expect(outcome.tasks[id]).toMatchObject({ state: 'SUCCESS', name: 'tasks.add', result: '9', worker: node });
+      expect(outcome.workers[node]).toMatchObject({ alive: true, sw_ident: 'celery-node' });
     });
 
     it('takes tasks from its second queue, and with a priority (on Redis a list of its own)', { timeout: 60_000 }, async () => {

@@ -61,6 +61,12 @@ export interface CeleryEvents extends AsyncDisposable {
   readonly hostname: string;
   /** Turns task events on or off (remote control's enable_events/disable_events); false when that was already so. */
   setTaskEvents(on: boolean): boolean;
+  /**
+   * task-received for a message now, for a worker that holds messages
+   * before it hands them to the handler (a Python worker's reserved
+   * tasks); the handler then sends no second one.
+   */
+  taskReceived(message: unknown): void;
   /** task-revoked, as a Python worker sends when it skips a revoked task or terminates one. */
   taskRevoked(taskId: string, terminated: boolean): void;
   stats(): { sent: number; messages: number; dropped: number; active: number; processed: number };
@@ -133,6 +139,20 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
     }
   };
 
+  // Messages whose task-received went out when they arrived, before they reached the handler.
+  const announced = new WeakSet<object>();
+  const sendReceived = (task: ReceivedTask): void =>
+    sendTaskEvent('task-received', [
+      ['uuid', task.id],
+      ['name', task.name],
+      ['args', task.argsrepr ?? argsRepr(task.args)],
+      ['kwargs', task.kwargsrepr ?? kwargsRepr(task.kwargs)],
+      ['root_id', task.rootId],
+      ['parent_id', task.parentId],
+      ['retries', task.retries],
+      ['eta', task.eta],
+      ['expires', task.expires],
+    ]);
   const events: CeleryEvents = {
     hostname,
     async start() {
@@ -155,6 +175,12 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       const changed = taskEvents !== on;
       taskEvents = on;
       return changed;
+    },
+    taskReceived(message) {
+      const task = phase === 'running' ? readTask(message) : null;
+      if (task === null || typeof message !== 'object' || message === null) return;
+      announced.add(message);
+      safely(() => sendReceived(task));
     },
     taskRevoked(taskId, terminated) {
       if (phase === 'running') sendTaskEvent('task-revoked', [['uuid', taskId], ['terminated', terminated], ['signum', terminated ? 15 : null], ['expired', false]]);
@@ -205,17 +231,7 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       if (task === null) return handle(message);
       if (Object.hasOwn(worker.handlers, task.name)) {
         safely(() => {
-          sendTaskEvent('task-received', [
-            ['uuid', task.id],
-            ['name', task.name],
-            ['args', task.argsrepr ?? argsRepr(task.args)],
-            ['kwargs', task.kwargsrepr ?? kwargsRepr(task.kwargs)],
-            ['root_id', task.rootId],
-            ['parent_id', task.parentId],
-            ['retries', task.retries],
-            ['eta', task.eta],
-            ['expires', task.expires],
-          ]);
+          if (!announced.has(message as object)) sendReceived(task);
           wrapHandler(task.name);
         });
       } else {
