@@ -53,7 +53,8 @@ export function createConsumer(node: NodeWorker, transport: 'amqp' | 'redis', op
 class AmqpConsumer implements Consumer {
   private unacked: AmqpRawMessage | null = null;
   private ackRaw: ((raw: AmqpRawMessage) => void) | null = null;
-  private stopping = false;
+  // A loss is reported only while consuming: during start() it is start()'s error.
+  private consuming = false;
 
   constructor(
     private readonly node: NodeWorker,
@@ -66,7 +67,7 @@ class AmqpConsumer implements Consumer {
     const connection = await (broker.connect as NonNullable<typeof broker.connect>);
     connection.on('error', () => {});
     connection.on('close', (error) => {
-      if (!this.stopping) this.options.onLost(error);
+      if (this.consuming) this.options.onLost(error);
     });
     await channel.prefetch(this.options.pool.prefetch);
     this.ackRaw = channel.ack.bind(channel);
@@ -74,6 +75,7 @@ class AmqpConsumer implements Consumer {
       this.unacked = raw;
     };
     for (const queue of this.options.queues) await broker.subscribe(queue, onMessage);
+    this.consuming = true;
   }
 
   receipt(message: NodeMessage): Receipt {
@@ -95,7 +97,7 @@ class AmqpConsumer implements Consumer {
   }
 
   async stop(drain: (dropReserved: boolean) => Promise<void>): Promise<void> {
-    this.stopping = true;
+    this.consuming = false;
     await drain(true);
     // After the running tasks were acked: closing requeues the reserved ones.
     await this.node.broker.disconnect().catch(() => {});

@@ -6,6 +6,8 @@ import { PrismaCeleryError } from '../errors.js';
 export type WorkerErrorCode =
   /** A task module is missing, fails to load, exports no task, or names a task another module names too. */
   | 'E_WORKER_TASKS'
+  /** The broker refused to let celery-node declare or consume a queue (declared otherwise, e.g. with x-max-priority). */
+  | 'E_WORKER_QUEUE'
   /** celery-node, an optional peer dependency, is not installed. */
   | 'E_WORKER_PEER'
   /** start() or stop() in the wrong state. */

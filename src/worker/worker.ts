@@ -101,10 +101,18 @@ export class CeleryWorker {
     });
     this.consumer = consumer;
     this.gate(node);
-    await node.isReady();
+    // Without a listener, amqplib's error on a refused declaration would end the process with a stack.
+    node.broker.connect?.then((connection) => connection.on('error', () => {}), () => {});
+    // The database first, so that what isReady() and consuming then fail on is the broker's.
+    await o.backend.start();
+    await node.isReady().catch((error: unknown) => {
+      throw queueRefused(error, this.queues);
+    });
     await this.events.start();
     this.startedAt = Date.now();
-    await consumer.start(node.createTaskHandler() as (message: unknown) => unknown);
+    await consumer.start(node.createTaskHandler() as (message: unknown) => unknown).catch((error: unknown) => {
+      throw queueRefused(error, this.queues);
+    });
   }
 
   /** Calls `listener` when remote control asks the worker to shut down. */
@@ -232,4 +240,13 @@ export class CeleryWorker {
       },
     };
   }
+}
+
+/** A refused declaration as one line: celery-node declares its queues durable and without arguments, and cannot be told otherwise. */
+function queueRefused(error: unknown, queues: readonly string[]): WorkerError {
+  const why = error instanceof Error ? error.message : String(error);
+  const hint = /PRECONDITION.FAILED/.test(why)
+    ? ': celery-node declares each queue durable and without arguments, so give it queues declared that way (not with x-max-priority or a TTL)'
+    : '';
+  return new WorkerError('E_WORKER_QUEUE', `the broker refused the worker's queue(s) ${queues.join(', ')}: ${why}${hint}`, { cause: error });
 }
