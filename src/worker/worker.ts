@@ -69,10 +69,6 @@ export class CeleryWorker {
     });
   }
 
-  get hostname(): string {
-    return this.options.hostname;
-  }
-
   /** Connects, then consumes; resolves once consuming. */
   async start(): Promise<void> {
     if (this.node !== null) throw new WorkerError('E_WORKER_STATE', 'the worker is already started');
