@@ -39,6 +39,12 @@ export interface CeleryNodeBackend {
 export interface InstrumentOptions {
   /** Stored as the task's worker. Default `celery-node@<os hostname>`. */
   hostname?: string;
+  /**
+   * The queue a message came from, stored as the task's queue (Celery
+   * stores the delivery's routing key); default the worker's CELERY_QUEUE.
+   * For a worker that consumes several queues.
+   */
+  queueOf?: (message: unknown) => string | null | undefined;
 }
 
 const adapters = new WeakMap<object, { backend: PrismaResultBackend; adapter: Tracker }>();
@@ -180,7 +186,7 @@ export function instrumentWorker<T extends CeleryNodeWorker>(
         args: task.args,
         kwargs: task.kwargs,
         worker: hostname,
-        queue: worker.conf.CELERY_QUEUE,
+        queue: options.queueOf?.(message) ?? worker.conf.CELERY_QUEUE,
         retries: task.retries,
       };
       if (!Object.hasOwn(worker.handlers, task.name)) {

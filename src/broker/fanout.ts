@@ -28,6 +28,13 @@ export interface OutboundMessage {
   deliveryMode: 1 | 2;
   priority: number;
   headers: Record<string, HeaderValue>;
+  /**
+   * The exchange is a direct one whose queues someone else declared (a
+   * pidbox reply): on Redis the message is pushed onto the list of each
+   * queue bound with its routing key, as kombu's _put does, instead of
+   * PUBLISHed. AMQP routes it the same either way.
+   */
+  toQueues?: boolean;
 }
 
 export interface InboundMessage {

@@ -351,10 +351,48 @@ export const defaultQueue = setting({
   description: "Queue apply sends to when the request names none: your workers' task_default_queue (celery-node: CELERY_QUEUE)",
 });
 
+// The worker (prisma-celery worker). It also reads databaseUrl and brokerUrl.
+
+export const workerTasks = setting({
+  key: 'tasks',
+  flag: 'tasks',
+  env: 'PRISMA_CELERY_TASKS',
+  type: nameList('<file or glob,...>', 'task modules'),
+  description:
+    'Task modules (files or globs, from the working directory): each exported function is a task named <file base name>.<export name>, or the module exports tasks = {"full.name": fn}; more may follow the flag as arguments',
+});
+
+export const workerQueues = setting({
+  key: 'workerQueues',
+  flag: 'queues',
+  env: 'CELERY_QUEUES',
+  type: nameList('<queue,...>', 'queues'),
+  default: 'celery',
+  description: 'Queues the worker consumes (celery worker -Q)',
+});
+
+export const workerConcurrency = setting({
+  key: 'workerConcurrency',
+  flag: 'concurrency',
+  env: 'CELERYD_CONCURRENCY',
+  type: types.integer({ min: 1, max: 10_000, unit: 'tasks' }),
+  default: 10,
+  description: 'Tasks run at once (they share one event loop: for waiting on I/O, not for CPU work); four times as many are prefetched',
+});
+
+export const workerHostname = setting({
+  key: 'workerHostname',
+  flag: 'hostname',
+  env: 'CELERY_HOSTNAME',
+  type: types.text('<name@host>'),
+  default: 'celery-node@%h',
+  description: 'Node name remote control and events know the worker by; %h is the host name, %n its first label, %d the domain',
+});
+
 export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
-  servePort, serveHost, serveToken, allowApply, defaultQueue] as const;
+  servePort, serveHost, serveToken, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;

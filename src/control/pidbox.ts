@@ -182,6 +182,8 @@ export function replyMessage(request: ControlRequest, hostname: string, result: 
     deliveryMode: 1,
     priority: 0,
     headers: { ticket: request.reply.ticket, clock: { '!': 'int', value: clock } },
+    // On Redis the asker's reply queue is a list bound to the exchange, not a PUB/SUB channel.
+    toQueues: true,
   };
 }
 

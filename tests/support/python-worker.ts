@@ -45,6 +45,10 @@ export interface Revoker extends AsyncDisposable {
 /** apply_async options the tests send with. */
 export interface SendOptions {
   countdown?: number;
+  /** 0–9 on Redis (its own list per step), 0–255 on AMQP. */
+  priority?: number;
+  /** The task's id, instead of a new one. */
+  task_id?: string;
 }
 
 const READY_TIMEOUT_MS = 30_000;

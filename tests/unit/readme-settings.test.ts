@@ -72,7 +72,7 @@ describe('README', () => {
   it('lists every setting once, and every command that reads it', async () => {
     const table = await settingsMarkdown();
     for (const setting of settingsTable) expect(table.split(`\`${setting.env}\``)).toHaveLength(2);
-    expect(table).toMatch(/`--database-url <url>` \| `DATABASE_URL` \| `databaseUrl` \| `file:\.\/prisma-celery\.db` \| migrate, cam, beat, schedule, serve, cleanup \|/);
+    expect(table).toMatch(/`--database-url <url>` \| `DATABASE_URL` \| `databaseUrl` \| `file:\.\/prisma-celery\.db` \| migrate, cam, beat, schedule, serve, worker, cleanup \|/);
   });
 
   it('quotes the DST policy as the crontab module states it', () => {

@@ -5,10 +5,12 @@
  * at all: while disconnected publish() says false and the caller keeps it.
  */
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { OutboundMessage } from '../fanout.js';
 import { parseRedisUrl } from '../url.js';
 import { publishChannel } from './channels.js';
 import { fanoutEnvelope } from './fanout-message.js';
+import { bindingKey, parseBindingMember, priorityList, queuesFor, type Binding } from './routing.js';
 import { connectWatched, type WatchedConnection, type WatchedConnectionOptions } from './watched-connection.js';
 
 export interface RedisFanoutPublisherOptions extends WatchedConnectionOptions {
@@ -51,8 +53,9 @@ export class RedisFanoutPublisher {
   publish(message: OutboundMessage): boolean {
     const client = this.connection?.client;
     if (client === undefined || client.status !== 'ready') return false;
-    const channel = publishChannel(this.db, message.exchange, message.routingKey);
-    const sending = client.publish(channel, fanoutEnvelope(message, randomUUID())).catch((error: unknown) => this.options.onPublishFailed(error));
+    const envelope = fanoutEnvelope(message, randomUUID());
+    const sent = message.toQueues === true ? pushToBoundQueues(client, message, envelope) : client.publish(publishChannel(this.db, message.exchange, message.routingKey), envelope);
+    const sending = sent.catch((error: unknown) => this.options.onPublishFailed(error));
     this.pending.add(sending);
     void sending.finally(() => this.pending.delete(sending));
     return true;
@@ -67,4 +70,15 @@ export class RedisFanoutPublisher {
     await Promise.allSettled(this.pending);
     await connection.client.quit().catch(() => connection.client.disconnect());
   }
+}
+
+/** kombu's direct routing on Redis: the exchange's bindings name the lists. Nothing bound (the asker left): nothing pushed, as kombu drops it. */
+async function pushToBoundQueues(client: Redis, message: OutboundMessage, envelope: string): Promise<void> {
+  const members = await client.smembers(bindingKey(message.exchange));
+  const bindings = members.map(parseBindingMember).filter((b): b is Binding => b !== undefined);
+  const queues = queuesFor(message.exchange, message.routingKey, bindings);
+  if (queues.length === 0) return;
+  const transaction = client.multi();
+  for (const queue of queues) transaction.lpush(priorityList(queue, message.priority), envelope);
+  await transaction.exec();
 }

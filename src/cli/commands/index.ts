@@ -26,5 +26,6 @@ export const commands: readonly CommandEntry[] = [
   { name: 'serve', summary: 'Serve the monitor page and the JSON views (task status, apply) over HTTP', load: async () => (await import('./serve.js')).serve },
   { name: 'control', summary: 'Celery remote control: revoke tasks, turn events on or off, set rate limits, shut workers down, ping', load: async () => (await import('./control.js')).control },
   { name: 'inspect', summary: "Ask the workers: running, waiting and scheduled tasks, registered names, stats, queues", load: async () => (await import('./inspect.js')).inspect },
+  { name: 'worker', summary: 'Run a Celery worker on celery-node: your task modules, results in the tables, events and remote control', load: async () => (await import('./worker.js')).worker },
   { name: 'cleanup', summary: 'Expire old task results and groups: hide them, then delete them in batches', load: async () => (await import('./cleanup.js')).cleanup },
 ];

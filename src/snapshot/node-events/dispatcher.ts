@@ -15,6 +15,8 @@
  */
 import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { SnapshotError } from '../errors.js';
+import { parseRequest, REPLY_EXCHANGE, replyMessage, type ControlRequest } from '../../control/pidbox.js';
+import type { JsonValue } from '../../core/protocol/json-value.js';
 import { PIDBOX_EXCHANGE } from '../broker/wakeup.js';
 import { eventJson, eventMessage, routingKeyOf, utcoffsetHoursWest, type Fields, type Sender } from './event-body.js';
 
@@ -32,6 +34,12 @@ export interface EventDispatcherOptions {
   maxQueued?: number;
   /** Answer `heartbeat` control broadcasts; default true. */
   answerPidbox?: boolean;
+  /**
+   * Remote control: every other request addressed to this hostname (ping,
+   * inspect, revoke…); answer with reply() when it has a replyTo. Without
+   * it only `heartbeat` is answered.
+   */
+  onControl?: (request: ControlRequest) => void;
   /** Fields of the answer: sw_ident, sw_ver, sw_sys. */
   software?: Fields;
   reconnectInitialDelayMs?: number;
@@ -56,6 +64,17 @@ interface Outgoing {
 /** Long enough for a receiver to subscribe after its broadcast, short next to a heartbeat interval. */
 const WAKEUP_ANSWER_DELAY_MS = 500;
 
+/**
+ * Whether this worker acts on `request`, as kombu's Node.handle_message
+ * decides: named in the destination, or no destination at all; one past
+ * its expiry is dropped. Pattern addressing (pattern + matcher) is not
+ * read: such a request reaches every worker, as if it named none.
+ */
+export function addressedTo(request: ControlRequest, hostname: string, nowMs: number): boolean {
+  if (request.expiresMs !== null && request.expiresMs < nowMs) return false;
+  return request.destination === null || request.destination.includes(hostname);
+}
+
 export class EventDispatcher {
   private link: FanoutLink | null = null;
   private clock = 0;
@@ -78,7 +97,7 @@ export class EventDispatcher {
     const link = openFanoutLink({
       brokerUrl: o.brokerUrl,
       connectionName: `prisma-celery events ${o.hostname}`,
-      declare: [{ name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false }],
+      declare: [{ name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false }, ...(o.onControl ? [REPLY_EXCHANGE] : [])],
       // A Python worker's mailbox queue: <nodename>.celery.pidbox, 300 s message TTL, gone 10 s after the worker.
       ...((o.answerPidbox ?? true) && {
         listen: { exchange: PIDBOX_EXCHANGE, bindingKey: '', queue: () => `${o.hostname}.celery.pidbox`, queueTtlMs: 300_000, queueExpiresMs: 10_000 },
@@ -135,6 +154,20 @@ export class EventDispatcher {
     await link?.close();
   }
 
+  /**
+   * Answers a remote-control request; false when it cannot be sent now (a
+   * late answer is useless to an asker that waits a second, so none is kept).
+   */
+  reply(request: ControlRequest, reply: JsonValue): boolean {
+    if (request.reply === null || this.closed) return false;
+    // Only the reply exchange declared here: publishing to an unknown one closes an AMQP channel.
+    if (request.reply.exchange !== REPLY_EXCHANGE.name) {
+      this.report({ type: 'pidbox-problem', error: new Error(`a ${request.method} request asks for its reply on exchange "${request.reply.exchange}"`) });
+      return false;
+    }
+    return this.link?.publish(replyMessage(request, this.options.hostname, reply, ++this.clock)) ?? false;
+  }
+
   get connected(): boolean {
     return this.link?.connected ?? false;
   }
@@ -182,12 +215,12 @@ export class EventDispatcher {
 
   private control(message: InboundMessage): void {
     try {
-      const body = JSON.parse(message.body.toString('utf8')) as { method?: unknown; destination?: unknown };
-      const expires = message.headers.expires;
-      if (typeof expires === 'number' && expires * 1000 < this.now()) return;
-      const destination = body.destination;
-      const forUs = destination === null || destination === undefined || (Array.isArray(destination) && destination.includes(this.options.hostname));
-      if (body.method !== 'heartbeat' || !forUs) return;
+      const request = parseRequest(message);
+      if (!addressedTo(request, this.options.hostname, this.now())) return;
+      if (request.method !== 'heartbeat') {
+        this.options.onControl?.(request);
+        return;
+      }
       // `celery events` on Redis broadcasts before it subscribes
       // (tests/fixtures/celery-5.2.6-redis/commands.json): an answer sent at
       // once can be published to nobody. A Python worker is slow enough; we wait.

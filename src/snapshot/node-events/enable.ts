@@ -15,6 +15,8 @@
 import { createRequire } from 'node:module';
 import { hostname as osHostname, loadavg, type as osType } from 'node:os';
 import { ConfigError } from '../../errors.js';
+import type { ControlRequest } from '../../control/pidbox.js';
+import type { JsonValue } from '../../core/protocol/json-value.js';
 import { EventDispatcher, type DispatcherReport } from './dispatcher.js';
 import { PyFloat, type Fields } from './event-body.js';
 import { argsRepr, exceptionRepr, kwargsRepr, pythonStrRepr, resultRepr, tracebackOf } from './python-repr.js';
@@ -41,6 +43,10 @@ export interface CeleryEventsOptions {
   auto?: boolean;
   /** Default `celeryev`. */
   exchange?: string;
+  /** Send task events from the start (a Python worker's -E); default true. Worker events are always sent. */
+  taskEvents?: boolean;
+  /** Remote-control requests other than heartbeat, with the way to answer one that asks (see EventDispatcher). */
+  onControl?: (request: ControlRequest, reply: (answer: JsonValue) => boolean) => void;
   /** Problems and connection changes; a throwing listener is ignored. */
   onReport?: (report: CeleryEventsReport) => void;
 }
@@ -53,6 +59,16 @@ export interface CeleryEvents extends AsyncDisposable {
   /** Sends worker-offline and closes the connection. */
   close(): Promise<void>;
   readonly hostname: string;
+  /** Turns task events on or off (remote control's enable_events/disable_events); false when that was already so. */
+  setTaskEvents(on: boolean): boolean;
+  /**
+   * task-received for a message now, for a worker that holds messages
+   * before it hands them to the handler (a Python worker's reserved
+   * tasks); the handler then sends no second one.
+   */
+  taskReceived(message: unknown): void;
+  /** task-revoked, as a Python worker sends when it skips a revoked task or terminates one. */
+  taskRevoked(taskId: string, terminated: boolean): void;
   stats(): { sent: number; messages: number; dropped: number; active: number; processed: number };
 }
 
@@ -97,7 +113,12 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
     batch: options.batch,
     software,
     onReport: report,
+    ...(options.onControl && { onControl: (request: ControlRequest) => options.onControl?.(request, (answer) => dispatcher.reply(request, answer)) }),
   });
+  let taskEvents = options.taskEvents ?? true;
+  const sendTaskEvent = (type: string, fields: Fields): void => {
+    if (taskEvents) dispatcher.send(type, fields);
+  };
   let active = 0;
   let processed = 0;
   let phase: 'new' | 'running' | 'closed' = 'new';
@@ -118,6 +139,20 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
     }
   };
 
+  // Messages whose task-received went out when they arrived, before they reached the handler.
+  const announced = new WeakSet<object>();
+  const sendReceived = (task: ReceivedTask): void =>
+    sendTaskEvent('task-received', [
+      ['uuid', task.id],
+      ['name', task.name],
+      ['args', task.argsrepr ?? argsRepr(task.args)],
+      ['kwargs', task.kwargsrepr ?? kwargsRepr(task.kwargs)],
+      ['root_id', task.rootId],
+      ['parent_id', task.parentId],
+      ['retries', task.retries],
+      ['eta', task.eta],
+      ['expires', task.expires],
+    ]);
   const events: CeleryEvents = {
     hostname,
     async start() {
@@ -136,6 +171,20 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       if (wasRunning) dispatcher.send('worker-offline', workerFields());
       await dispatcher.close();
     },
+    setTaskEvents(on) {
+      const changed = taskEvents !== on;
+      taskEvents = on;
+      return changed;
+    },
+    taskReceived(message) {
+      const task = phase === 'running' ? readTask(message) : null;
+      if (task === null || typeof message !== 'object' || message === null) return;
+      announced.add(message);
+      safely(() => sendReceived(task));
+    },
+    taskRevoked(taskId, terminated) {
+      if (phase === 'running') sendTaskEvent('task-revoked', [['uuid', taskId], ['terminated', terminated], ['signum', terminated ? 15 : null], ['expired', false]]);
+    },
     stats: () => ({ ...dispatcher.counts, active, processed }),
     [Symbol.asyncDispose]: () => events.close(),
   };
@@ -151,7 +200,7 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       current = null;
       if (task === null || phase !== 'running') return handler(...args);
       active++;
-      safely(() => dispatcher.send('task-started', [['uuid', task.id]]));
+      safely(() => sendTaskEvent('task-started', [['uuid', task.id]]));
       const settle = (): number => {
         active--;
         processed++;
@@ -160,12 +209,12 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       return handler(...args).then(
         (result) => {
           const runtime = settle();
-          safely(() => dispatcher.send('task-succeeded', [['uuid', task.id], ['result', resultRepr(result)], ['runtime', new PyFloat(runtime)]]));
+          safely(() => sendTaskEvent('task-succeeded', [['uuid', task.id], ['result', resultRepr(result)], ['runtime', new PyFloat(runtime)]]));
           return result;
         },
         (error: unknown) => {
           settle();
-          safely(() => dispatcher.send('task-failed', [['uuid', task.id], ['exception', exceptionRepr(error)], ['traceback', tracebackOf(error)]]));
+          safely(() => sendTaskEvent('task-failed', [['uuid', task.id], ['exception', exceptionRepr(error)], ['traceback', tracebackOf(error)]]));
           throw error;
         },
       );
@@ -182,22 +231,12 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
       if (task === null) return handle(message);
       if (Object.hasOwn(worker.handlers, task.name)) {
         safely(() => {
-          dispatcher.send('task-received', [
-            ['uuid', task.id],
-            ['name', task.name],
-            ['args', task.argsrepr ?? argsRepr(task.args)],
-            ['kwargs', task.kwargsrepr ?? kwargsRepr(task.kwargs)],
-            ['root_id', task.rootId],
-            ['parent_id', task.parentId],
-            ['retries', task.retries],
-            ['eta', task.eta],
-            ['expires', task.expires],
-          ]);
+          if (!announced.has(message as object)) sendReceived(task);
           wrapHandler(task.name);
         });
       } else {
         // As a Python worker does for a task it does not know (Consumer.on_unknown_task).
-        safely(() => dispatcher.send('task-failed', [['uuid', task.id], ['exception', `NotRegistered(${pythonStrRepr(task.name)})`], ['traceback', null]]));
+        safely(() => sendTaskEvent('task-failed', [['uuid', task.id], ['exception', `NotRegistered(${pythonStrRepr(task.name)})`], ['traceback', null]]));
       }
       current = { id: task.id, started: process.hrtime.bigint() };
       try {
@@ -224,7 +263,7 @@ export function enableCeleryEvents(worker: EventsWorker, options: CeleryEventsOp
   return events;
 }
 
-interface ReceivedTask {
+export interface ReceivedTask {
   id: string;
   name: string;
   args: unknown;
@@ -241,7 +280,7 @@ interface ReceivedTask {
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /** The task in a celery-node Message (protocol 2 headers + [args, kwargs, embed], or a protocol 1 body); null if unreadable. */
-function readTask(message: unknown): ReceivedTask | null {
+export function readTask(message: unknown): ReceivedTask | null {
   try {
     const m = message as { headers?: Record<string, unknown>; decode(): unknown } | null;
     if (m === null || typeof m !== 'object' || typeof m.decode !== 'function') return null;
