@@ -2,22 +2,16 @@
 // `-b redis://… -E` is recorded by the camera with Celery's merge rules
 // (tests/support/python-camera-scenario.ts), and Python's own
 // EventReceiver reads a celery-node worker's events and wakes it up.
-import { afterAll, beforeAll, it } from 'vitest';
+import { beforeAll, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { nodeWorkerSeenByPython } from '../support/node-events-scenario.js';
 import { pythonWorkerSeenByCamera } from '../support/python-camera-scenario.js';
 import { describeWithPythonCeleryOnRedis } from '../support/python-worker.js';
-import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
+import { redisDbPerSuite } from '../support/redis.js';
 
 describeWithPythonCeleryOnRedis('Python Celery on Redis', () => {
-  let redis: RedisTestDb;
-  beforeAll(async () => {
-    redis = await claimRedisDb();
-  });
-  afterAll(async () => {
-    await redis?.[Symbol.asyncDispose]();
-  });
+  const redis = redisDbPerSuite();
 
   describeEachDatabase('python -E -b redis://', (testDb) => {
     let db: Database;

@@ -4,7 +4,7 @@
 // the camera survives the broker going away, as on RabbitMQ
 // (camera-node.test.ts, camera-outage.test.ts: the same scenarios).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { publishChannel } from '../../src/broker/redis/channels.js';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
@@ -13,18 +13,12 @@ import { EventDispatcher, type DispatcherReport } from '../../src/snapshot/node-
 import { brokerOutageScenario } from '../support/broker-outage-scenario.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { nodeWorkerSeenByCamera } from '../support/node-events-scenario.js';
-import { claimRedisDb, describeWithRedis, type RedisTestDb } from '../support/redis.js';
+import { describeWithRedis, redisDbPerSuite } from '../support/redis.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 describeWithRedis('camera on Redis', () => {
-  let redis: RedisTestDb;
-  beforeAll(async () => {
-    redis = await claimRedisDb();
-  });
-  afterAll(async () => {
-    await redis?.[Symbol.asyncDispose]();
-  });
+  const redis = redisDbPerSuite();
 
   describeEachDatabase('a celery-node worker with Celery events', (testDb) => {
     let db: Database;

@@ -4,14 +4,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as amqp from 'amqplib';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { replyQueueName, REPLY_EXCHANGE } from '../../src/control/pidbox.js';
 import type { Database } from '../../src/db/open.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { cli, pythonWorkerUnderRemoteControl } from '../support/control-scenario.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { describeWithPythonCelery, describeWithPythonCeleryOnRedis, PythonWorker } from '../support/python-worker.js';
-import { claimRedisDb, type RedisTestDb } from '../support/redis.js';
+import { redisDbPerSuite } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,13 +64,7 @@ describeWithPythonCelery('remote control of a Python worker on RabbitMQ', () => 
 });
 
 describeWithPythonCeleryOnRedis('remote control of a Python worker on Redis', () => {
-  let redis: RedisTestDb;
-  beforeAll(async () => {
-    redis = await claimRedisDb();
-  });
-  afterAll(async () => {
-    await redis?.[Symbol.asyncDispose]();
-  });
+  const redis = redisDbPerSuite();
 
   describeEachDatabase('redis', (testDb) => {
     let db: Database;

@@ -4,25 +4,19 @@
 // dropped, reconnected and subscribed again. A direct exchange (the
 // remote control's replies) is listened to through a bound list, as kombu
 // routes it: what is pushed while the link is away waits for it.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openFanoutLink, type InboundMessage, type LinkStatus } from '../../src/broker/fanout-link.js';
 import { publishChannel } from '../../src/broker/redis/channels.js';
 import { fanoutEnvelope } from '../../src/broker/redis/fanout-message.js';
 import { bindingKey, parseBindingMember } from '../../src/broker/redis/routing.js';
 import { PIDBOX_EXCHANGE, REPLY_EXCHANGE, replyMessage, replyQueueName } from '../../src/control/pidbox.js';
 import { eventMessage } from '../../src/snapshot/node-events/event-body.js';
-import { claimRedisDb, describeWithRedis, type RedisTestDb } from '../support/redis.js';
+import { describeWithRedis, redisDbPerSuite } from '../support/redis.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 describeWithRedis('Redis fanout link', () => {
-  let redis: RedisTestDb;
-  beforeAll(async () => {
-    redis = await claimRedisDb();
-  });
-  afterAll(async () => {
-    await redis?.[Symbol.asyncDispose]();
-  });
+  const redis = redisDbPerSuite();
 
   it('notices a connection that stopped answering, reconnects and listens again', { timeout: 60_000 }, async () => {
     const proxy = new TcpProxy('127.0.0.1', 6379);

@@ -4,6 +4,7 @@
 // a file claims a database number that was empty, uses it alone, and
 // empties it again when done: it deletes only what it made.
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { describeWhenPresent } from './gates.js';
 
 const HOST = '127.0.0.1:6379';
@@ -60,4 +61,33 @@ export async function claimRedisDb(): Promise<RedisTestDb> {
   } finally {
     claims.disconnect();
   }
+}
+
+/**
+ * A database claimed for the enclosing describe: claimed in its beforeAll,
+ * emptied and released in its afterAll. Its fields are read once claimed.
+ */
+export function redisDbPerSuite(): Omit<RedisTestDb, typeof Symbol.asyncDispose> {
+  let claimed: RedisTestDb | undefined;
+  beforeAll(async () => {
+    claimed = await claimRedisDb();
+  });
+  afterAll(async () => {
+    await claimed?.[Symbol.asyncDispose]();
+  });
+  const get = (): RedisTestDb => {
+    if (claimed === undefined) throw new Error('the Redis database is claimed in beforeAll: read it in a hook or a test');
+    return claimed;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get db() {
+      return get().db;
+    },
+    get client() {
+      return get().client;
+    },
+  };
 }
