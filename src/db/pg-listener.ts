@@ -33,6 +33,8 @@ export const RESULT_CHANNEL = 'prisma_celery_result';
 /** A periodic task, its schedule or the change marker changed (the triggers send it; no payload). */
 export const BEAT_CHANNEL = 'prisma_celery_beat';
 const CHANNELS = [RESULT_CHANNEL, BEAT_CHANNEL];
+/** The listening connection's application_name, so it can be told apart in pg_stat_activity. */
+export const LISTENER_NAME = 'prisma-celery listen';
 
 /** How long the self-addressed test notification may take before LISTEN is judged not to work. */
 const PROBE_MS = 3000;
@@ -77,7 +79,7 @@ class SharedListener {
 
   async #connect(): Promise<void> {
     if (this.#closed || this.#unsupported) return;
-    const client = new pg.Client({ connectionString: this.#connectionString, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.#connectionString, keepAlive: true, application_name: LISTENER_NAME });
     this.#client = client;
     client.on('notification', (message) => this.#deliver(message.channel, message.payload ?? ''));
     client.on('error', () => this.#dropped(client));

@@ -1,0 +1,158 @@
+// Waiters woken by stores on real databases: PostgreSQL's NOTIFY (no polling
+// while idle, a killed listening connection, a thousand waiters, NOTIFY off)
+// and adaptive polling elsewhere (stores through another Database, as
+// another process would make them; in-process stores wake at once).
+import { afterAll, beforeAll, expect } from 'vitest';
+import { PrismaResultBackend } from '../../src/backend/index.js';
+import type { Database } from '../../src/db/open.js';
+import { LISTENER_NAME } from '../../src/db/pg-listener.js';
+import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The Database with its reads counted (the waiter's only statements). */
+function counted(db: Database): { db: Database; reads: () => number } {
+  let reads = 0;
+  const sql = {
+    query: <T extends object>(...args: Parameters<Database['sql']['query']>) => {
+      reads++;
+      return db.sql.query<T>(...args);
+    },
+    execute: (...args: Parameters<Database['sql']['execute']>) => db.sql.execute(...args),
+  };
+  return { db: { ...db, sql }, reads: () => reads };
+}
+
+describeEachDatabase('waiters woken by stores', (testDb) => {
+  const postgres = testDb.provider === 'postgresql';
+  let writerDb: Database;
+  let waiterDb: Database;
+  let writer: PrismaResultBackend;
+  const opened: PrismaResultBackend[] = [];
+
+  const waiterBackend = (options: ConstructorParameters<typeof PrismaResultBackend>[1] = {}) => {
+    const { db, reads } = counted(waiterDb);
+    const backend = new PrismaResultBackend(db, options);
+    opened.push(backend);
+    return { backend, reads };
+  };
+
+  /** Until the waiter's reads stop growing: it listens (PostgreSQL) and has read again after it began to. */
+  const settledReads = async (reads: () => number): Promise<number> => {
+    let last = -1;
+    return waitFor('the waiter to stop reading', async () => {
+      const now = reads();
+      if (now === last) return now + 1;
+      last = now;
+      await pause(300);
+      return 0;
+    }).then((n) => n - 1);
+  };
+
+  const listenerPids = (): Promise<number[]> =>
+    postgresAdmin(async (c) => {
+      const { rows } = await c.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+        [testDb.name, LISTENER_NAME],
+      );
+      return rows.map((row) => row.pid);
+    });
+
+  beforeAll(async () => {
+    writerDb = await testDb.open();
+    waiterDb = await testDb.open();
+    writer = new PrismaResultBackend(writerDb, { notify: true });
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((backend) => backend.close()));
+    await writer?.close();
+  });
+
+  itWhen(postgres)('a waiter sends no query while it waits and reads once when the NOTIFY comes', async () => {
+    const { backend, reads } = waiterBackend({ pollInterval: 50 });
+    const result = backend.waitFor('notify-1', { timeout: 20_000 });
+    await waitFor('the listening connection', async () => (await listenerPids()).length === 1);
+    const idle = await settledReads(reads);
+    await pause(700); // 14 polls' worth at pollInterval 50
+    expect(reads()).toBe(idle);
+    await writer.markSucceeded('notify-1', { n: 1 });
+    await expect(result).resolves.toEqual({ n: 1 });
+    expect(reads()).toBe(idle + 1);
+  });
+
+  itWhen(postgres)('every waiter resolves when the listening connection is killed and stores land meanwhile', async () => {
+    const { backend } = waiterBackend({ pollInterval: 100 });
+    const ids = Array.from({ length: 20 }, (_, i) => `killed-${i}`);
+    const results = Promise.all(ids.map((id) => backend.waitFor(id, { timeout: 20_000 })));
+    const pid = await waitFor('the listening connection', async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 && pids[0];
+    });
+    await postgresAdmin((c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+    await Promise.all(ids.map((id, i) => writer.markSucceeded(id, i)));
+    await expect(results).resolves.toEqual(ids.map((_, i) => i));
+    const again = await waitFor('a new listening connection', async () => {
+      const pids = await listenerPids();
+      return pids.length === 1 && pids[0] !== pid && pids;
+    });
+    expect(again).toHaveLength(1);
+  });
+
+  itWhen(postgres)('a thousand waiters and a thousand stores: each waiter resolves with one read after its store', async () => {
+    const { backend, reads } = waiterBackend({ pollInterval: 500 });
+    const ids = Array.from({ length: 1000 }, (_, i) => `many-${i}`);
+    const results = Promise.all(ids.map((id) => backend.waitFor(id, { timeout: 30_000 })));
+    await waitFor('the listening connection', async () => (await listenerPids()).length === 1);
+    const idle = await settledReads(reads);
+    await Promise.all(ids.map((id, i) => writer.markSucceeded(id, i)));
+    await expect(results).resolves.toEqual(ids.map((_, i) => i));
+    expect(reads() - idle).toBe(1000);
+  });
+
+  itWhen(postgres)('with notify off, stores send no NOTIFY and waiters poll to the result', async () => {
+    const quiet = new PrismaResultBackend(writerDb, { notify: false });
+    opened.push(quiet);
+    const { backend, reads } = waiterBackend({ notify: false, pollInterval: 40 });
+    const listener = await postgresAdmin(async (c) => {
+      await c.query('LISTEN prisma_celery_result');
+      const heard: string[] = [];
+      c.on('notification', (message) => heard.push(message.payload ?? ''));
+      const result = backend.waitFor('quiet-1', { timeout: 10_000 });
+      await pause(200);
+      await quiet.markSucceeded('quiet-1', 'polled');
+      const value = await result;
+      await pause(100);
+      return { value, heard };
+    });
+    expect(listener.value).toBe('polled');
+    expect(listener.heard).toEqual([]);
+    expect(reads()).toBeGreaterThan(2);
+  });
+
+  itWhen(!postgres)('polls adaptively to results stored through another connection, many at a time', async () => {
+    const { backend, reads } = waiterBackend({ pollInterval: 200 });
+    const ids = Array.from({ length: 200 }, (_, i) => `poll-${i}`);
+    const results = Promise.all(ids.map((id) => backend.waitFor(id, { timeout: 20_000 })));
+    await waitFor('every waiter to have read once', () => reads() >= ids.length);
+    // The writer stores in waves while the waiters' polls back off.
+    for (let wave = 0; wave < 4; wave++) {
+      await pause(60);
+      await Promise.all(ids.filter((_, i) => i % 4 === wave).map((id) => writer.markSucceeded(id, { id })));
+    }
+    await expect(results).resolves.toEqual(ids.map((id) => ({ id })));
+    // Each waiter read again after its store, never more often than the backoff allows (5, 10, 20… ms up to 200).
+    expect(reads()).toBeGreaterThanOrEqual(ids.length * 2);
+    expect(reads()).toBeLessThan(ids.length * 40);
+  });
+
+  itWhen(!postgres)('a store made in this process wakes the waiter at once, between its polls', async () => {
+    const { backend, reads } = waiterBackend({ pollInterval: 60_000 });
+    const result = backend.waitFor('local-1', { timeout: 20_000 });
+    await pause(400); // polls at 0, 5, 15, 35, 75, 155, 315 ms; the next is due at 635
+    const before = reads();
+    await backend.markSucceeded('local-1', 'woken');
+    await expect(result).resolves.toBe('woken');
+    expect(reads()).toBe(before + 1);
+  });
+});
