@@ -2,6 +2,7 @@
 // while idle, a killed listening connection, a thousand waiters, NOTIFY off)
 // and adaptive polling elsewhere (stores through another Database, as
 // another process would make them; in-process stores wake at once).
+import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
@@ -48,6 +49,20 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
       await pause(300);
       return 0;
     }).then((n) => n - 1);
+  };
+
+  /** Runs `body` on a connection of our own that LISTENs to the result channel, with what it heard. */
+  const hearing = async <T>(body: (payloads: string[]) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: testDb.url });
+    await client.connect();
+    try {
+      const payloads: string[] = [];
+      client.on('notification', (message) => payloads.push(message.payload ?? ''));
+      await client.query('LISTEN prisma_celery_result');
+      return await body(payloads);
+    } finally {
+      await client.end();
+    }
   };
 
   const listenerPids = (): Promise<number[]> =>
@@ -114,10 +129,10 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
     const quiet = new PrismaResultBackend(writerDb, { notify: false });
     opened.push(quiet);
     const { backend, reads } = waiterBackend({ notify: false, pollInterval: 40 });
-    const listener = await postgresAdmin(async (c) => {
-      await c.query('LISTEN prisma_celery_result');
-      const heard: string[] = [];
-      c.on('notification', (message) => heard.push(message.payload ?? ''));
+    const listener = await hearing(async (heard) => {
+      await writer.markSucceeded('loud-1', 'heard'); // a store with NOTIFY on is heard here
+      await waitFor('the notification', () => heard.length > 0);
+      heard.length = 0;
       const result = backend.waitFor('quiet-1', { timeout: 10_000 });
       await pause(200);
       await quiet.markSucceeded('quiet-1', 'polled');
@@ -128,6 +143,21 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
     expect(listener.value).toBe('polled');
     expect(listener.heard).toEqual([]);
     expect(reads()).toBeGreaterThan(2);
+  });
+
+  itWhen(postgres)('a many-row store of long ids notifies every id in payloads under the 8000-byte limit; a group save its id', async () => {
+    const heard = await hearing(async (payloads) => {
+      const ids = Array.from({ length: 256 }, (_, i) => `${String(i).padStart(3, '0')}${'é'.repeat(252)}`);
+      await Promise.all(ids.map((id) => writer.markSucceeded(id, 1)));
+      await writer.markStarted('not-ready-yet');
+      await writer.saveGroup('group-1', ['a', 'b']);
+      await waitFor('the notifications', () => payloads.some((p) => p.includes('group-1')));
+      return { payloads, ids };
+    });
+    const heardIds = heard.payloads.flatMap((p) => JSON.parse(p) as string[]);
+    expect(new Set(heardIds)).toEqual(new Set([...heard.ids, 'group-1']));
+    expect(heard.payloads.every((p) => Buffer.byteLength(p) < 8000)).toBe(true);
+    expect(heard.payloads.length).toBeLessThan(heard.ids.length / 4); // many ids to a notification, not one each
   });
 
   itWhen(!postgres)('polls adaptively to results stored through another connection, many at a time', async () => {
