@@ -37,7 +37,11 @@ export interface BeatOptions {
   scheduler?: string | SchedulerClass;
   /** Longest sleep between ticks, seconds. Default 5; 0.1 to 300. */
   maxInterval?: number;
-  /** How often to look for edits made elsewhere, seconds. Default 0.5; 0.01 to 60 (and at most maxInterval). */
+  /**
+   * How often to look for edits made elsewhere, seconds. Default 0.5; 0.01 to
+   * 60 (and at most maxInterval). On PostgreSQL beat is told of edits as they
+   * commit, and looks only every maxInterval while it hears.
+   */
   syncInterval?: number;
   /** The static schedule: entries by name (the config's `beatSchedule`), or API inputs. Default none. */
   schedule?: Readonly<Record<string, StaticEntryConfig>> | readonly PeriodicTaskInput[];
