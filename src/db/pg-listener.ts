@@ -150,6 +150,7 @@ class SharedListener {
 
   #giveUp(why: string): void {
     this.#unsupported = true;
+    withoutNotifications.add(this.#connectionString);
     printProblem('warn', 'notify', `${why}: waiting by polling instead (set notify: false to skip LISTEN)`);
     const client = this.#client;
     this.#client = undefined;
@@ -190,6 +191,8 @@ const answered = (error: unknown): boolean => {
 const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
 const shared = new Map<string, SharedListener>();
+/** Databases whose LISTEN was found not to work: not tried again in this process (and not said again). */
+const withoutNotifications = new Set<string>();
 
 /**
  * Listens on the package's channels of the database `connectionString`
@@ -198,6 +201,7 @@ const shared = new Map<string, SharedListener>();
  * it listens.
  */
 export function listen(connectionString: string, subscriber: ListenSubscriber): Listening {
+  if (withoutNotifications.has(connectionString)) return { live: false, release: async () => {} };
   const key = connectionString;
   let listener = shared.get(key);
   if (listener === undefined) {

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { LISTENER_NAME } from '../../src/db/pg-listener.js';
+import { openDatabase } from '../../src/db/open.js';
 import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
+import { NotifyEater } from '../support/pg-notify-eater.js';
 import { waitFor } from '../support/wait.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -158,6 +160,39 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
     expect(new Set(heardIds)).toEqual(new Set([...heard.ids, 'group-1']));
     expect(heard.payloads.every((p) => Buffer.byteLength(p) < 8000)).toBe(true);
     expect(heard.payloads.length).toBeLessThan(heard.ids.length / 4); // many ids to a notification, not one each
+  });
+
+  itWhen(postgres)('behind a pooler that never delivers notifications: said once in the log, and waits poll', async () => {
+    const direct = new URL(testDb.url);
+    const eater = new NotifyEater(direct.hostname, Number(direct.port || 5432));
+    const port = await eater.listen();
+    const pooled = new URL(testDb.url);
+    pooled.host = `127.0.0.1:${port}`;
+    const db = await openDatabase(pooled.toString());
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      lines.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    try {
+      const backend = new PrismaResultBackend(db, { pollInterval: 50 });
+      const result = backend.waitFor('pooled-1', { timeout: 15_000 });
+      await waitFor('the warning', () => lines.some((line) => line.includes('never arrive')));
+      await writer.markSucceeded('pooled-1', 'polled');
+      await expect(result).resolves.toBe('polled');
+      await expect(backend.waitFor('pooled-1')).resolves.toBe('polled');
+      await backend.close();
+      const again = new PrismaResultBackend(db, { pollInterval: 50 });
+      await again.markSucceeded('pooled-2', 'polled again');
+      await expect(again.waitFor('pooled-2', { timeout: 5000 })).resolves.toBe('polled again');
+      await again.close();
+      expect(lines.filter((line) => / WARN .*notifications sent to this connection never arrive: waiting by polling/.test(line))).toHaveLength(1);
+    } finally {
+      process.stderr.write = write;
+      await db.close();
+      await eater.close();
+    }
   });
 
   itWhen(!postgres)('polls adaptively to results stored through another connection, many at a time', async () => {
