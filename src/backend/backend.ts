@@ -52,7 +52,10 @@ interface Session {
   readonly db: Database;
   readonly batcher: WriteBatcher<TaskWrite>;
   readonly isolation: IsolationCheck;
-  /** Whether stores NOTIFY (PostgreSQL with notify on). */
+  /**
+   * Whether stores NOTIFY: always on PostgreSQL, whatever `notify` says
+   * (sending works through any pooler; waiters elsewhere may be listening).
+   */
   readonly notify: boolean;
   listening?: Listening;
 }
@@ -250,7 +253,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     const db = typeof this.#source === 'string' ? await openDatabase(this.#source, this.#options.database) : this.#source;
     const session: Session = {
       db,
-      notify: this.#options.notify && db.target.provider === 'postgresql',
+      notify: db.target.provider === 'postgresql',
       isolation: new IsolationCheck(db),
       batcher: new WriteBatcher<TaskWrite>({
         key: (write) => write.taskId,
@@ -275,7 +278,7 @@ export class PrismaResultBackend implements AsyncDisposable {
       }
       throw error;
     }
-    if (session.notify && db.target.provider === 'postgresql') {
+    if (this.#options.notify && db.target.provider === 'postgresql') {
       const wakeups = this.#wakeups;
       session.listening = listen(db.target.connectionString, {
         onNotify: (channel, payload) => wakeups.onNotify(channel, payload),

@@ -61,11 +61,12 @@ export interface ResultBackendOptions {
    */
   pollInterval?: number;
   /**
-   * PostgreSQL: stores NOTIFY the ids they make ready and waiters LISTEN
-   * (one connection per process), so a wait ends the moment the result is
-   * committed and idle waiters send no queries. Default true. Set false
-   * behind PgBouncer in transaction mode, where LISTEN cannot work (it is
-   * also detected, and waits then poll). Ignored on MySQL and SQLite.
+   * PostgreSQL: waiters LISTEN (one connection per process) for the ids
+   * stores make ready, so a wait ends the moment the result is committed
+   * and idle waiters send no queries. Default true. Set false behind
+   * PgBouncer in transaction mode, where LISTEN cannot work (it is also
+   * detected, and waits then poll). Stores NOTIFY either way, for waiters
+   * in other processes. Ignored on MySQL and SQLite.
    */
   notify?: boolean;
   /**
