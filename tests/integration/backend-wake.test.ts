@@ -4,7 +4,8 @@
 // another process would make them; in-process stores wake at once).
 import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { PrismaResultBackend } from '../../src/backend/index.js';
+import { AsyncResult } from 'celery-node/dist/app/result.js';
+import { attachBackend, PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { LISTENER_NAME } from '../../src/db/pg-listener.js';
 import { openDatabase } from '../../src/db/open.js';
@@ -14,17 +15,22 @@ import { waitFor } from '../support/wait.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The Database with its reads counted (the waiter's only statements). */
-function counted(db: Database): { db: Database; reads: () => number } {
-  let reads = 0;
+/** The Database with its reads counted (the waiter's only statements); `reads` counts those answered. */
+function counted(db: Database): { db: Database; reads: () => number; busy: () => boolean } {
+  let sent = 0;
+  let answered = 0;
   const sql = {
-    query: <T extends object>(...args: Parameters<Database['sql']['query']>) => {
-      reads++;
-      return db.sql.query<T>(...args);
+    query: async <T extends object>(...args: Parameters<Database['sql']['query']>) => {
+      sent++;
+      try {
+        return await db.sql.query<T>(...args);
+      } finally {
+        answered++;
+      }
     },
     execute: (...args: Parameters<Database['sql']['execute']>) => db.sql.execute(...args),
   };
-  return { db: { ...db, sql }, reads: () => reads };
+  return { db: { ...db, sql }, reads: () => answered, busy: () => answered !== sent };
 }
 
 describeEachDatabase('waiters woken by stores', (testDb) => {
@@ -35,18 +41,18 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
   const opened: PrismaResultBackend[] = [];
 
   const waiterBackend = (options: ConstructorParameters<typeof PrismaResultBackend>[1] = {}) => {
-    const { db, reads } = counted(waiterDb);
-    const backend = new PrismaResultBackend(db, options);
+    const counter = counted(waiterDb);
+    const backend = new PrismaResultBackend(counter.db, options);
     opened.push(backend);
-    return { backend, reads };
+    return { backend, ...counter };
   };
 
-  /** Until the waiter's reads stop growing: it listens (PostgreSQL) and has read again after it began to. */
-  const settledReads = async (reads: () => number): Promise<number> => {
+  /** Until the waiter's reads stop growing, none in flight: it listens (PostgreSQL) and has read again after it began to. */
+  const settledReads = async ({ reads, busy }: { reads: () => number; busy: () => boolean }): Promise<number> => {
     let last = -1;
     return waitFor('the waiter to stop reading', async () => {
       const now = reads();
-      if (now === last) return now + 1;
+      if (now === last && !busy()) return now + 1;
       last = now;
       await pause(300);
       return 0;
@@ -87,15 +93,38 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
   });
 
   itWhen(postgres)('a waiter sends no query while it waits and reads once when the NOTIFY comes', async () => {
-    const { backend, reads } = waiterBackend({ pollInterval: 50 });
+    const counter = waiterBackend({ pollInterval: 50 });
+    const { backend, reads } = counter;
     const result = backend.waitFor('notify-1', { timeout: 20_000 });
     await waitFor('the listening connection', async () => (await listenerPids()).length === 1);
-    const idle = await settledReads(reads);
+    const idle = await settledReads(counter);
     await pause(700); // 14 polls' worth at pollInterval 50
     expect(reads()).toBe(idle);
     await writer.markSucceeded('notify-1', { n: 1 });
     await expect(result).resolves.toEqual({ n: 1 });
     expect(reads()).toBe(idle + 1);
+  });
+
+  itWhen(postgres)('a celery-node client\'s get() waits without polling too, and settles as celery-node does', async () => {
+    const counter = waiterBackend({ pollInterval: 50 });
+    const { backend, reads } = counter;
+    // celery-node's Client makes its results this way (asyncResult, and sendTask after publishing).
+    const client = attachBackend(
+      { conf: { CELERY_QUEUE: 'celery' }, asyncResult(id: string) { return new AsyncResult(id, (this as unknown as { _backend: never })._backend); } },
+      backend,
+    );
+    const ok = client.asyncResult('cn-ok').get();
+    const failed = client.asyncResult('cn-failed').get(20_000, 50).catch((e: unknown) => e);
+    await waitFor('the listening connection', async () => (await listenerPids()).length === 1);
+    const idle = await settledReads(counter);
+    await pause(500);
+    expect(reads()).toBe(idle);
+    await writer.markSucceeded('cn-ok', [1, 2]);
+    await writer.markFailed('cn-failed', new RangeError('too far'));
+    await expect(ok).resolves.toEqual([1, 2]);
+    expect(await failed).toMatchObject({ message: 'FAILURE', exc_type: 'RangeError', exc_message: ['too far'] });
+    expect(reads()).toBe(idle + 2);
+    await expect(client.asyncResult('cn-never').get(100, 20)).rejects.toThrow('TIMEOUT');
   });
 
   itWhen(postgres)('every waiter resolves when the listening connection is killed and stores land meanwhile', async () => {
@@ -117,11 +146,12 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
   });
 
   itWhen(postgres)('a thousand waiters and a thousand stores: each waiter resolves with one read after its store', async () => {
-    const { backend, reads } = waiterBackend({ pollInterval: 500 });
+    const counter = waiterBackend({ pollInterval: 500 });
+    const { backend, reads } = counter;
     const ids = Array.from({ length: 1000 }, (_, i) => `many-${i}`);
     const results = Promise.all(ids.map((id) => backend.waitFor(id, { timeout: 30_000 })));
     await waitFor('the listening connection', async () => (await listenerPids()).length === 1);
-    const idle = await settledReads(reads);
+    const idle = await settledReads(counter);
     await Promise.all(ids.map((id, i) => writer.markSucceeded(id, i)));
     await expect(results).resolves.toEqual(ids.map((_, i) => i));
     expect(reads() - idle).toBe(1000);
