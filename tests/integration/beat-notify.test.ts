@@ -1,16 +1,53 @@
 // PostgreSQL tells beat of an edit as it commits: the change marker's
 // trigger sends one NOTIFY per statement, and a beat whose marker poll is
-// a minute apart still holds a raw-SQL edit at once.
+// a minute apart still holds a raw-SQL edit at once. On every database, a
+// scheduler can cut beat's sleep short.
 import pg from 'pg';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { LISTENER_NAME } from '../../src/db/pg-listener.js';
-import { Beat, PeriodicTaskStore, type DatabaseScheduler } from '../../src/scheduler/index.js';
+import { Beat, PeriodicTaskStore, type DatabaseScheduler, type Scheduler, type SchedulerContext } from '../../src/scheduler/index.js';
 import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
 describeEachDatabase('beat woken by the database', (testDb) => {
   const postgres = testDb.provider === 'postgresql';
+
+  it('ticks at once when its scheduler wakes it, during a sleep or during a tick', async () => {
+    const db = await testDb.open();
+    const ticks: number[] = [];
+    let wake: (() => void) | undefined;
+    let wakeDuringTick = false;
+    class Sleepy implements Scheduler {
+      constructor(context: SchedulerContext) {
+        wake = context.wake;
+      }
+      async start(): Promise<void> {}
+      async tick(): Promise<number> {
+        ticks.push(Date.now());
+        if (wakeDuringTick) {
+          wakeDuringTick = false;
+          wake?.();
+        }
+        return 60; // a minute's sleep, unless woken
+      }
+      async close(): Promise<void> {}
+    }
+    const beat = new Beat({ database: db, publisher: { publish: async () => {} }, scheduler: Sleepy, maxInterval: 60 });
+    await beat.start();
+    try {
+      await waitFor('the first tick', () => ticks.length === 1);
+      wake?.();
+      await waitFor('a tick on the wake', () => ticks.length === 2, { timeoutMs: 10_000 });
+      wakeDuringTick = true;
+      wake?.();
+      await waitFor('a tick on the wake, then one more for the wake during it', () => ticks.length === 4, { timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(ticks).toHaveLength(4); // then sleeping again
+    } finally {
+      await beat.close();
+    }
+  });
 
   itWhen(postgres)('one notification per statement that moves the change marker, none for beat\'s claims', async () => {
     const db = await testDb.open();
