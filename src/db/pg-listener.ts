@@ -51,7 +51,7 @@ class SharedListener {
   #unsupported = false;
   #delay = MIN_RECONNECT_MS;
   #timer: NodeJS.Timeout | undefined;
-  #probe: { token: string; arrived: () => void } | undefined;
+  #probing: { token: string; arrived: () => void } | undefined;
 
   constructor(connectionString: string, onEmpty: () => void) {
     this.#connectionString = connectionString;
@@ -94,42 +94,47 @@ class SharedListener {
       for (const channel of CHANNELS) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
       // The server answered with an error: LISTEN is not available here (a pooler or proxy refusing it).
-      if (client === this.#client && !this.#closed && client.listenerCount('end') > 0 && answered(error)) {
+      if (client === this.#client && !this.#closed && answered(error)) {
         this.#giveUp(`LISTEN failed (${firstLine(error)})`);
       } else this.#dropped(client);
       return;
     }
-    if (!(await this.#probeArrives(client))) {
-      if (client === this.#client && !this.#closed) this.#giveUp('notifications sent to this connection never arrive');
+    const probe = await this.#probe(client);
+    if (client !== this.#client || this.#closed) return;
+    if (probe === 'failed') {
+      this.#dropped(client);
       return;
     }
-    if (client !== this.#client || this.#closed) return;
+    if (probe === 'silent') {
+      this.#giveUp('notifications sent to this connection never arrive');
+      return;
+    }
     this.#delay = MIN_RECONNECT_MS;
     this.#setLive(true);
   }
 
   /** Sends itself a notification: a pooler in transaction mode accepts LISTEN but never delivers. */
-  async #probeArrives(client: pg.Client): Promise<boolean> {
+  async #probe(client: pg.Client): Promise<'arrived' | 'silent' | 'failed'> {
     const token = `probe:${randomUUID()}`;
     let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.#probe = { token, arrived: () => resolve(true) };
-      timer = setTimeout(() => resolve(false), PROBE_MS);
+    const arrived = new Promise<'arrived' | 'silent'>((resolve) => {
+      this.#probing = { token, arrived: () => resolve('arrived') };
+      timer = setTimeout(() => resolve('silent'), PROBE_MS);
     });
     try {
       await client.query('SELECT pg_notify($1, $2)', [RESULT_CHANNEL, token]);
       return await arrived;
     } catch {
-      return false;
+      return 'failed'; // the connection, not LISTEN: connect again
     } finally {
       clearTimeout(timer);
-      this.#probe = undefined;
+      this.#probing = undefined;
     }
   }
 
   #deliver(channel: string, payload: string): void {
-    if (this.#probe !== undefined && payload === this.#probe.token) {
-      this.#probe.arrived();
+    if (this.#probing !== undefined && payload === this.#probing.token) {
+      this.#probing.arrived();
       return;
     }
     if (!this.#live) return;
