@@ -8,7 +8,7 @@ import { AsyncResult } from 'celery-node/dist/app/result.js';
 import { attachBackend, PrismaResultBackend } from '../../src/backend/index.js';
 import type { Database } from '../../src/db/open.js';
 import { LISTENER_NAME } from '../../src/db/pg-listener.js';
-import { openDatabase } from '../../src/db/open.js';
+import { openDatabase, useDatabase } from '../../src/db/open.js';
 import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
 import { NotifyEater } from '../support/pg-notify-eater.js';
 import { waitFor } from '../support/wait.js';
@@ -220,6 +220,18 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
       await db.close();
       await eater.close();
     }
+  });
+
+  itWhen(postgres)('stores and group saves through Prisma\'s raw calls (a useDatabase Database) notify too', async () => {
+    const viaPrisma = new PrismaResultBackend(useDatabase(writerDb.prisma, testDb.url), { notify: false });
+    opened.push(viaPrisma);
+    const heard = await hearing(async (payloads) => {
+      await viaPrisma.markSucceeded('via-prisma', 1);
+      await viaPrisma.saveGroup('group-via-prisma', ['via-prisma']);
+      await waitFor('both notifications', () => payloads.length >= 2);
+      return payloads;
+    });
+    expect(heard).toEqual(['["via-prisma"]', '["group-via-prisma"]']);
   });
 
   itWhen(!postgres)('polls adaptively to results stored through another connection, many at a time', async () => {
