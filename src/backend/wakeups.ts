@@ -8,6 +8,12 @@ import { RESULT_CHANNEL } from '../db/pg-listener.js';
 
 /** The first poll after a read, when nothing pushes: a store is often moments away. */
 export const MIN_POLL_MS = 5;
+/**
+ * A wait for a wake alone still runs a timer (the longest Node has, about
+ * 24.8 days; it ends in one more read): the listening connection does not
+ * keep the process alive, a waiting waiter does.
+ */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 export interface Subscription {
   /**
@@ -118,7 +124,7 @@ function sleepOrWake(waiter: Waiter, ms: number, signal: AbortSignal | undefined
       waiter.resume = undefined;
       reject(signal?.reason);
     };
-    const timer = Number.isFinite(ms) ? setTimeout(() => finish(false), ms) : undefined;
+    const timer = setTimeout(() => finish(false), Math.min(ms, LONGEST_TIMER_MS));
     waiter.resume = () => finish(true);
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -90,6 +90,9 @@ class SharedListener {
       this.#dropped(client);
       return;
     }
+    // The connection never keeps the process alive by itself: a backend nobody
+    // closed must not stop a script from exiting. Waiters hold it with timers of their own.
+    (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
     try {
       for (const channel of CHANNELS) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
@@ -119,7 +122,7 @@ class SharedListener {
     let timer: NodeJS.Timeout | undefined;
     const arrived = new Promise<'arrived' | 'silent'>((resolve) => {
       this.#probing = { token, arrived: () => resolve('arrived') };
-      timer = setTimeout(() => resolve('silent'), PROBE_MS);
+      timer = setTimeout(() => resolve('silent'), PROBE_MS).unref();
     });
     try {
       await client.query('SELECT pg_notify($1, $2)', [RESULT_CHANNEL, token]);
@@ -149,7 +152,7 @@ class SharedListener {
     void client.end().catch(() => {});
     this.#setLive(false);
     if (this.#closed || this.#unsupported) return;
-    this.#timer = setTimeout(() => void this.#connect(), this.#delay);
+    this.#timer = setTimeout(() => void this.#connect(), this.#delay).unref();
     this.#delay = Math.min(this.#delay * 2, MAX_RECONNECT_MS);
   }
 

@@ -2,6 +2,8 @@
 // while idle, a killed listening connection, a thousand waiters, NOTIFY off)
 // and adaptive polling elsewhere (stores through another Database, as
 // another process would make them; in-process stores wake at once).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { AsyncResult } from 'celery-node/dist/app/result.js';
@@ -12,6 +14,8 @@ import { openDatabase, useDatabase } from '../../src/db/open.js';
 import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
 import { NotifyEater } from '../support/pg-notify-eater.js';
 import { waitFor } from '../support/wait.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -233,6 +237,38 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
     });
     expect(heard).toEqual(['["via-prisma"]', '["group-via-prisma"]']);
   });
+
+  itWhen(postgres)('a waiter keeps its process alive while it waits; the listening connection does not keep it after', async () => {
+    // The backend is never closed, as when a library makes one on the caller's Database.
+    const script = `
+      const { openDatabase } = await import('./src/db/open.ts');
+      const { PrismaResultBackend } = await import('./src/backend/index.ts');
+      const db = await openDatabase(process.env.WAKE_URL);
+      const backend = new PrismaResultBackend(db, { pollInterval: 50 });
+      console.log('waiting');
+      console.log('got', await backend.waitFor('alive-1'));
+      await db.close();
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+      cwd: ROOT,
+      env: { ...process.env, WAKE_URL: testDb.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor('the child to wait', () => output.includes('waiting'), { timeoutMs: 20_000 });
+      await waitFor('the child to listen', async () => (await listenerPids()).length === 2); // ours and the child's
+      await pause(300);
+      await writer.markSucceeded('alive-1', 'kept');
+      expect(await exited).toBe(0);
+      expect(output).toContain('got kept');
+    } finally {
+      child.kill();
+    }
+  }, 30_000);
 
   itWhen(!postgres)('polls adaptively to results stored through another connection, many at a time', async () => {
     const { backend, reads } = waiterBackend({ pollInterval: 200 });
