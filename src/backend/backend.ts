@@ -83,7 +83,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     reporters.set(this, (event) => this.#emit(event));
     readyWaits.set(this, async (taskId, options) => {
       const id = checkId('task', taskId);
-      await this.#ready();
+      this.#listen(await this.#ready());
       return waitForReadyMeta(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
     });
   }
@@ -176,7 +176,7 @@ export class PrismaResultBackend implements AsyncDisposable {
   /** The result once the task succeeds; rejects with TaskFailedError, TaskTimeoutError or the signal's reason. */
   async waitFor(taskId: string, options: WaitOptions = {}): Promise<unknown> {
     const id = checkId('task', taskId);
-    await this.#ready(); // listening before the first read, so no notification falls between
+    this.#listen(await this.#ready());
     return waitForReady(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
   }
 
@@ -278,15 +278,22 @@ export class PrismaResultBackend implements AsyncDisposable {
       }
       throw error;
     }
-    if (this.#options.notify && db.target.provider === 'postgresql') {
-      const wakeups = this.#wakeups;
-      session.listening = listen(db.target.connectionString, {
-        onNotify: (channel, payload) => wakeups.onNotify(channel, payload),
-        onLive: (live) => wakeups.setPushed(live),
-      });
-    }
     this.#started = session;
     return session;
+  }
+
+  /**
+   * PostgreSQL: from the first wait on, the process's LISTEN connection
+   * wakes this backend's waiters (a backend that only stores never opens it).
+   */
+  #listen(session: Session): void {
+    const { target } = session.db;
+    if (session.listening !== undefined || !this.#options.notify || target.provider !== 'postgresql' || this.#closing) return;
+    const wakeups = this.#wakeups;
+    session.listening = listen(target.connectionString, {
+      onNotify: (channel, payload) => wakeups.onNotify(channel, payload),
+      onLive: (live) => wakeups.setPushed(live),
+    });
   }
 
   async #shutdown(): Promise<void> {
