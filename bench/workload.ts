@@ -1,8 +1,8 @@
-/** What a workload is, so that each of W0–W4 and the soak is one file under workloads/. */
+/** What a workload is, so that each of W0–W5 and the soak is one file under workloads/. */
 import type { BenchDatabase } from './databases.js';
 import type { Summary } from './stats.js';
 
-export const workloadIds = ['w0', 'w1', 'w2', 'w3', 'w4', 'soak'] as const;
+export const workloadIds = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'soak'] as const;
 export type WorkloadId = (typeof workloadIds)[number];
 
 /** A workload's sizes (N, M, K, E, …), reported as the line's `params`. */

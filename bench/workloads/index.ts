@@ -5,6 +5,7 @@ import { w1 } from './w1.js';
 import { w2 } from './w2.js';
 import { w3 } from './w3.js';
 import { w4 } from './w4.js';
+import { w5 } from './w5.js';
 import { soak } from './soak.js';
 
-export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w1, w2, w3, w4, soak };
+export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w1, w2, w3, w4, w5, soak };

@@ -10,6 +10,7 @@ import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine } from '../db/adapter-error.js';
 import { databaseFault } from '../db/fault.js';
 import { openDatabase, type Database } from '../db/open.js';
+import { listen, type Listening } from '../db/pg-listener.js';
 import { waitWhileDown } from '../db/reachability.js';
 import type { SqlParam } from '../db/sql.js';
 import { isTransient, withRetry } from '../db/transient.js';
@@ -25,7 +26,8 @@ import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions
 import { metaFromRow, readSql, recordFromRow, type MetaRow, type RecordRow, type TaskRecord } from './reads.js';
 import { upsertParams, upsertSql } from './store-sql.js';
 import { buildWrite, checkId, type TaskDetails } from './task-write.js';
-import { waitForReady, type WaitOptions } from './wait.js';
+import { waitForReady, waitForReadyMeta, type WaitOptions } from './wait.js';
+import { Wakeups } from './wakeups.js';
 import { WriteBatcher } from './write-batcher.js';
 
 /** Statement size at which coalesced writes are split, well under MySQL's default max_allowed_packet (16 MiB). */
@@ -50,11 +52,18 @@ interface Session {
   readonly db: Database;
   readonly batcher: WriteBatcher<TaskWrite>;
   readonly isolation: IsolationCheck;
+  /**
+   * Whether stores NOTIFY: always on PostgreSQL, whatever `notify` says
+   * (sending works through any pooler; waiters elsewhere may be listening).
+   */
+  readonly notify: boolean;
+  listening?: Listening;
 }
 
 export class PrismaResultBackend implements AsyncDisposable {
   readonly #source: string | Database;
   readonly #options: ResolvedOptions;
+  readonly #wakeups = new Wakeups();
   #session: Promise<Session> | undefined;
   #started: Session | undefined;
   #closing: Promise<void> | undefined;
@@ -72,6 +81,11 @@ export class PrismaResultBackend implements AsyncDisposable {
     this.#source = database;
     this.#options = resolveOptions(options);
     reporters.set(this, (event) => this.#emit(event));
+    readyWaits.set(this, async (taskId, options) => {
+      const id = checkId('task', taskId);
+      this.#listen(await this.#ready());
+      return waitForReadyMeta(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
+    });
   }
 
   /** Connects and checks that the tables exist. Called by every operation that needs it; safe to call again. */
@@ -162,7 +176,8 @@ export class PrismaResultBackend implements AsyncDisposable {
   /** The result once the task succeeds; rejects with TaskFailedError, TaskTimeoutError or the signal's reason. */
   async waitFor(taskId: string, options: WaitOptions = {}): Promise<unknown> {
     const id = checkId('task', taskId);
-    return waitForReady(() => this.getTaskMeta(id), id, options, this.#options.pollInterval);
+    this.#listen(await this.#ready());
+    return waitForReady(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
   }
 
   /** Deletes the task's row (after any write of it still on its way). */
@@ -179,7 +194,8 @@ export class PrismaResultBackend implements AsyncDisposable {
     if (!Array.isArray(taskIds)) throw new InvalidArgumentError('a group\'s task ids must be an array of strings');
     const members = taskIds.map((taskId) => checkId('task', taskId));
     const session = await this.#ready();
-    await this.#execute(session, 'save group', groupSql(session.db.dialect).save, [id, JSON.stringify(members), new Date()]);
+    await this.#execute(session, 'save group', groupSql(session.db.dialect, session.notify).save, [id, JSON.stringify(members), new Date()]);
+    this.#wakeups.wake([id]);
   }
 
   async restoreGroup(groupId: string): Promise<GroupRecord | null> {
@@ -237,6 +253,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     const db = typeof this.#source === 'string' ? await openDatabase(this.#source, this.#options.database) : this.#source;
     const session: Session = {
       db,
+      notify: db.target.provider === 'postgresql',
       isolation: new IsolationCheck(db),
       batcher: new WriteBatcher<TaskWrite>({
         key: (write) => write.taskId,
@@ -265,20 +282,38 @@ export class PrismaResultBackend implements AsyncDisposable {
     return session;
   }
 
+  /**
+   * PostgreSQL: from the first wait on, the process's LISTEN connection
+   * wakes this backend's waiters (a backend that only stores never opens it).
+   */
+  #listen(session: Session): void {
+    const { target } = session.db;
+    if (session.listening !== undefined || !this.#options.notify || target.provider !== 'postgresql' || this.#closing) return;
+    const wakeups = this.#wakeups;
+    session.listening = listen(target.connectionString, {
+      onNotify: (channel, payload) => wakeups.onNotify(channel, payload),
+      onLive: (live) => wakeups.setPushed(live),
+    });
+  }
+
   async #shutdown(): Promise<void> {
     const pending = this.#session;
     if (pending === undefined) return;
     const session = await pending.catch(() => undefined);
     if (session === undefined) return;
     await session.batcher.settled();
+    await session.listening?.release();
+    this.#wakeups.setPushed(false);
     if (typeof this.#source === 'string') await session.db.close();
   }
 
   /** The hot write: one upsert straight to the driver adapter (db.sql), not through Prisma's raw call. */
-  #write(session: Session, writes: readonly TaskWrite[]): Promise<number> {
-    const sql = upsertSql(session.db.dialect, writes.length);
+  async #write(session: Session, writes: readonly TaskWrite[]): Promise<void> {
+    const sql = upsertSql(session.db.dialect, writes.length, session.notify);
     const params = upsertParams(writes);
-    return this.#withRetry(session, 'store', () => session.db.sql.execute(sql, params));
+    await this.#withRetry(session, 'store', () => session.db.sql.execute(sql, params));
+    // Waiters in this process read at once, whatever the database (a non-ready store makes them poll fast again).
+    this.#wakeups.wake(writes.map((write) => write.taskId));
   }
 
   #execute(session: Session, operation: string, sql: string, params: unknown[]): Promise<number> {
@@ -328,6 +363,15 @@ export class PrismaResultBackend implements AsyncDisposable {
 }
 
 const reporters = new WeakMap<PrismaResultBackend, (event: BackendEvent) => void>();
+
+const readyWaits = new WeakMap<PrismaResultBackend, (taskId: string, options: WaitOptions) => Promise<TaskMeta>>();
+
+/** The task's meta once ready, woken as waitFor() is (for the celery-node helpers; not part of the public API). */
+export function readyMetaOf(backend: PrismaResultBackend, taskId: string, options: WaitOptions): Promise<TaskMeta> {
+  const wait = readyWaits.get(backend);
+  if (wait === undefined) return Promise.reject(new InvalidArgumentError('not a PrismaResultBackend'));
+  return wait(taskId, options);
+}
 
 /** Hands an event to the backend's onEvent (for the celery-node helpers; not part of the public API). */
 export function reportTo(backend: PrismaResultBackend, event: BackendEvent): void {

@@ -9,8 +9,8 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { FAILURE, STARTED } from '../core/states.js';
-import { reportTo, type PrismaResultBackend } from './backend.js';
-import { InvalidArgumentError } from './errors.js';
+import { readyMetaOf, reportTo, type PrismaResultBackend } from './backend.js';
+import { InvalidArgumentError, TaskTimeoutError } from './errors.js';
 import { notRegisteredException, type TaskMeta } from './meta.js';
 import type { TaskDetails } from './task-write.js';
 
@@ -116,7 +116,43 @@ function attach(app: CeleryNodeApp, backend: PrismaResultBackend): Tracker {
   const adapter = new Tracker(backend);
   slot._backend = adapter;
   adapters.set(app, { backend, adapter });
+  wakeResults(app, backend);
   return adapter;
+}
+
+/** celery-node's AsyncResult, as much as get() needs. */
+interface CeleryNodeResult {
+  readonly taskId: string;
+  get(timeout?: number, interval?: number): Promise<unknown>;
+}
+
+const ERROR_STATES = new Set(['FAILURE', 'REVOKED']);
+
+/**
+ * A Client's results wait as waitFor() does (woken by the store, not a
+ * setInterval of reads), settling as celery-node's get() does: the result,
+ * or an Error named for the state carrying the stored exception's fields
+ * (`TIMEOUT` after `timeout` ms; 0 or none waits for good).
+ */
+function wakeResults(app: CeleryNodeApp, backend: PrismaResultBackend): void {
+  const client = app as unknown as Record<'sendTask' | 'asyncResult', unknown>;
+  for (const method of ['sendTask', 'asyncResult'] as const) {
+    const original = client[method];
+    if (typeof original !== 'function') continue;
+    client[method] = (...args: unknown[]): unknown => {
+      const result = (original as (...a: unknown[]) => unknown).apply(app, args) as CeleryNodeResult;
+      result.get = async (timeout?: number, interval?: number) => {
+        const options = { ...(timeout ? { timeout } : {}), ...(interval ? { interval } : {}) };
+        const meta = await readyMetaOf(backend, result.taskId, options).catch((error: unknown) => {
+          if (error instanceof TaskTimeoutError) throw new Error('TIMEOUT');
+          throw error;
+        });
+        if (ERROR_STATES.has(meta.status)) throw Object.assign(new Error(meta.status), meta.result);
+        return meta.result;
+      };
+      return result;
+    };
+  }
 }
 
 /** A received message, as much of celery-node's Message as is read here. */

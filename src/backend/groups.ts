@@ -5,6 +5,7 @@
  */
 import type { Dialect } from '../db/dialect.js';
 import { StoredDataError } from './errors.js';
+import { withNotify } from './notify-sql.js';
 
 export interface GroupRecord {
   groupId: string;
@@ -15,16 +16,17 @@ export interface GroupRecord {
 
 const TABLE = 'celery_tasksetmeta';
 
-export function groupSql(dialect: Dialect) {
+/** `notify` (PostgreSQL): a save also notifies the group id to LISTENing waiters. */
+export function groupSql(dialect: Dialect, notify = false) {
   const p = (n: number): string => dialect.param(n);
   const values = `VALUES (${p(1)}, ${p(2)}, ${p(3)}, false)`;
+  const insert = `INSERT INTO ${TABLE} (taskset_id, result, date_done, hidden) ${values} `;
+  const upsert =
+    dialect.provider === 'mysql'
+      ? `${insert}ON DUPLICATE KEY UPDATE result = VALUES(result), date_done = VALUES(date_done), hidden = false`
+      : `${insert}ON CONFLICT (taskset_id) DO UPDATE SET result = excluded.result, date_done = excluded.date_done, hidden = false`;
   return {
-    save:
-      dialect.provider === 'mysql'
-        ? `INSERT INTO ${TABLE} (taskset_id, result, date_done, hidden) ${values} ` +
-          'ON DUPLICATE KEY UPDATE result = VALUES(result), date_done = VALUES(date_done), hidden = false'
-        : `INSERT INTO ${TABLE} (taskset_id, result, date_done, hidden) ${values} ` +
-          'ON CONFLICT (taskset_id) DO UPDATE SET result = excluded.result, date_done = excluded.date_done, hidden = false',
+    save: notify ? withNotify(upsert, 'taskset_id', 'true') : upsert,
     restore: `SELECT result, date_done FROM ${TABLE} WHERE taskset_id = ${p(1)} AND hidden = false`,
     remove: `DELETE FROM ${TABLE} WHERE taskset_id = ${p(1)}`,
   };

@@ -54,8 +54,21 @@ export interface ResultBackendOptions {
    * written once it ends. Default 60000; 0 to 3600000; 0 fails at once.
    */
   retry?: { attempts?: number; minDelayMs?: number; maxDelayMs?: number; waitForDatabaseMs?: number };
-  /** waitFor()'s poll interval in ms when the call gives none. Default 500 (Celery's); 1 to 60000. */
+  /**
+   * waitFor()'s longest poll interval in ms when the call gives none, for
+   * when the database pushes nothing: polls start a few ms after a read and
+   * double up to it. Default 500 (Celery's); 1 to 60000.
+   */
   pollInterval?: number;
+  /**
+   * PostgreSQL: waiters LISTEN (one connection per process) for the ids
+   * stores make ready, so a wait ends the moment the result is committed
+   * and idle waiters send no queries. Default true. Set false behind
+   * PgBouncer in transaction mode, where LISTEN cannot work (it is also
+   * detected, and waits then poll). Stores NOTIFY either way, for waiters
+   * in other processes. Ignored on MySQL and SQLite.
+   */
+  notify?: boolean;
   /**
    * Ids in a cleanup statement's batch at first; cleanup doubles the batch
    * (up to 16×) while statements take under 50 ms and halves it (down to ⅛)
@@ -76,6 +89,7 @@ export interface ResolvedOptions {
   readonly maxBatchRows: number;
   readonly retry: RetryPolicy & { readonly waitForDatabaseMs: number };
   readonly pollInterval: number;
+  readonly notify: boolean;
   readonly cleanupBatchSize: number;
   readonly onEvent: (event: BackendEvent) => void;
   readonly database: OpenOptions;
@@ -121,8 +135,10 @@ export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOpti
   const retry = options.retry ?? {};
   const minDelayMs = integer('retry.minDelayMs', retry.minDelayMs, 20, 1, 60_000);
   const maxDelayMs = integer('retry.maxDelayMs', retry.maxDelayMs, Math.max(2000, minDelayMs), minDelayMs, 300_000);
-  if (options.storeArgs !== undefined && typeof options.storeArgs !== 'boolean') {
-    throw new ConfigError(`storeArgs must be true or false, got ${String(options.storeArgs)}`);
+  for (const name of ['storeArgs', 'notify'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') {
+      throw new ConfigError(`${name} must be true or false, got ${String(options[name])}`);
+    }
   }
   return {
     maxResultBytes: integer('maxResultBytes', options.maxResultBytes, MiB, KiB, 64 * MiB),
@@ -136,6 +152,7 @@ export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOpti
       waitForDatabaseMs: integer('retry.waitForDatabaseMs', retry.waitForDatabaseMs, 60_000, 0, 3_600_000),
     },
     pollInterval: integer('pollInterval', options.pollInterval, 500, 1, 60_000),
+    notify: options.notify ?? true,
     cleanupBatchSize: integer('cleanupBatchSize', options.cleanupBatchSize, 5000, 100, 100_000),
     onEvent: callback('onEvent', options.onEvent) ?? defaultOnEvent,
     database: options.database ?? {},

@@ -8,6 +8,7 @@ import type { Dialect } from '../db/dialect.js';
 import type { Provider } from '../db/url.js';
 import { READY_STATES, RETRY } from '../core/states.js';
 import { CUSTOM_PRECEDENCE, PRECEDENCE_TABLE, type TaskWrite } from './guard.js';
+import { withNotify } from './notify-sql.js';
 
 const TABLE = 'celery_taskmeta';
 
@@ -57,12 +58,16 @@ export const guardSql = (next: string, row: string): string => {
 
 const cache = new Map<string, string>();
 
-/** The upsert of `rows` writes (one statement, `rows * PARAMS_PER_ROW` parameters). */
-export function upsertSql(dialect: Dialect, rows: number): string {
-  const key = `${dialect.provider}:${rows}`;
+/**
+ * The upsert of `rows` writes (one statement, `rows * PARAMS_PER_ROW`
+ * parameters); with `notify` (PostgreSQL) it also notifies the ids it made ready.
+ */
+export function upsertSql(dialect: Dialect, rows: number, notify = false): string {
+  const key = `${dialect.provider}:${rows}:${notify}`;
   let sql = cache.get(key);
   if (sql === undefined) {
     sql = build(dialect, rows);
+    if (notify) sql = withNotify(sql, 'task_id', `status IN (${READY_LIST})`);
     cache.set(key, sql);
   }
   return sql;

@@ -217,7 +217,7 @@ export const beatMaxInterval = setting({
   env: 'CELERY_BEAT_MAX_LOOP_INTERVAL',
   type: types.duration({ min: 0.1, max: 300 }),
   default: '5s',
-  description: 'Longest sleep between ticks; beat also wakes for the next due run, and polls for edits twice a second',
+  description: 'Longest sleep between ticks; beat also wakes for the next due run, and polls for edits twice a second (on PostgreSQL it hears of edits as they commit and polls only every max interval)',
 });
 
 export const beatStopTimeout = setting({

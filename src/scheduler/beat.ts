@@ -38,7 +38,11 @@ export interface BeatOptions {
   scheduler?: string | SchedulerClass;
   /** Longest sleep between ticks, seconds. Default 5; 0.1 to 300. */
   maxInterval?: number;
-  /** How often to look for edits made elsewhere, seconds. Default 0.5; 0.01 to 60 (and at most maxInterval). */
+  /**
+   * How often to look for edits made elsewhere, seconds. Default 0.5; 0.01 to
+   * 60 (and at most maxInterval). On PostgreSQL beat is told of edits as they
+   * commit, and looks only every maxInterval while it hears.
+   */
   syncInterval?: number;
   /** The static schedule: entries by name (the config's `beatSchedule`), or API inputs. Default none. */
   schedule?: Readonly<Record<string, StaticEntryConfig>> | readonly PeriodicTaskInput[];
@@ -101,6 +105,9 @@ export class Beat implements AsyncDisposable {
   #loop: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #startup: Promise<void> = Promise.resolve();
+  /** Ends the current sleep early (a wake); undefined while ticking. */
+  #sleeping: AbortController | undefined;
+  #wakeRequested = false;
 
   constructor(options: BeatOptions) {
     // One listener per send under way, each removed when its send settles: a tick may hold a hundred.
@@ -157,6 +164,7 @@ export class Beat implements AsyncDisposable {
         staticSchedule: s.schedule,
         clock: s.clock,
         emit: this.#emit,
+        wake: () => this.#wake(),
       });
       this.#scheduler = scheduler;
       await scheduler.start();
@@ -243,12 +251,25 @@ export class Beat implements AsyncDisposable {
         seconds = Math.min(minDelay * 2 ** (backoffs - 1), maxDelay);
         this.#emit({ type: 'tick-failed', error, failures, retryInSeconds: seconds });
       }
+      if (this.#wakeRequested) {
+        this.#wakeRequested = false;
+        continue;
+      }
+      this.#sleeping = new AbortController();
       try {
-        await sleep(Math.max(0, seconds) * 1000, undefined, { signal });
+        await sleep(Math.max(0, seconds) * 1000, undefined, { signal: AbortSignal.any([signal, this.#sleeping.signal]) });
       } catch {
-        // aborted by close()
+        // aborted by close(), or woken
+      } finally {
+        this.#sleeping = undefined;
+        this.#wakeRequested = false;
       }
     }
+  }
+
+  #wake(): void {
+    if (this.#sleeping) this.#sleeping.abort();
+    else this.#wakeRequested = true;
   }
 
   async #release(spent?: AbortSignal): Promise<void> {

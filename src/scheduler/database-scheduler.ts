@@ -33,6 +33,7 @@
 // tick began), so no entry bursts after an outage.
 import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
+import { BEAT_CHANNEL, listen, type Listening } from '../db/pg-listener.js';
 import { abortable } from './abortable.js';
 import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
 import { DueHeap } from './due-heap.js';
@@ -74,6 +75,8 @@ export class DatabaseScheduler implements Scheduler {
   #lastPrune = 0;
   #state: 'new' | 'started' | 'closed' = 'new';
   #ticking = false;
+  /** PostgreSQL: the marker's trigger NOTIFYs; while heard, the marker poll is only a safety net. */
+  #listening: Listening | undefined;
 
   constructor(context: SchedulerContext) {
     this.#context = context;
@@ -105,6 +108,21 @@ export class DatabaseScheduler implements Scheduler {
     await this.#fullLoad(now);
     await this.#flushDisables();
     this.#state = 'started';
+    this.#listen();
+  }
+
+  /** On PostgreSQL, tick at once when an edit commits (and when listening starts: an edit may have been missed). */
+  #listen(): void {
+    const { database, wake } = this.#context;
+    if (wake === undefined || database.target.provider !== 'postgresql') return;
+    this.#listening = listen(database.target.connectionString, {
+      onNotify: (channel) => {
+        if (channel === BEAT_CHANNEL) wake();
+      },
+      onLive: (live) => {
+        if (live) wake();
+      },
+    });
   }
 
   async tick(now: Date): Promise<number> {
@@ -138,6 +156,7 @@ export class DatabaseScheduler implements Scheduler {
   async close(spent?: AbortSignal): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    await this.#listening?.release();
     for (const pending of this.#pending.splice(0)) {
       const lost = (error: unknown) => this.#context.emit({ type: 'run-lost', entry: pending.name, error });
       if (spent?.aborted) {
@@ -494,7 +513,9 @@ export class DatabaseScheduler implements Scheduler {
     const { maxInterval, syncInterval } = this.#context;
     const top = this.#heap.peek();
     const untilDue = top === undefined ? Infinity : (top.dueAt - now.getTime()) / 1000;
-    return Math.max(0, Math.min(untilDue, maxInterval, syncInterval));
+    // Edits are heard as they commit: the marker is then polled every maxInterval only, a safety net.
+    const sync = this.#listening?.live ? maxInterval : syncInterval;
+    return Math.max(0, Math.min(untilDue, maxInterval, sync));
   }
 }
 

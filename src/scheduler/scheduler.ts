@@ -28,6 +28,11 @@ export interface SchedulerContext {
   readonly clock: () => Date;
   /** Where to report; never throws. */
   readonly emit: BeatEventListener;
+  /**
+   * Ends beat's sleep so it ticks now (a scheduler told of an edit calls
+   * it); called during a tick, it makes the next tick follow at once.
+   */
+  readonly wake?: () => void;
 }
 
 /**

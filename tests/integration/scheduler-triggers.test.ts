@@ -24,7 +24,8 @@ const TRIGGERS: Record<Database['provider'], string[]> = {
   postgresql: [],
   mysql: [],
 };
-TRIGGERS.postgresql = TRIGGERS.sqlite;
+// PostgreSQL also tells listening beats when the marker moves (NOTIFY).
+TRIGGERS.postgresql = [...TRIGGERS.sqlite, 'djcelery_periodictasks_notify'];
 TRIGGERS.mysql = [
   ...TRIGGERS.sqlite,
   'djcelery_periodictask_inserted_stamp',

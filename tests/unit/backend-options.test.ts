@@ -11,6 +11,7 @@ describe('result backend options', () => {
       maxBatchRows: 256,
       retry: { attempts: 6, minDelayMs: 20, maxDelayMs: 2000, waitForDatabaseMs: 60_000 },
       pollInterval: 500,
+      notify: true,
       cleanupBatchSize: 5000,
     });
   });
@@ -23,6 +24,7 @@ describe('result backend options', () => {
     [{ retry: { minDelayMs: 100, maxDelayMs: 50 } }, 'retry.maxDelayMs must be a whole number between 100 and 300000, got 50'],
     [{ pollInterval: '1s' }, 'pollInterval must be a whole number between 1 and 60000, got 1s'],
     [{ storeArgs: 'yes' }, 'storeArgs must be true or false, got yes'],
+    [{ notify: 'off' }, 'notify must be true or false, got off'],
     [{ onEvent: 'log' }, 'onEvent must be a function, got string'],
   ])('refuses %j with a bounded message', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(ConfigError);

@@ -1,0 +1,4 @@
+-- Nothing to change here: this database has no server push, so beat keeps
+-- polling the change marker. The migration exists under the same name in
+-- every provider's history; the PostgreSQL one makes the marker's writes
+-- send a NOTIFY that beat listens for.
