@@ -190,6 +190,24 @@ describeWithChromium('monitor page in Chromium', () => {
       expect(await page.locator('#result-detail').textContent()).toContain('RangeError');
     });
 
+    it('shows a result stored meanwhile on the Results view, live: no reload, no timer', async () => {
+      await open('#/results');
+      await expect.poll(() => page.locator('#results-list tbody tr').count()).toBe(2);
+      // While the stream is open the timer leaves the Results view alone: only an event redraws it.
+      await page.waitForSelector('html[data-live="on"]');
+      await expect.poll(() => page.locator('#live').isVisible()).toBe(true);
+      await page.evaluate('window.__sameDocument = true');
+      const backend = new PrismaResultBackend(database);
+      try {
+        await backend.markSucceeded('77777777-8888-4999-aaaa-bbbbbbbbbbbb', 'live', { name: 'tasks.live', worker: 'celery@alpha' });
+      } finally {
+        await backend.close();
+      }
+      await page.locator('#results-list a[href="#/results/77777777-8888-4999-aaaa-bbbbbbbbbbbb"]').waitFor({ timeout: 10_000 });
+      expect(await page.evaluate('window.__sameDocument')).toBe(true);
+      await expect.poll(() => page.locator('#results-list tbody tr').count()).toBe(3);
+    });
+
     it('disabling a periodic task on the page stops beat from sending it', async () => {
       await waitFor('beat to send the every-second task twice', async () => ticks >= 2, { ...polling, timeoutMs: 20_000 });
       await open('#/periodic');
