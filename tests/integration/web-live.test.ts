@@ -1,7 +1,9 @@
 // The monitor's live updates on each real database: a page connected to
 // /api/live hears of a result another connection stored (PostgreSQL: by
 // its notification, with the poll turned off; MySQL and SQLite: by the
-// poll), of a periodic-task edit, and of nothing at all by a comment; the
+// poll), of a periodic-task edit, of a result from a writer that does not
+// notify and of a camera snapshot (both polled everywhere),
+// and of nothing at all by a comment; the
 // source stops when the last page leaves; closing the server ends the
 // stream as a completed response.
 import { randomUUID } from 'node:crypto';
@@ -65,6 +67,35 @@ describeEachDatabase('monitor live updates', (testDb) => {
 
   it('keeps an idle stream open with comments', async () => {
     await waitFor('a keep-alive comment', () => page.comments.includes('keep-alive'), { timeoutMs: 5_000 });
+  });
+
+  it('sends results, tasks and workers events for rows writers that do not notify make (polled on every database)', async () => {
+    const feed = new LiveFeed(db, { pollMs: 50 });
+    const reader = SseReader.of(feed.stream());
+    try {
+      // The first poll is the baseline: write until a poll after it sees the rows move.
+      await waitFor(
+        'results, tasks and workers events',
+        async () => {
+          // As a Python Celery worker stores a result: a plain write, no notification.
+          await other.prisma.taskMeta.create({ data: { taskId: randomUUID(), status: 'SUCCESS', result: '42', dateDone: new Date() } });
+          const worker = await other.prisma.workerState.create({ data: { hostname: `celery@${randomUUID()}`, lastHeartbeat: new Date() } });
+          await other.prisma.taskState.create({ data: { taskId: randomUUID(), state: 'SUCCESS', name: 'tasks.add', tstamp: new Date(), workerId: worker.id } });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return ['results', 'tasks', 'workers'].every((topic) => reader.named(topic).length > 0);
+        },
+        { timeoutMs: 10_000, intervalMs: 0 },
+      );
+    } finally {
+      reader.close();
+      await feed.close();
+    }
+  });
+
+  it('answers a HEAD with the headers alone, starting nothing', async () => {
+    const response = await fetch(`${server.url}api/live`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
   });
 
   it('stops its source when the last page leaves', async () => {

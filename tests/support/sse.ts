@@ -12,10 +12,17 @@ export class SseReader {
   /** 'ended' when the server completed the response; the error when it broke. */
   readonly ended: Promise<'ended' | Error>;
   readonly #abort: AbortController;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
 
   private constructor(response: Response, abort: AbortController) {
     this.#abort = abort;
-    this.ended = this.#read(response.body!);
+    this.#reader = response.body!.getReader();
+    this.ended = this.#read();
+  }
+
+  /** Reads a stream the test got without HTTP (straight from a handler or a feed). */
+  static of(response: Response): SseReader {
+    return new SseReader(response, new AbortController());
   }
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
@@ -34,14 +41,17 @@ export class SseReader {
 
   close(): void {
     this.#abort.abort();
+    void this.#reader.cancel().catch(() => {});
   }
 
-  async #read(body: ReadableStream<Uint8Array>): Promise<'ended' | Error> {
+  async #read(): Promise<'ended' | Error> {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
+      for (;;) {
+        const { done, value } = await this.#reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           this.#block(buffer.slice(0, end));

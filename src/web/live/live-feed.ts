@@ -4,10 +4,12 @@
  * running only while one does.
  *
  * PostgreSQL pushes stored results and periodic-task edits through the
- * process's LISTEN connection; everything else (and those too, while
- * LISTEN does not deliver) comes from one cheap poll of the tables'
- * markers. The camera's snapshots notify nobody, so tasks and workers are
- * always polled.
+ * process's LISTEN connection; everything else comes from one cheap poll
+ * of the tables' markers. The periodic tasks' triggers notify whatever
+ * wrote, so while LISTEN delivers their marker is left to it; results
+ * stored by writers that do not notify (Python Celery workers, a backend
+ * with notify: false) and the camera's snapshots are polled on every
+ * database.
  */
 import { printProblem } from '../../core/log-line.js';
 import type { Database } from '../../db/open.js';
@@ -23,8 +25,8 @@ export interface LiveFeedOptions {
 }
 
 const TOPICS: readonly LiveTopic[] = ['results', 'tasks', 'workers', 'periodic'];
-/** What LISTEN carries on PostgreSQL: the poll leaves these to it while it delivers. */
-const PUSHED: ReadonlySet<LiveTopic> = new Set(['results', 'periodic']);
+/** What LISTEN carries whoever wrote (the triggers notify): the poll leaves it to LISTEN while it delivers. */
+const PUSHED: ReadonlySet<LiveTopic> = new Set(['periodic']);
 /** What a browser waits before reconnecting a dropped stream. */
 const RETRY_MS = 2000;
 /** Payload of an event that names nothing in particular: re-read the view. */
@@ -58,9 +60,10 @@ export class LiveFeed {
     return this.#clients.size;
   }
 
-  /** A text/event-stream response that lasts until the client leaves or close(). */
-  stream(): Response {
+  /** A text/event-stream response that lasts until the client leaves or close(); a HEAD gets the headers alone. */
+  stream(request?: Request): Response {
     if (this.#closed) return new Response(null, { status: 503, headers: SSE_HEADERS });
+    if (request?.method === 'HEAD') return new Response(null, { headers: SSE_HEADERS });
     let mine: ReadableStreamDefaultController<Uint8Array> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {

@@ -56,9 +56,9 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       }),
     )
     // A read like the other GETs: what changed names no more than the lists show.
-    .add('GET', '/api/live', () => {
+    .add('GET', '/api/live', (request) => {
       if (context.live === undefined) throw new HttpError(404, 'live updates are off here: the page refreshes on its timer');
-      return context.live.stream();
+      return context.live.stream(request);
     })
     .add('POST', '/api/token', (request) => {
       guard.check(request);
