@@ -41,13 +41,15 @@ const context = {
 let current = null;
 // Whether the event stream is open: the timer then leaves the views it covers alone.
 let live = false;
+// A redraw skipped (hidden tab, someone typing): done when the tab shows again, or on the next tick.
+let stale = false;
 // Bumped on each navigation, so a slow answer for a view left meanwhile is dropped.
 let generation = 0;
 
 const viewName = (where) => (VIEWS[where.path[0]] ? where.path[0] : 'workers');
 
 function onTimer() {
-  if (!live || SHOWS[viewName(route())] === undefined) void refresh();
+  if (!live || stale || SHOWS[viewName(route())] === undefined) void refresh();
 }
 
 function onChange(topics) {
@@ -93,9 +95,13 @@ async function render() {
 }
 
 async function refresh() {
-  if (document.hidden || current?.refresh === undefined) return;
-  // Not while someone types: a redraw would throw their input away.
-  if (main.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
+  if (current?.refresh === undefined) return;
+  // Not while hidden, nor while someone types: a redraw would throw their input away.
+  if (document.hidden || (main.contains(document.activeElement) && document.activeElement.matches('input, select, textarea'))) {
+    stale = true;
+    return;
+  }
+  stale = false;
   const mine = generation;
   try {
     await current.refresh();
@@ -165,6 +171,9 @@ async function start() {
   }
   drawLock();
   addEventListener('hashchange', render);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && stale) void refresh();
+  });
   setInterval(onTimer, REFRESH_MS);
   if (context.config.live) followChanges(onChange, onLive);
   await render();
