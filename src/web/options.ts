@@ -9,6 +9,7 @@ import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
 import type { ErrorLog } from './http/errors.js';
+import type { LiveFeed } from './live/live-feed.js';
 import type { Liveness } from './monitor/workers.js';
 import type { ApplyOptions, Publisher } from './views/apply.js';
 import type { DeclaredTasks } from './views/registered.js';
@@ -45,6 +46,12 @@ export interface WebHandlerOptions {
    * gives one, called on each use (start it on the first). Default: none.
    */
   control?: ControlSource;
+  /**
+   * Pushes "something changed" events to the monitor page at /api/live
+   * (a LiveFeed, which you keep owning: close it before your server). Default
+   * none: the page refreshes on its timer.
+   */
+  live?: LiveFeed;
   /** Counts the messages and consumers of each queue for the monitor (createQueueStats), which you keep owning. Default: names only. */
   queueStats?: QueueStats;
   /**
@@ -86,6 +93,7 @@ export interface ResolvedWebOptions {
   /** The queues the monitor lists whatever the tables say: the configured ones and the default queue. */
   readonly monitorQueues: readonly string[];
   readonly queueStats: QueueStats | undefined;
+  readonly live: LiveFeed | undefined;
   readonly control: ControlSource | undefined;
   readonly controlTimeoutMs: number;
   readonly maxBodyBytes: number;
@@ -167,6 +175,7 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
           },
     monitorQueues: [...queueList(monitor?.queues), options.apply?.queue ?? DEFAULT_QUEUE],
     queueStats: options.queueStats,
+    live: options.live,
     control: options.control,
     controlTimeoutMs: within('monitor.controlTimeout', monitor?.controlTimeout ?? 1, 0.1, 60, 'seconds') * 1000,
     maxBodyBytes: within('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1, 10 * 1024 * 1024, 'bytes'),

@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
 import { createHandler } from './handler.js';
 import { LazyPublisher } from './lazy-publisher.js';
+import { LiveFeed, type LiveFeedOptions } from './live/live-feed.js';
 import type { ActionLog, MonitorOptions } from './options.js';
 
 export interface MonitorServerOptions {
@@ -32,6 +33,8 @@ export interface MonitorServerOptions {
   /** Broker (amqp://… or redis://…) for apply, "run now", retry, remote control and the queues' depths; without it the actions answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
+  /** The live updates' poll and heartbeat (GET /api/live). */
+  live?: LiveFeedOptions;
   /** Broker trouble; default warnings and errors to the console. */
   brokerLog?: BrokerLog;
   /** One line per change made through the monitor; default stderr, in the package's log format. */
@@ -41,7 +44,7 @@ export interface MonitorServerOptions {
 export interface MonitorServer extends AsyncDisposable {
   /** `http://host:port/`, with the port actually bound. */
   readonly url: string;
-  /** Stops accepting, ends open connections, and closes the broker connection. */
+  /** Stops accepting, ends the live streams, lets answers in flight finish (a second at most), ends open connections, and closes the broker connection. */
   close(): Promise<void>;
 }
 
@@ -68,9 +71,11 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
           },
           (started) => started.close(),
         );
+  const live = new LiveFeed(options.database, options.live);
   const handler = createHandler({
     database: options.database,
     queueStats,
+    live,
     ...(control && { control: () => control.get() }),
     token: options.token,
     apply: { allow, queue: options.defaultQueue },
@@ -79,7 +84,8 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     onAction: options.actionLog,
   });
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(guardHost(host, toNodeListener(handler)));
+  const answering = new InFlight();
+  const server = createServer(answering.track(guardHost(host, toNodeListener(handler))));
   try {
     await listen(server, options.port ?? 8080, host);
   } catch (error) {
@@ -94,6 +100,9 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Ends the event streams first and lets them (and any answer in flight) finish, so pages see them end rather than break.
+      await live.close();
+      await answering.settled(CLOSE_GRACE_MS);
       server.closeAllConnections();
       await stopped;
       await publisher?.close();
@@ -101,6 +110,30 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       await control?.close();
     })());
   return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
+}
+
+/** How long close() lets answers in flight finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 1000;
+
+/** The responses not finished yet, so close() can let them finish. */
+class InFlight {
+  readonly #open = new Set<Promise<void>>();
+
+  track(listener: RequestListener): RequestListener {
+    return (req, res) => {
+      const done = new Promise<void>((resolve) => res.once('close', resolve));
+      this.#open.add(done);
+      void done.then(() => this.#open.delete(done));
+      listener(req, res);
+    };
+  }
+
+  /** Resolves once every tracked response finished, or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.#open), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

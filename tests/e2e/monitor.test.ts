@@ -190,6 +190,59 @@ describeWithChromium('monitor page in Chromium', () => {
       expect(await page.locator('#result-detail').textContent()).toContain('RangeError');
     });
 
+    it('shows a result stored meanwhile on the Results view, live: no reload, no timer', async () => {
+      const live = await browser.newPage();
+      try {
+        // The page's own clock, moved on by hand: the 5-second timer never comes round, only the event's redraw.
+        await live.clock.install();
+        await live.goto(new URL('#/results', server.url).href);
+        await expect.poll(() => live.locator('#results-list tbody tr').count()).toBe(2);
+        await live.waitForSelector('html[data-live="on"]', { state: 'attached' });
+        expect(await live.locator('#live').isVisible()).toBe(true);
+        await live.evaluate('window.__sameDocument = true');
+        const backend = new PrismaResultBackend(database);
+        try {
+          await backend.markSucceeded('77777777-8888-4999-aaaa-bbbbbbbbbbbb', 'live', { name: 'tasks.live', worker: 'celery@alpha' });
+        } finally {
+          await backend.close();
+        }
+        const row = live.locator('#results-list a[href="#/results/77777777-8888-4999-aaaa-bbbbbbbbbbbb"]');
+        // At most 16 × 250 ms = 4 s of the page's time: the debounce passes, the timer does not.
+        for (let step = 0; step < 16 && (await row.count()) === 0; step++) {
+          await live.clock.runFor(250);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        await row.waitFor({ timeout: 1_000 });
+        expect(await live.evaluate('window.__sameDocument')).toBe(true);
+        expect(await live.locator('#results-list tbody tr').count()).toBe(3);
+      } finally {
+        await live.close();
+      }
+    });
+
+    it('falls back to its timer when the stream fails', async () => {
+      const fallback = await browser.newPage();
+      try {
+        // The page's own clock: the timer runs when the test says, not after five real seconds.
+        await fallback.clock.install();
+        await fallback.route('**/api/live', (route) => route.abort());
+        await fallback.goto(new URL('#/results', server.url).href);
+        await fallback.locator('#results-list tbody tr').first().waitFor();
+        await fallback.waitForSelector('html[data-live="off"]', { state: 'attached' });
+        expect(await fallback.locator('#live').isVisible()).toBe(false);
+        const backend = new PrismaResultBackend(database);
+        try {
+          await backend.markSucceeded('88888888-9999-4aaa-bbbb-cccccccccccc', 'timer', { name: 'tasks.timer', worker: 'celery@alpha' });
+        } finally {
+          await backend.close();
+        }
+        await fallback.clock.runFor(5_000);
+        await fallback.locator('#results-list a[href="#/results/88888888-9999-4aaa-bbbb-cccccccccccc"]').waitFor({ timeout: 10_000 });
+      } finally {
+        await fallback.close();
+      }
+    });
+
     it('disabling a periodic task on the page stops beat from sending it', async () => {
       await waitFor('beat to send the every-second task twice', async () => ticks >= 2, { ...polling, timeoutMs: 20_000 });
       await open('#/periodic');

@@ -52,6 +52,26 @@ describe('toNodeListener', () => {
     });
   });
 
+  it('writes a body as it comes, and cancels it when the client leaves', async () => {
+    let cancelled: () => void = () => {};
+    const gone = new Promise<void>((resolve) => (cancelled = resolve));
+    const endless: WebHandler = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start: (controller) => controller.enqueue(new TextEncoder().encode('first\n')),
+          cancel: () => cancelled(),
+        }),
+        { headers: { 'content-type': 'text/event-stream' } },
+      );
+    const base = await serve(toNodeListener(endless));
+    const abort = new AbortController();
+    const response = await fetch(base, { signal: abort.signal });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first\n');
+    abort.abort();
+    await gone;
+  });
+
   it('answers 500 when the handler fails', async () => {
     const base = await serve(toNodeListener(() => Promise.reject(new Error('boom'))));
     const lines: string[] = [];

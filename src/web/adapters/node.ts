@@ -8,6 +8,8 @@
 import { printProblem } from '../../core/log-line.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { WebHandler } from '../handler.js';
 
 /** What Express adds to IncomingMessage that matters here; plain http requests lack both. */
@@ -49,7 +51,11 @@ export function toRequest(req: MaybeExpressRequest): Request {
   } as RequestInit);
 }
 
-/** Writes a Fetch Response to a Node response. */
+/**
+ * Writes a Fetch Response to a Node response, its body streamed as it
+ * comes (an event stream never ends by itself). A client that leaves
+ * cancels the body.
+ */
 export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => res.setHeader(name, value));
@@ -57,7 +63,13 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
     res.end();
     return;
   }
-  res.end(Buffer.from(await response.arrayBuffer()));
+  const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+  try {
+    await pipeline(body, res);
+  } catch (error) {
+    // The client went away: nothing left to answer.
+    if (!res.destroyed) throw error;
+  }
 }
 
 /** `http.createServer(toNodeListener(handler))`. */

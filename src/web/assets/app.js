@@ -1,9 +1,11 @@
 // The monitor page: reads the server's config, draws the view the address
-// names (#/workers, #/tasks?state=FAILURE, #/periodic, …), refreshes it
-// every few seconds while the tab is visible, and unlocks the buttons that
+// names (#/workers, #/tasks?state=FAILURE, #/periodic, …), draws it again
+// when the server says its data changed (or, without live updates, every
+// few seconds while the tab is visible), and unlocks the buttons that
 // change things once the token is entered.
 import { ApiError, get, post, token } from './api.js';
 import { h, replace } from './dom.js';
+import { followChanges } from './live.js';
 import * as beats from './view-beats.js';
 import * as periodic from './view-periodic.js';
 import * as queues from './view-queues.js';
@@ -14,6 +16,14 @@ import { message, refreshTimes, syncClock } from './widgets.js';
 
 const VIEWS = { workers, tasks, results, periodic, queues, beats };
 const REFRESH_MS = 5000;
+/** What each view shows, as the live updates name it; a view not listed (beats: heartbeats notify nobody) keeps its timer. */
+const SHOWS = {
+  workers: ['workers', 'tasks'],
+  tasks: ['tasks'],
+  results: ['results'],
+  periodic: ['periodic'],
+  queues: ['results', 'tasks', 'periodic'],
+};
 
 const main = document.getElementById('main');
 const lock = document.getElementById('lock');
@@ -29,8 +39,31 @@ const context = {
 };
 
 let current = null;
+// Whether the event stream is open: the timer then leaves the views it covers alone.
+let live = false;
+// A redraw skipped (hidden tab, someone typing): done when the tab shows again, or on the next tick.
+let stale = false;
 // Bumped on each navigation, so a slow answer for a view left meanwhile is dropped.
 let generation = 0;
+
+const viewName = (where) => (VIEWS[where.path[0]] ? where.path[0] : 'workers');
+
+function onTimer() {
+  if (!live || stale || SHOWS[viewName(route())] === undefined) void refresh();
+}
+
+function onChange(topics) {
+  if ((SHOWS[viewName(route())] ?? []).some((topic) => topics.has(topic))) void refresh();
+}
+
+function onLive(connected) {
+  // A reconnect may have missed changes: draw once more.
+  if (connected && !live && current !== null) void refresh();
+  live = connected;
+  document.documentElement.dataset.live = connected ? 'on' : 'off';
+  const badge = document.getElementById('live');
+  badge.hidden = !connected;
+}
 
 function route() {
   const hash = location.hash.replace(/^#\/?/, '');
@@ -44,7 +77,7 @@ async function render() {
   const where = route();
   const view = VIEWS[where.path[0]] ?? workers;
   for (const link of document.querySelectorAll('nav.tabs a')) {
-    link.toggleAttribute('aria-current', link.dataset.view === (VIEWS[where.path[0]] ? where.path[0] : 'workers'));
+    link.toggleAttribute('aria-current', link.dataset.view === viewName(where));
   }
   const target = h('div');
   replace(main, target);
@@ -62,9 +95,13 @@ async function render() {
 }
 
 async function refresh() {
-  if (document.hidden || current?.refresh === undefined) return;
-  // Not while someone types: a redraw would throw their input away.
-  if (main.contains(document.activeElement) && document.activeElement.matches('input, select, textarea')) return;
+  if (current?.refresh === undefined) return;
+  // Not while hidden, nor while someone types: a redraw would throw their input away.
+  if (document.hidden || (main.contains(document.activeElement) && document.activeElement.matches('input, select, textarea'))) {
+    stale = true;
+    return;
+  }
+  stale = false;
   const mine = generation;
   try {
     await current.refresh();
@@ -134,7 +171,11 @@ async function start() {
   }
   drawLock();
   addEventListener('hashchange', render);
-  setInterval(refresh, REFRESH_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && stale) void refresh();
+  });
+  setInterval(onTimer, REFRESH_MS);
+  if (context.config.live) followChanges(onChange, onLive);
   await render();
 }
 

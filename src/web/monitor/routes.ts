@@ -3,7 +3,8 @@
  *
  *   GET  /                          the page
  *   GET  /assets/:file              its script, helpers and styles
- *   GET  /api/config                what this server allows (read-only or not, run now, apply)
+ *   GET  /api/config                what this server allows (read-only or not, run now, apply, live updates)
+ *   GET  /api/live                  text/event-stream of what changed (with a LiveFeed): results, tasks, workers, periodic
  *   POST /api/token                 204 when the bearer token is right (the page's unlock)
  *   GET  /api/workers               workers, online or not
  *   GET  /api/beats                 beats, alive, late or gone (their heartbeat rows)
@@ -47,12 +48,18 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
         readOnly: !guard.configured,
         canRun: context.publisher !== undefined,
         canControl: context.control !== undefined,
+        live: context.live !== undefined,
         apply: [...context.allowed].sort(),
         heartbeatFreq: liveness.heartbeatFreq,
         cameraFreq: liveness.cameraFreq,
         now: context.now().toISOString(),
       }),
     )
+    // A read like the other GETs: what changed names no more than the lists show.
+    .add('GET', '/api/live', (request) => {
+      if (context.live === undefined) throw new HttpError(404, 'live updates are off here: the page refreshes on its timer');
+      return context.live.stream(request);
+    })
     .add('POST', '/api/token', (request) => {
       guard.check(request);
       return new Response(null, { status: 204 });
