@@ -45,6 +45,8 @@ export interface ConsumerOptions {
 
 /** Longer than celery-node's BRPOP wait (5 s), after which its receive loop sees it is closing. */
 const REDIS_LOOP_END_MS = 7_000;
+/** How long closing a dropped AMQP connection may take before the worker stops waiting for it. */
+const AMQP_CLOSE_MS = 3_000;
 
 export function createConsumer(node: NodeWorker, transport: 'amqp' | 'redis', options: ConsumerOptions): Consumer {
   return transport === 'amqp' ? new AmqpConsumer(node, options) : new RedisConsumer(node, options);
@@ -100,7 +102,8 @@ class AmqpConsumer implements Consumer {
     this.consuming = false;
     await drain(true);
     // After the running tasks were acked: closing requeues the reserved ones.
-    await this.node.broker.disconnect().catch(() => {});
+    // A connection the broker already dropped may never finish closing.
+    await within(this.node.broker.disconnect().catch(() => {}), AMQP_CLOSE_MS);
   }
 }
 

@@ -12,7 +12,8 @@ import type { Database } from '../../src/db/open.js';
 import { LISTENER_NAME } from '../../src/db/pg-listener.js';
 import { openDatabase, useDatabase } from '../../src/db/open.js';
 import { describeEachDatabase, itWhen, postgresAdmin } from '../support/databases.js';
-import { NotifyEater } from '../support/pg-notify-eater.js';
+import { dropNotifications } from '../support/pg-notify-eater.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -195,7 +196,7 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
 
   itWhen(postgres)('behind a pooler that never delivers notifications: said once in the log, and waits poll', async () => {
     const direct = new URL(testDb.url);
-    const eater = new NotifyEater(direct.hostname, Number(direct.port || 5432));
+    const eater = new TcpProxy(direct.hostname, Number(direct.port || 5432), dropNotifications);
     const port = await eater.listen();
     const pooled = new URL(testDb.url);
     pooled.host = `127.0.0.1:${port}`;
@@ -222,7 +223,7 @@ describeEachDatabase('waiters woken by stores', (testDb) => {
     } finally {
       process.stderr.write = write;
       await db.close();
-      await eater.close();
+      await eater.cut();
     }
   });
 

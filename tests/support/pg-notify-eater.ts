@@ -1,54 +1,23 @@
-// A PostgreSQL forwarder that passes everything but notifications: what a
-// client sees behind PgBouncer in transaction mode, where LISTEN is accepted
-// and nothing ever arrives.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+// What a client sees behind PgBouncer in transaction mode, where LISTEN is
+// accepted and nothing ever arrives: a TcpProxy filter for PostgreSQL's
+// server messages that passes everything but notifications.
 
-export class NotifyEater {
-  #server: Server | null = null;
-  readonly #sockets = new Set<Socket>();
-
-  constructor(
-    private readonly host: string,
-    private readonly targetPort: number,
-  ) {}
-
-  /** Listens on a free 127.0.0.1 port; resolves to the port. */
-  async listen(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.host);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('close', () => this.#sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      // Server messages are a type byte and a 32-bit length (which counts itself); 'A' is a NotificationResponse.
-      let pending = Buffer.alloc(0);
-      upstream.on('data', (chunk: Buffer) => {
-        pending = Buffer.concat([pending, chunk]);
-        const kept: Buffer[] = [];
-        while (pending.length >= 5) {
-          const size = 1 + pending.readInt32BE(1);
-          if (pending.length < size) break;
-          if (pending[0] !== 0x41) kept.push(pending.subarray(0, size));
-          pending = pending.subarray(size);
-        }
-        if (kept.length > 0) client.write(Buffer.concat(kept));
-      });
-      upstream.on('end', () => client.end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.#server = server;
-    return (server.address() as { port: number }).port;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    const server = this.#server;
-    this.#server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
+/**
+ * Server messages are a type byte and a 32-bit length (which counts
+ * itself); 'A' is a NotificationResponse. A message split across chunks
+ * waits for its end.
+ */
+export function dropNotifications(): (chunk: Buffer) => Buffer {
+  let pending = Buffer.alloc(0);
+  return (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    const kept: Buffer[] = [];
+    while (pending.length >= 5) {
+      const size = 1 + pending.readInt32BE(1);
+      if (pending.length < size) break;
+      if (pending[0] !== 0x41) kept.push(pending.subarray(0, size));
+      pending = pending.subarray(size);
+    }
+    return Buffer.concat(kept);
+  };
 }

@@ -17,9 +17,14 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   port = 0;
 
+  /**
+   * `serverFilter`, if given, makes for each connection a function through
+   * which everything the server sends passes (what it returns goes on).
+   */
   constructor(
     private readonly host: string,
     private readonly targetPort: number,
+    private readonly serverFilter?: () => (chunk: Buffer) => Buffer,
   ) {}
 
   /** Listens on 127.0.0.1 (a free port the first time, the same port after); resolves to the port. */
@@ -35,8 +40,10 @@ export class TcpProxy {
         });
       }
       client.pipe(upstream);
+      const filter = this.serverFilter?.() ?? ((chunk: Buffer) => chunk);
       upstream.on('data', (chunk: Buffer) => {
-        if (!this.#blackhole) client.write(chunk);
+        const passed = filter(chunk);
+        if (!this.#blackhole && passed.length > 0) client.write(passed);
       });
       upstream.on('end', () => client.end());
     });
