@@ -7,6 +7,7 @@
 import { instrumentWorker } from '../backend/celery-node.js';
 import type { PrismaResultBackend } from '../backend/backend.js';
 import { revokedException } from '../backend/meta.js';
+import { within } from '../broker/send-policy.js';
 import { parseRedisUrl, transportOf } from '../broker/url.js';
 import { REVOKED } from '../core/states.js';
 import { enableCeleryEvents, readTask, type CeleryEvents, type CeleryEventsReport } from '../snapshot/node-events/enable.js';
@@ -43,6 +44,9 @@ export type WorkerEvent =
 
 /** Celery's default prefetch multiplier. */
 const PREFETCH_MULTIPLIER = 4;
+
+/** How long stopping waits for the event link to send worker-offline and close. */
+const EVENTS_CLOSE_MS = 3_000;
 
 export class CeleryWorker {
   readonly pool: TaskPool;
@@ -128,7 +132,8 @@ export class CeleryWorker {
     if (node === null) return;
     await this.consumer?.stop((dropReserved) => this.pool.drain(dropReserved));
     await node.backend.disconnect();
-    await this.events?.close();
+    // worker-offline goes out if the broker is there; a link still reconnecting to a dead one is not waited for.
+    await within(this.events?.close() ?? Promise.resolve(), EVENTS_CLOSE_MS);
   }
 
   private emit(event: WorkerEvent): void {
