@@ -5,7 +5,7 @@
 // the queue exactly once.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { decodeEnvelope } from '../../src/broker/redis/envelope.js';
 import { Beat, describeEvent, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
@@ -13,16 +13,12 @@ import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { privateRedisMissing, startPrivateRedis } from '../support/private-redis.js';
-import { describeWithRedis } from '../support/redis.js';
+import { describeWithPrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait.js';
 
 const polling = { timeoutMs: 60_000 };
-const missing = privateRedisMissing();
-if (missing !== null && process.env.CI === 'true') throw new Error(missing);
-const describeCrash = missing === null ? describeWithRedis : describe.skip;
 
-describeCrash('beat through a Redis crash', () => {
+describeWithPrivateRedis('beat through a Redis crash', () => {
   describeEachDatabase('runs given back', (testDb) => {
     it('sends every claimed run once Redis is back, and no run twice', { timeout: 120_000 }, async () => {
       await using redis = await startPrivateRedis({ durable: true });
@@ -73,7 +69,7 @@ describeCrash('beat through a Redis crash', () => {
 // meanwhile are gone): with its default backoff it listens again within
 // 2 s of Redis answering, says how long it was deaf, and completes from
 // celery_taskmeta the task whose end it missed.
-describeCrash('the camera through a Redis crash', () => {
+describeWithPrivateRedis('the camera through a Redis crash', () => {
   describeEachDatabase('resumes', (testDb) => {
     it('listens again within 2 s of Redis answering, and reconciles what it missed', { timeout: 60_000 }, async () => {
       await using redis = await startPrivateRedis();

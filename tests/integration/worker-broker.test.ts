@@ -8,14 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { TestDatabase } from '../support/databases.js';
 import { LOG_LINE } from '../support/log-line.js';
 import { spawnWorker, untilReady, type WorkerProcess } from '../support/node-worker-process.js';
-import { privateRedisMissing, startPrivateRedis } from '../support/private-redis.js';
-import { describeWithRedis } from '../support/redis.js';
+import { describeWithPrivateRedis, startPrivateRedis } from '../support/private-redis.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /** Runs `check` on a worker started with a tasks module and a migrated database in a directory of its own. */
@@ -82,7 +81,7 @@ describeWithBroker('prisma-celery worker when RabbitMQ goes away', () => {
   });
 });
 
-(privateRedisMissing() === null ? describeWithRedis : describe.skip)('prisma-celery worker when its Redis dies', () => {
+describeWithPrivateRedis('prisma-celery worker when its Redis dies', () => {
   it('logs the loss and exits 1', { timeout: 90_000 }, async () => {
     await using redis = await startPrivateRedis();
     await losesItsBroker(redis.url(0), () => redis.kill());

@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { describe } from 'vitest';
 import { freePort } from './free-port.js';
+import { describeWithRedis } from './redis.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -96,4 +98,14 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `describe` for suites that start their own redis-server: skipped outside
+ * CI when it is not installed (or Redis is down), a failure under CI=true.
+ */
+export function describeWithPrivateRedis(title: string, body: () => void): void {
+  const missing = privateRedisMissing();
+  if (missing !== null && process.env.CI === 'true') throw new Error(missing);
+  (missing === null ? describeWithRedis : describe.skip)(title, body);
 }
