@@ -42,7 +42,9 @@ async function losesItsBroker(brokerUrl: string, breakBroker: () => Promise<void
   await withWorker(brokerUrl, `lost-${randomBytes(3).toString('hex')}`, async (worker) => {
     await untilReady(worker);
     await breakBroker();
-    expect(await worker.exited, worker.output()).toBe(1);
+    // Bounded, so a worker that hangs fails here and is still killed below, not left running.
+    const exited = await Promise.race([worker.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 30_000))]);
+    expect(exited, worker.output()).toBe(1);
     expect(worker.output()).toMatch(/ ERROR worker +lost the broker/);
     for (const line of worker.output().trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
   });
