@@ -6,8 +6,9 @@
 // the events received meanwhile and every store made meanwhile is
 // committed; no run is lost or sent twice, none is sent while it could not
 // be claimed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeUnlessMissing } from '../support/gates.js';
 import { selectedProviders } from '../support/providers.js';
 import { privateServerMissing } from '../support/private-servers.js';
 import { measureResume, openOutage, type Outage } from '../support/resume-scenario.js';
@@ -16,10 +17,7 @@ const RESUME_MS = 2000;
 
 describeWithBroker('resume after a database outage', () => {
   for (const provider of selectedProviders()) {
-    const missing = provider === 'sqlite' ? null : privateServerMissing(provider);
-    if (missing !== null && process.env.CI === 'true') throw new Error(`CI needs ${missing}`);
-    if (missing !== null) console.warn(`[prisma-celery tests] skipping the ${provider} crash test: ${missing}`);
-    (missing === null ? describe : describe.skip)(provider, () => {
+    describeUnlessMissing(provider === 'sqlite' ? null : privateServerMissing(provider), provider, () => {
       let outage: Outage;
       beforeAll(async () => {
         outage = await openOutage(provider);

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { describe } from 'vitest';
 import { freePort } from './free-port.js';
+import { describeUnlessMissing } from './gates.js';
 import { describeWithRedis } from './redis.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -105,7 +105,5 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
  * CI when it is not installed (or Redis is down), a failure under CI=true.
  */
 export function describeWithPrivateRedis(title: string, body: () => void): void {
-  const missing = privateRedisMissing();
-  if (missing !== null && process.env.CI === 'true') throw new Error(missing);
-  (missing === null ? describeWithRedis : describe.skip)(title, body);
+  describeUnlessMissing(privateRedisMissing(), title, body, describeWithRedis);
 }
