@@ -1,7 +1,7 @@
 // How many messages wait in each queue, and how many consumers read it, on
 // the broker of a URL: RabbitMQ by a passive declare of each queue, Redis by
 // the lengths of each queue's priority lists.
-import type { BrokerLog } from './amqp/connect.js';
+import type { BrokerLog } from './log.js';
 import { AmqpQueueStats } from './amqp/queue-stats.js';
 import { RedisQueueStats } from './redis/queue-stats.js';
 import { transportOf, type Transport } from './url.js';

@@ -2,7 +2,7 @@
 // how patiently one message is sent, and how long closing may take.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
-import { consoleLog, type BrokerLog } from './amqp/connect.js';
+import { consoleLog, type BrokerLog } from './log.js';
 
 export interface PublishOptions {
   /** Sends of one message before giving up, 1..20. Default 5. */

@@ -13,7 +13,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createWorker } from 'celery-node';
-import type { BrokerLog } from '../broker/amqp/connect.js';
+import type { BrokerLog } from '../broker/log.js';
 import { transportOf } from '../broker/url.js';
 import { instrumentWorker, PrismaResultBackend, TaskFailedError } from '../backend/index.js';
 import { explain } from '../cli/explain.js';

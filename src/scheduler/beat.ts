@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerError } from '../broker/amqp/errors.js';
+import { BrokerError } from '../broker/errors.js';
 import { createTaskPublisher, type BrokerPublisher } from '../broker/publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
 import { openDatabase, type Database } from '../db/open.js';

@@ -3,7 +3,7 @@
  * whose broker is down still serves its pages; a failed connection is
  * tried again by the next send.
  */
-import { BrokerError } from '../broker/amqp/errors.js';
+import { BrokerError } from '../broker/errors.js';
 import { createTaskPublisher, type BrokerPublisher, type CreatePublisherOptions } from '../broker/publisher.js';
 import type { TaskMessage } from '../core/protocol/index.js';
 import type { Publisher } from './views/apply.js';

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import type { BrokerLog } from '../broker/amqp/index.js';
+import type { BrokerLog } from '../broker/log.js';
 import { LazyConnection } from '../broker/lazy-connection.js';
 import { createQueueStats } from '../broker/queue-stats.js';
 import { Control } from '../control/index.js';

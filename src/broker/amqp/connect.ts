@@ -1,18 +1,13 @@
-import { printProblem } from '../../core/log-line.js';
 import { connect, type ChannelModel } from 'amqplib';
 import { ConfigError } from '../../errors.js';
 import { redactUrl } from '../url.js';
 import { BrokerError, messageOf } from '../errors.js';
 import { brokerFault } from './errors.js';
 
+import { consoleLog, type BrokerLog } from '../log.js';
+
 export { messageOf } from '../errors.js';
-
-/** Receives what goes wrong on a broker connection; amqplib would otherwise crash the process on 'error'. */
-export type BrokerLog = (level: 'info' | 'warn' | 'error', message: string, error?: unknown) => void;
-
-export const consoleLog: BrokerLog = (level, message, error) => {
-  if (level !== 'info') printProblem(level, 'broker', message, error);
-};
+export { consoleLog, type BrokerLog } from '../log.js';
 
 export interface ConnectOptions {
   /** Heartbeat in seconds; 0 turns heartbeats off. Default: what the broker suggests (60 on RabbitMQ). */

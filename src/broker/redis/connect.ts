@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigError } from '../../errors.js';
-import type { BrokerLog } from '../amqp/connect.js';
+import type { BrokerLog } from '../log.js';
 import { BrokerError, messageOf } from '../errors.js';
 import { parseRedisUrl, redactUrl, type RedisTarget } from '../url.js';
 import { redisFault, refusedCommand } from './fault.js';
