@@ -13,6 +13,8 @@
  *   GET  /api/tasks/:id
  *   GET  /api/results[?status&name&worker&limit&cursor] task results, newest first
  *   GET  /api/results/:id
+ *   GET  /api/history[?range=hour|week&worker]     task counts per minute (hour) or hour (week), zero-filled
+ *   GET  /api/history/runtimes      runtime percentiles per task name over the last day
  *   POST /api/results/:id/retry     send a failed task again under a new id (token)
  *   and the periodic tasks' routes (periodic-routes.ts), and remote control's (control-routes.ts).
  */
@@ -23,10 +25,13 @@ import { addControlRoutes } from './control-routes.js';
 import { addPeriodicRoutes } from './periodic-routes.js';
 import { listBeats } from './beats.js';
 import { listQueues } from './queues.js';
+import { runtimePercentiles, taskHistory } from './history.js';
+import { historyRange } from './history-series.js';
 import { getResult, listResults } from './results.js';
 import { retryLinks, retryTask } from './retry.js';
 import { getTask, listTasks } from './tasks.js';
 import { listWorkers } from './workers.js';
+import { filterValue } from './paging.js';
 import type { MonitorContext } from './context.js';
 
 function found<T>(value: T | null, what: string, id: string): T {
@@ -81,6 +86,15 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
     .add('GET', '/api/results/:id', async (_, { id = '' }) =>
       json({ ...found(await getResult(context.backend, id), 'result for task', id), ...(await retryLinks(database, id)) }),
     )
+    .add('GET', '/api/history', async (request) => {
+      const params = query(request);
+      const now = context.now();
+      return json({ ...(await taskHistory(database, historyRange(params.get('range')), now, filterValue(params, 'worker'))), now: now.toISOString() });
+    })
+    .add('GET', '/api/history/runtimes', async () => {
+      const now = context.now();
+      return json({ ...(await runtimePercentiles(database, now)), now: now.toISOString() });
+    })
     .add('POST', '/api/results/:id/retry', async (request, { id = '' }) => {
       guard.check(request);
       const retried = await retryTask(context, id);
