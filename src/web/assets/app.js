@@ -7,6 +7,7 @@ import { ApiError, get, post, token } from './api.js';
 import { h, replace } from './dom.js';
 import { followChanges } from './live.js';
 import * as beats from './view-beats.js';
+import * as history from './view-history.js';
 import * as periodic from './view-periodic.js';
 import * as queues from './view-queues.js';
 import * as results from './view-results.js';
@@ -14,13 +15,15 @@ import * as tasks from './view-tasks.js';
 import * as workers from './view-workers.js';
 import { message, refreshTimes, syncClock } from './widgets.js';
 
-const VIEWS = { workers, tasks, results, periodic, queues, beats };
+const VIEWS = { workers, tasks, results, history, periodic, queues, beats };
 const REFRESH_MS = 5000;
 /** What each view shows, as the live updates name it; a view not listed (beats: heartbeats notify nobody) keeps its timer. */
 const SHOWS = {
   workers: ['workers', 'tasks'],
   tasks: ['tasks'],
   results: ['results'],
+  // Its refresh is throttled: a chart query every few seconds at most.
+  history: ['tasks'],
   periodic: ['periodic'],
   queues: ['results', 'tasks', 'periodic'],
 };

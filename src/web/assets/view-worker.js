@@ -1,15 +1,41 @@
 // One worker in detail: what it answers itself (stats, active tasks,
 // registered tasks, the queues it consumes) beside what the camera counted,
 // and, once unlocked, its remote control: task events on or off, pool grow
-// or shrink, a task's rate limit.
+// or shrink, a task's rate limit; and its tasks per minute over the last
+// hour, by state, from the stored rows.
 import { ApiError, get, post } from './api.js';
+import { timeChart, throttle } from './chart.js';
 import { h, hashLink, replace } from './dom.js';
-import { ago, fields, message, syncClock } from './widgets.js';
+import { ago, fields, message, STATES, syncClock } from './widgets.js';
+
+/** The chart's query runs at most this often, however often the view redraws. */
+const CHART_REFRESH_MS = 5000;
+
+/** Its rows by state over the last hour; states it has none of are left out. */
+async function drawHistory(target, hostname) {
+  if (!target.isConnected) return;
+  const history = await get(['history'], { worker: hostname });
+  const known = STATES.filter((state) => history.states[state] !== undefined);
+  const custom = Object.keys(history.states).filter((state) => !STATES.includes(state)).sort();
+  const series = [...known, ...custom].map((state) => ({
+    key: STATES.includes(state) ? state.toLowerCase() : 'custom',
+    label: state,
+    values: history.states[state],
+  }));
+  replace(
+    target,
+    series.length === 0
+      ? message('info', 'No task of this worker in the last hour.')
+      : timeChart({ id: 'worker-history', title: 'Tasks per minute over the last hour, by their latest state', since: history.since, step: history.step, series }),
+  );
+}
 
 export async function showWorker(main, hostname, context) {
   const notice = h('div', { class: 'notices', 'aria-live': 'polite' });
   const body = h('div', { class: 'view-body' }, message('info', 'Asking the worker…'));
-  replace(main, h('p', { class: 'back' }, h('a', { href: '#/workers' }, '← Workers')), h('h1', {}, hostname), notice, body);
+  const chart = h('section', { class: 'worker-history' });
+  replace(main, h('p', { class: 'back' }, h('a', { href: '#/workers' }, '← Workers')), h('h1', {}, hostname), notice, chart, body);
+  const refreshChart = throttle(() => drawHistory(chart, hostname), CHART_REFRESH_MS);
 
   async function act(action, options, said) {
     try {
@@ -114,6 +140,6 @@ export async function showWorker(main, hostname, context) {
     );
   }
 
-  await refresh();
-  return { refresh };
+  await Promise.all([refresh(), refreshChart()]);
+  return { refresh: () => Promise.all([refresh(), refreshChart()]) };
 }

@@ -11,6 +11,8 @@ import { CHROMIUM, missingServices } from '../../support/services.js';
 
 /** `describeWithBroker` for suites that drive Chromium (skipped outside CI when it is not installed). */
 export const describeWithChromium = missingServices().has('chromium') ? describe.skip : describeWithBroker;
+/** For suites that need Chromium and a database but no broker. */
+export const describeInChromium = missingServices().has('chromium') ? describe.skip : describe;
 export const SCREENSHOTS = new URL('../../../.test-output/screenshots/', import.meta.url);
 
 // Without the background-networking flags Chromium keeps dialling Google on a closed network.
