@@ -6,7 +6,8 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { createHandler, type WebHandler } from '../../src/web/index.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { EXPECTED_HOUR, EXPECTED_RUNTIMES, EXPECTED_W1_HOUR, EXPECTED_WEEK, HISTORY_NOW, series, writeHistoryRows } from '../support/history-rows.js';
+import { SnapshotStore } from '../../src/snapshot/index.js';
+import { EXPECTED_HOUR, EXPECTED_RUNTIMES, EXPECTED_W1_HOUR, EXPECTED_WEEK, HISTORY_NOW, historyRow, series, writeHistoryRows } from '../support/history-rows.js';
 
 // Whatever JSON.parse gives: the answers are checked by value.
 type Json = ReturnType<typeof JSON.parse>;
@@ -59,5 +60,27 @@ describeEachDatabase('monitor history', (testDb) => {
     for (const path of ['/api/history', '/api/history?range=week', '/api/history/runtimes']) {
       expect((await get(restarted, path)).body).toEqual((await get(handler, path)).body);
     }
+  });
+
+  // Last: it adds rows.
+  it("the week's finished hours are counted at most every ten minutes; the current hour on every request", async () => {
+    let clock = HISTORY_NOW;
+    const cached = createHandler({ database: db, monitor: true, now: () => clock });
+    const before = (await get(cached, '/api/history?range=week')).body;
+    const outcome = await new SnapshotStore(db).write(
+      [
+        historyRow('late-past', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T11:10:00.000Z'),
+        historyRow('late-now', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:10:00.000Z'),
+      ],
+      [],
+    );
+    expect(outcome.error).toBeNull();
+    const after = (await get(cached, '/api/history?range=week')).body;
+    expect([after.succeeded[166], after.succeeded[167]]).toEqual([before.succeeded[166], before.succeeded[167] + 1]);
+    clock = new Date(HISTORY_NOW.getTime() + 10 * 60_000);
+    const later = (await get(cached, '/api/history?range=week')).body;
+    expect([later.succeeded[166], later.succeeded[167]]).toEqual([before.succeeded[166] + 1, before.succeeded[167] + 1]);
+    // The hour's chart (from 11:41 now) has no cache: 12:10 is its 30th minute.
+    expect((await get(cached, '/api/history')).body.succeeded[29]).toBe(1);
   });
 });

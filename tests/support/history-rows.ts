@@ -8,7 +8,7 @@ import { SnapshotStore, type TaskRow } from '../../src/snapshot/index.js';
 /** The clock the handler is given: 12:30:20 UTC, so the hour's window is 11:31 to 12:31. */
 export const HISTORY_NOW = new Date('2026-12-07T12:30:20.000Z');
 
-const row = (taskId: string, state: string, name: string, worker: string, tstamp: string, extra: Partial<TaskRow> = {}): TaskRow => ({
+export const historyRow = (taskId: string, state: string, name: string, worker: string, tstamp: string, extra: Partial<TaskRow> = {}): TaskRow => ({
   taskId,
   state,
   name,
@@ -27,27 +27,27 @@ const row = (taskId: string, state: string, name: string, worker: string, tstamp
 
 /** tasks.p: runtimes 1 to 20 s, all in the 12:20 minute. */
 const spread = Array.from({ length: 20 }, (_, i) =>
-  row(`p-${i + 1}`, 'SUCCESS', 'tasks.p', 'w3@host', `2026-12-07T12:20:${String(i).padStart(2, '0')}.000Z`, { runtime: i + 1 }),
+  historyRow(`p-${i + 1}`, 'SUCCESS', 'tasks.p', 'w3@host', `2026-12-07T12:20:${String(i).padStart(2, '0')}.000Z`, { runtime: i + 1 }),
 );
 
 export const HISTORY_ROWS: readonly TaskRow[] = [
-  row('a1', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:30:05.000Z', { runtime: 0.1 }),
-  row('a2', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:30:59.999Z', { runtime: 0.2 }),
-  row('a3', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T12:29:00.000Z', { runtime: 0.3, retries: 2 }),
-  row('a4', 'FAILURE', 'tasks.add', 'w2@host', '2026-12-07T12:29:59.999Z', { retries: 1 }),
-  row('a5', 'RETRY', 'tasks.flaky', 'w1@host', '2026-12-07T12:00:00.000Z'),
-  row('a6', 'RETRY', 'tasks.flaky', 'w1@host', '2026-12-07T11:31:00.000Z', { retries: 3 }),
+  historyRow('a1', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:30:05.000Z', { runtime: 0.1 }),
+  historyRow('a2', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:30:59.999Z', { runtime: 0.2 }),
+  historyRow('a3', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T12:29:00.000Z', { runtime: 0.3, retries: 2 }),
+  historyRow('a4', 'FAILURE', 'tasks.add', 'w2@host', '2026-12-07T12:29:59.999Z', { retries: 1 }),
+  historyRow('a5', 'RETRY', 'tasks.flaky', 'w1@host', '2026-12-07T12:00:00.000Z'),
+  historyRow('a6', 'RETRY', 'tasks.flaky', 'w1@host', '2026-12-07T11:31:00.000Z', { retries: 3 }),
   // The hour before the window: counted per hour only.
-  row('a7', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T11:30:59.999Z', { runtime: 0.4 }),
+  historyRow('a7', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T11:30:59.999Z', { runtime: 0.4 }),
   // Stamped after the current minute by a fast clock: the hour leaves it out, the week's current hour has it.
-  row('a8', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T12:31:00.000Z', { runtime: 0.5 }),
-  row('a9', 'STARTED', 'tasks.add', 'w2@host', '2026-12-07T12:15:30.000Z'),
-  row('hidden', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:10:00.000Z', { runtime: 50 }),
+  historyRow('a8', 'SUCCESS', 'tasks.add', 'w2@host', '2026-12-07T12:31:00.000Z', { runtime: 0.5 }),
+  historyRow('a9', 'STARTED', 'tasks.add', 'w2@host', '2026-12-07T12:15:30.000Z'),
+  historyRow('hidden', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:10:00.000Z', { runtime: 50 }),
   // First bucket of the week, and just before it.
-  row('b1', 'FAILURE', 'tasks.add', 'w2@host', '2026-11-30T13:00:00.000Z'),
-  row('b0', 'FAILURE', 'tasks.add', 'w2@host', '2026-11-30T12:59:59.999Z'),
+  historyRow('b1', 'FAILURE', 'tasks.add', 'w2@host', '2026-11-30T13:00:00.000Z'),
+  historyRow('b0', 'FAILURE', 'tasks.add', 'w2@host', '2026-11-30T12:59:59.999Z'),
   // One second older than the runtimes' day.
-  row('old', 'SUCCESS', 'tasks.p', 'w3@host', '2026-12-06T12:30:19.000Z', { runtime: 999 }),
+  historyRow('old', 'SUCCESS', 'tasks.p', 'w3@host', '2026-12-06T12:30:19.000Z', { runtime: 999 }),
   ...spread,
 ];
 

@@ -2,34 +2,58 @@
  * The monitor's history, from the rows the camera stored
  * (djcelery_taskstate), so it outlives any process: task counts per time
  * bucket (all tasks, or one worker's), and runtime percentiles per task
- * name. Read-only; every query reads one window of an index.
+ * name. Read-only; every query reads one window of an index (the week's
+ * finished hours are kept a while: history-cache.ts).
  */
 import type { Database } from '../../db/open.js';
 import { countsSql, percentilesSql, rankedRuntimesSql } from './history-sql.js';
-import { bucketWindow, fillSeries, percentileCont, PERCENTILES, roundRuntime, type HistoryRange, type HistorySeries } from './history-series.js';
+import type { FinishedHours } from './history-cache.js';
+import {
+  bucketWindow,
+  fillSeries,
+  percentileCont,
+  PERCENTILES,
+  roundRuntime,
+  type BucketCount,
+  type HistoryRange,
+  type HistorySeries,
+} from './history-series.js';
 
 /** The runtimes' window: the last day, its newest successes at most. */
 export const RUNTIME_WINDOW_SECONDS = 24 * 3600;
 export const RUNTIME_SAMPLE_LIMIT = 10_000;
 
 /** SQL counts and sums come back as numbers, bigints or (MySQL's SUM) decimal text. */
-const count = (value: unknown): number => Number(value ?? 0);
+const toNumber = (value: unknown): number => Number(value ?? 0);
 
-/** Tasks per bucket of `range` ending at `now`; with `hostname`, only that worker's (none if it is unknown). */
-export async function taskHistory(database: Database, range: HistoryRange, now: Date, hostname?: string): Promise<HistorySeries> {
+/**
+ * Tasks per bucket of `range` ending at `now`; with `hostname`, only that
+ * worker's (none if it is unknown). The week's finished hours come from
+ * `finished` when given.
+ */
+export async function taskHistory(database: Database, range: HistoryRange, now: Date, hostname?: string, finished?: FinishedHours): Promise<HistorySeries> {
   const window = bucketWindow(range, now);
-  const params: (Date | number)[] = [window.since, window.until];
+  let workerId: number | undefined;
   if (hostname !== undefined) {
     // Looked up first, so the count filters on the indexed worker_id alone.
     const worker = await database.prisma.workerState.findUnique({ where: { hostname }, select: { id: true } });
     if (worker === null) return fillSeries(window, []);
-    params.push(worker.id);
+    workerId = worker.id;
   }
-  const rows = await database.sql.query<Record<string, unknown>>(countsSql(database.dialect, window.stepSeconds, hostname !== undefined), params);
-  return fillSeries(
-    window,
-    rows.map((row) => ({ bucket: count(row.bucket), state: String(row.state), tasks: count(row.tasks), retries: count(row.retries) })),
-  );
+  const count = (since: Date, until: Date): Promise<BucketCount[]> => countRows(database, window.stepSeconds, since, until, workerId);
+  if (range !== 'week' || finished === undefined) return fillSeries(window, await count(window.since, window.until));
+  const current = new Date(window.until.getTime() - window.stepSeconds * 1000);
+  const [past, recent] = await Promise.all([
+    finished.get(hostname ?? '', window.since, now, () => count(window.since, current)),
+    count(current, window.until),
+  ]);
+  return fillSeries(window, [...past, ...recent]);
+}
+
+async function countRows(database: Database, stepSeconds: number, since: Date, until: Date, workerId: number | undefined): Promise<BucketCount[]> {
+  const params = workerId === undefined ? [since, until] : [since, until, workerId];
+  const rows = await database.sql.query<Record<string, unknown>>(countsSql(database.dialect, stepSeconds, workerId !== undefined), params);
+  return rows.map((row) => ({ bucket: toNumber(row.bucket), state: String(row.state), tasks: toNumber(row.tasks), retries: toNumber(row.retries) }));
 }
 
 export interface RuntimePercentiles {
@@ -70,7 +94,7 @@ async function percentilesInSql(database: Database, params: (Date | number)[]): 
   const rows = await database.sql.query<Record<string, unknown>>(percentilesSql(database.dialect), params);
   return rows.map((row) => ({
     name: String(row.name),
-    count: count(row.n),
+    count: toNumber(row.n),
     p50: roundRuntime(Number(row.p50)),
     p95: roundRuntime(Number(row.p95)),
     p99: roundRuntime(Number(row.p99)),
@@ -83,8 +107,8 @@ async function percentilesFromRanks(database: Database, params: (Date | number)[
   for (const row of rows) {
     const name = String(row.name);
     let entry = byName.get(name);
-    if (entry === undefined) byName.set(name, (entry = { n: count(row.n), values: new Map() }));
-    entry.values.set(count(row.rank), Number(row.runtime));
+    if (entry === undefined) byName.set(name, (entry = { n: toNumber(row.n), values: new Map() }));
+    entry.values.set(toNumber(row.rank), Number(row.runtime));
   }
   return [...byName].map(([name, { n, values }]) => {
     const [p50, p95, p99] = PERCENTILES.map((p) => percentileCont(n, p, (rank) => values.get(rank)));

@@ -26,6 +26,7 @@ import { addPeriodicRoutes } from './periodic-routes.js';
 import { listBeats } from './beats.js';
 import { listQueues } from './queues.js';
 import { runtimePercentiles, taskHistory } from './history.js';
+import { FinishedHours } from './history-cache.js';
 import { historyRange } from './history-series.js';
 import { getResult, listResults } from './results.js';
 import { retryLinks, retryTask } from './retry.js';
@@ -44,6 +45,7 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
   const files = new StaticFiles();
   const asset = async (request: Request, name: string): Promise<Response> => found(await files.serve(request, name), 'asset', name);
   const query = (request: Request): URLSearchParams => new URL(request.url).searchParams;
+  const finishedHours = new FinishedHours();
 
   router
     .add('GET', '/', (request) => asset(request, 'index.html'))
@@ -89,7 +91,7 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
     .add('GET', '/api/history', async (request) => {
       const params = query(request);
       const now = context.now();
-      return json({ ...(await taskHistory(database, historyRange(params.get('range')), now, filterValue(params, 'worker'))), now: now.toISOString() });
+      return json({ ...(await taskHistory(database, historyRange(params.get('range')), now, filterValue(params, 'worker'), finishedHours)), now: now.toISOString() });
     })
     .add('GET', '/api/history/runtimes', async () => {
       const now = context.now();
