@@ -10,7 +10,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { createHandler, LiveFeed, toNodeListener } from '../../src/web/index.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
-import { EXPECTED_HOUR, EXPECTED_RUNTIMES, EXPECTED_W1_HOUR, EXPECTED_WEEK, HISTORY_NOW, writeHistoryRows } from '../support/history-rows.js';
+import { SnapshotStore } from '../../src/snapshot/index.js';
+import { EXPECTED_HOUR, EXPECTED_RUNTIMES, EXPECTED_W1_HOUR, EXPECTED_WEEK, HISTORY_NOW, historyRow, writeHistoryRows } from '../support/history-rows.js';
 import { describeInChromium, launchBrowser, screenshot, type Browser } from './support/browser.js';
 
 // Kolkata is 5:30 ahead of UTC: the minute buckets' labels move, the hour buckets start at half past.
@@ -63,12 +64,13 @@ async function runtimes(page: Page): Promise<unknown[]> {
 
 describeInChromium('monitor history in Chromium', () => {
   describeEachDatabase('history', (testDb) => {
+    let db: Database;
     let server: Running;
     let browser: Browser;
     let page: Page;
 
     beforeAll(async () => {
-      const db = await testDb.open();
+      db = await testDb.open();
       await writeHistoryRows(db);
       server = await startServer(testDb);
       browser = await launchBrowser({ timezoneId: ZONE });
@@ -116,6 +118,15 @@ describeInChromium('monitor history in Chromium', () => {
       await page.goto(new URL('#/history', server.url).href);
       expect(await drawn(page, '#history-chart')).toEqual({ succeeded: EXPECTED_HOUR.succeeded, failed: EXPECTED_HOUR.failed, retried: EXPECTED_HOUR.retried });
       expect(await runtimes(page)).toEqual(EXPECTED_RUNTIMES);
+    });
+
+    // Last: it adds a row.
+    it('a row the camera writes while the page is open shows without a reload (live updates, throttled)', async () => {
+      await expect.poll(() => page.locator('html').getAttribute('data-live'), { timeout: 5000 }).toBe('on');
+      const outcome = await new SnapshotStore(db).write([historyRow('live-1', 'SUCCESS', 'tasks.add', 'w1@host', '2026-12-07T12:30:10.000Z', { runtime: 0.1 })], []);
+      expect(outcome.error).toBeNull();
+      // The chart's query runs at most every 5 s: the redraw may wait that long.
+      await expect.poll(async () => (await drawn(page, '#history-chart')).succeeded?.[59], { timeout: 15_000, interval: 200 }).toBe(3);
     });
   });
 });

@@ -11,8 +11,10 @@ import { duration, message, syncClock } from './widgets.js';
 const RANGES = { hour: 'Last hour, per minute', week: 'Last week, per hour' };
 /** The hour's chart moves every minute; the week's every hour. */
 const REFRESH_MS = { hour: 5000, week: 60_000 };
+/** The runtimes cover a day: asked again at most every minute. */
+const RUNTIMES_REFRESH_MS = 60_000;
 
-export const OUTCOMES = [
+const OUTCOMES = [
   { key: 'succeeded', label: 'succeeded' },
   { key: 'failed', label: 'failed' },
   { key: 'retried', label: 'retried' },
@@ -36,9 +38,13 @@ export async function show(main, route) {
     body,
   );
 
+  let runtimes = null;
+  let runtimesAt = -Infinity;
   async function load() {
     if (!main.isConnected) return;
-    const [history, runtimes] = await Promise.all([get(['history'], { range }), get(['history', 'runtimes'])]);
+    const stale = Date.now() - runtimesAt >= RUNTIMES_REFRESH_MS;
+    const [history, latest] = await Promise.all([get(['history'], { range }), stale ? get(['history', 'runtimes']) : runtimes]);
+    if (stale) [runtimes, runtimesAt] = [latest, Date.now()];
     syncClock(history.now);
     replace(
       body,
