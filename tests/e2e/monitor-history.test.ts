@@ -103,13 +103,11 @@ describeInChromium('monitor history in Chromium', () => {
       await page.waitForURL((url) => url.hash === '#/history?range=week');
       await expect.poll(async () => page.locator('#history-chart svg').getAttribute('data-step')).toBe('3600');
       expect(await drawn(page, '#history-chart')).toEqual({ succeeded: EXPECTED_WEEK.succeeded, failed: EXPECTED_WEEK.failed, retried: EXPECTED_WEEK.retried });
-      await screenshot(page, `history-week-${testDb.provider}`);
     });
 
     it("draws a worker's last hour by state on its page", async () => {
       await page.goto(new URL('#/workers/w1%40host', server.url).href);
       expect(await drawn(page, '#worker-history')).toEqual({ success: EXPECTED_W1_HOUR.states.SUCCESS, retry: EXPECTED_W1_HOUR.states.RETRY });
-      await screenshot(page, `history-worker-${testDb.provider}`);
     });
 
     it('after a restart on the same database, the same history', async () => {
