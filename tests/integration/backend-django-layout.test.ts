@@ -30,19 +30,25 @@ async function djangoResults(url: string, args: string[], env: Record<string, st
   return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describeEachDatabase('result backend, django layout', (testDb) => {
+describeEachDatabase('result backend, django layout', (testDb) => describeWithPythonCelery('with a Python worker (result_backend django-db)', () => {
   let db: Database;
   let backend: PrismaResultBackend;
+  let worker: PythonWorker;
   let before: unknown;
 
   beforeAll(async () => {
     before = await new PrismaResultBackend(testDb.url, { layout: 'django' }).start().then(() => undefined, (error: unknown) => error);
-    await djangoResults(testDb.url, ['migrate']);
+    // The worker runs Django's migrations before it starts (one Python start instead of two).
+    worker = new PythonWorker({ app: 'django_results', events: false, env: { DJANGO_TEST_DATABASE_URL: testDb.url, DJANGO_TEST_MIGRATE: '1' } });
+    await worker.start();
     db = await testDb.open();
     backend = new PrismaResultBackend(db, { layout: 'django' });
     await backend.start();
   }, 60_000);
-  afterAll(() => backend?.close());
+  afterAll(async () => {
+    await backend?.close();
+    await worker?.stop();
+  });
 
   const rowOf = async (taskId: string) =>
     (await db.sql.query<Record<string, unknown>>(`SELECT * FROM ${TASKS} WHERE task_id = ${db.dialect.param(1)}`, [taskId]))[0];
@@ -110,39 +116,30 @@ describeEachDatabase('result backend, django layout', (testDb) => {
     expect((await backend.getTask(running))?.status).toBe('STARTED');
   });
 
-  describeWithPythonCelery('with a Python worker (result_backend django-db)', () => {
-    let worker: PythonWorker;
-    beforeAll(async () => {
-      worker = new PythonWorker({ app: 'django_results', events: false, env: { DJANGO_TEST_DATABASE_URL: testDb.url } });
-      await worker.start();
-    }, 60_000);
-    afterAll(() => worker?.stop());
+  it('waitFor returns what Python stored, failures with their Python type, and Python reads ours', async () => {
+    const [add, fail, ours, oursFailed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await backend.markSucceeded(ours, { sum: 5, list: [1, 'é'] }, { name: 'node.add', args: [2, 3] });
+    await backend.markFailed(oursFailed, new TypeError('bad input'));
+    // Waiting before Python stores: the waits must see rows that arrive without any notification.
+    const added = backend.waitFor(add, { timeout: 30_000 });
+    const failed = backend.waitFor(fail, { timeout: 30_000 }).then(() => undefined, (error: unknown) => error);
+    const read = await djangoResults(testDb.url, ['run', JSON.stringify({ send: [['tasks.add', [2, 3], add], ['tasks.fail', ['bad'], fail]], read: [ours, oursFailed] })], {
+      TEST_QUEUE: worker.queue,
+    });
 
-    it('waitFor returns what Python stored, failures with their Python type, and Python reads ours', async () => {
-      const [add, fail, ours, oursFailed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-      await backend.markSucceeded(ours, { sum: 5, list: [1, 'é'] }, { name: 'node.add', args: [2, 3] });
-      await backend.markFailed(oursFailed, new TypeError('bad input'));
-      // Waiting before Python stores: the waits must see rows that arrive without any notification.
-      const added = backend.waitFor(add, { timeout: 30_000 });
-      const failed = backend.waitFor(fail, { timeout: 30_000 }).then(() => undefined, (error: unknown) => error);
-      const read = await djangoResults(testDb.url, ['run', JSON.stringify({ send: [['tasks.add', [2, 3], add], ['tasks.fail', ['bad'], fail]], read: [ours, oursFailed] })], {
-        TEST_QUEUE: worker.queue,
-      });
+    expect(await added).toBe(5);
+    const error = await failed;
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect(error).toMatchObject({ state: 'FAILURE', excType: 'ValueError', excModule: 'builtins', excMessage: ['bad'] });
+    expect((error as TaskFailedError).traceback).toContain('ValueError: bad');
+    expect(await backend.getTask(add)).toMatchObject({ status: 'SUCCESS', name: 'tasks.add', args: '[2, 3]', kwargs: '{}', worker: worker.name });
 
-      expect(await added).toBe(5);
-      const error = await failed;
-      expect(error).toBeInstanceOf(TaskFailedError);
-      expect(error).toMatchObject({ state: 'FAILURE', excType: 'ValueError', excModule: 'builtins', excMessage: ['bad'] });
-      expect((error as TaskFailedError).traceback).toContain('ValueError: bad');
-      expect(await backend.getTask(add)).toMatchObject({ status: 'SUCCESS', name: 'tasks.add', args: '[2, 3]', kwargs: '{}', worker: worker.name });
-
-      expect(read).toEqual([
-        { id: ours, status: 'SUCCESS', value: { sum: 5, list: [1, 'é'] }, name: 'node.add', args: '[2, 3]', kwargs: null, worker: null },
-        expect.objectContaining({ id: oursFailed, status: 'FAILURE', exc_type: 'TypeError', exc_args: ['bad input'] }),
-      ]);
-    }, 60_000);
-  });
-}, { migrate: false });
+    expect(read).toEqual([
+      { id: ours, status: 'SUCCESS', value: { sum: 5, list: [1, 'é'] }, name: 'node.add', args: '[2, 3]', kwargs: null, worker: null },
+      expect.objectContaining({ id: oursFailed, status: 'FAILURE', exc_type: 'TypeError', exc_args: ['bad input'] }),
+    ]);
+  }, 60_000);
+}), { migrate: false });
 
 describe('result backend layout option', () => {
   it('refuses a layout it does not know, in one line', () => {

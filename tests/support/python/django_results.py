@@ -1,14 +1,14 @@
 """The tests' Celery app with django-celery-results as its result backend
 (result_backend = 'django-db', extended results on), and a client of it.
 
-  python3 django_results.py migrate
-      makes django_celery_results' tables with Django's own migrations
   python3 django_results.py run '{"send": [[task, args, task_id], ...], "read": [id, ...]}'
       sends each task with its id to TEST_QUEUE, then reads each id with
       AsyncResult(id).get() and prints what Python sees, one JSON line each
 
-A worker runs it as `celery -A django_results worker`. The database is
-DJANGO_TEST_DATABASE_URL's (see django_results_settings.py).
+A worker runs it as `celery -A django_results worker`; with
+DJANGO_TEST_MIGRATE=1 it migrates first, which spares the tests a Python
+start of its own. The database is DJANGO_TEST_DATABASE_URL's (see
+django_results_settings.py).
 """
 import json
 import os
@@ -25,7 +25,7 @@ from tasks import app  # noqa: E402
 app.conf.update(result_backend='django-db', result_extended=True)
 
 
-def migrate():
+if os.environ.get('DJANGO_TEST_MIGRATE') == '1':
     from django.core.management import call_command
     call_command('migrate', 'django_celery_results', verbosity=0)
 
@@ -51,8 +51,5 @@ def run(send=(), read_ids=()):
 
 
 if __name__ == '__main__':
-    if sys.argv[1] == 'migrate':
-        migrate()
-    else:
-        request = json.loads(sys.argv[2])
-        run(request.get('send', ()), request.get('read', ()))
+    request = json.loads(sys.argv[2])
+    run(request.get('send', ()), request.get('read', ()))
