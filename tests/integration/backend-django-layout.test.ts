@@ -1,7 +1,8 @@
 // The result backend on django-celery-results' tables (layout django), made
-// by Django's own migrations on each database: the start-up check, rows in
-// django-celery-results' encoding, groups, expiry, and a real Python Celery
-// worker with result_backend = 'django-db' on the same tables.
+// by Django's own migrations on each database, with none of ours: the
+// start-up check, rows in django-celery-results' encoding, groups, expiry,
+// the web views' and cleanup's django layout, and a real Python Celery worker with
+// result_backend = 'django-db' on the same tables.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaResultBackend, TaskFailedError } from '../../src/backend/index.js';
 import { LayoutTablesError } from '../../src/db/layout.js';
 import type { Database } from '../../src/db/open.js';
+import { createHandler } from '../../src/web/index.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
@@ -116,6 +119,17 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
     expect((await backend.getTask(running))?.status).toBe('STARTED');
   });
 
+  it('serves the monitor\'s result list and djcelery\'s status view from Django\'s table', async () => {
+    const id = randomUUID();
+    await backend.markFailed(id, new RangeError('out of range'), { name: 'tasks.web', worker: 'node@web' });
+    const handler = createHandler({ database: db, layout: 'django', monitor: true });
+    const get = async (path: string) => (await handler(new Request(`http://monitor${path}`))).json() as Promise<Record<string, unknown>>;
+    expect((await get('/api/results?name=tasks.web')).items).toEqual([
+      expect.objectContaining({ taskId: id, status: 'FAILURE', name: 'tasks.web', worker: 'node@web', queue: null, retries: null }),
+    ]);
+    expect(await get(`/tasks/${id}/status`)).toMatchObject({ task: { id, status: 'FAILURE', exc: 'javascript.RangeError' } });
+  });
+
   it('waitFor returns what Python stored, failures with their Python type, and Python reads ours', async () => {
     const [add, fail, ours, oursFailed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     await backend.markSucceeded(ours, { sum: 5, list: [1, 'é'] }, { name: 'node.add', args: [2, 3] });
@@ -139,6 +153,20 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
       expect.objectContaining({ id: oursFailed, status: 'FAILURE', exc_type: 'TypeError', exc_args: ['bad input'] }),
     ]);
   }, 60_000);
+
+  it('cleanup --layout django expires Django\'s rows, and names the Django command where its tables are missing', async () => {
+    const id = randomUUID();
+    await backend.markSucceeded(id, 1);
+    const cleanup = await runCliCaptured(['cleanup', '--database-url', testDb.url, '--layout', 'django', '--expires', '0'], { cwd: process.cwd() });
+    expect(cleanup).toMatchObject({ code: 0, stderr: '' });
+    expect(cleanup.stdout).toMatch(/^Expired [1-9]\d* task results? and \d+ groups? done before /);
+    expect(await backend.getTask(id)).toBeNull();
+
+    await db.sql.execute(`DROP TABLE ${GROUPS}`);
+    const missing = await runCliCaptured(['cleanup', '--database-url', testDb.url, '--layout', 'django'], { cwd: process.cwd() });
+    expect(missing).toMatchObject({ code: 2, stdout: '' });
+    expect(missing.stderr).toContain(`missing table ${GROUPS}: run \`python manage.py migrate django_celery_results\``);
+  });
 }), { migrate: false });
 
 describe('result backend layout option', () => {

@@ -13,7 +13,7 @@
  * here too (the driver would read such text as local time).
  */
 import type { Dialect } from '../../db/dialect.js';
-import { checkTables } from '../../db/layout.js';
+import { checkTables, type TableLookup } from '../../db/layout.js';
 import type { SqlParam, SqlRow } from '../../db/sql.js';
 import { READY_STATES } from '../../core/states.js';
 import { StoredDataError } from '../errors.js';
@@ -35,13 +35,16 @@ const NO_CHILDREN = '{"children": []}';
 const WORKER_CHARS = 100;
 
 /** Every column the backend reads or writes, for the start-up check. */
-export const DJANGO_RESULT_TABLES = {
+const DJANGO_RESULT_TABLES = {
   [TASKS]: ['id', 'task_id', 'status', 'content_type', 'content_encoding', 'result', 'date_done', 'traceback', 'meta',
     'task_args', 'task_kwargs', 'task_name', 'worker', 'date_created'],
   [GROUPS]: ['id', 'group_id', 'date_created', 'date_done', 'content_type', 'content_encoding', 'result'],
 } as const;
 
 const FIX = 'run `python manage.py migrate django_celery_results` in the Django project (the django layout makes no tables of its own)';
+
+/** Throws a LayoutTablesError naming every django-celery-results table or column the backend needs and `db` lacks. */
+export const checkDjangoResultTables = (db: TableLookup): Promise<void> => checkTables(db, DJANGO_RESULT_TABLES, FIX);
 
 const UPSERT: UpsertTable = {
   table: TASKS,
@@ -106,7 +109,7 @@ export function djangoLayout(dialect: Dialect, notify: boolean): ResultLayout {
   };
 
   return {
-    check: (db) => checkTables(db, DJANGO_RESULT_TABLES, FIX),
+    check: checkDjangoResultTables,
     storesAlwaysNotify: false,
     upsertSql: (rows) => upsertStatement(UPSERT, dialect, rows, notify),
     upsertParams(writes) {
@@ -171,4 +174,41 @@ function decodeGroupTuple(groupId: string, row: SqlRow): GroupRecord {
     return typeof id === 'string' ? id : fail();
   });
   return { groupId, taskIds, dateDone: readDate(row.date_done) };
+}
+
+/** Exact-match filters of a listing; undefined means any. */
+export interface ListFilter {
+  readonly status?: string | undefined;
+  readonly name?: string | undefined;
+  readonly worker?: string | undefined;
+}
+
+/**
+ * A page of task results, newest first (date_done, then id, descending),
+ * after a keyset cursor: the monitor's listing on this layout. Pure: SQL and
+ * parameters; rows have id, task_id, status, name, worker and date_done
+ * (read it with readDate).
+ */
+export function listResultsSql(
+  dialect: Dialect,
+  filter: ListFilter,
+  after: { readonly at: Date; readonly id: number } | null,
+  limit: number,
+): { sql: string; params: SqlParam[] } {
+  const sqlite = dialect.provider === 'sqlite';
+  const date = (value: Date): SqlParam => (sqlite ? sqliteDate(value) : value);
+  const params: SqlParam[] = [];
+  const p = (value: SqlParam): string => {
+    params.push(value);
+    return dialect.param(params.length);
+  };
+  const where: string[] = [];
+  if (filter.status !== undefined) where.push(`status = ${p(filter.status)}`);
+  if (filter.name !== undefined) where.push(`task_name = ${p(filter.name)}`);
+  if (filter.worker !== undefined) where.push(`worker = ${p(filter.worker)}`);
+  if (after !== null) where.push(`(date_done < ${p(date(after.at))} OR (date_done = ${p(date(after.at))} AND id < ${p(after.id)}))`);
+  const sql =
+    `SELECT id, task_id, status, task_name AS name, worker, ${sqlite ? 'CAST(date_done AS TEXT) AS date_done' : 'date_done'} FROM ${TASKS}` +
+    `${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY date_done DESC, id DESC LIMIT ${limit}`;
+  return { sql, params };
 }
