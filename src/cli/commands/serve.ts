@@ -1,5 +1,4 @@
 import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, layout, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
-import { checkDjangoResultTables } from '../../backend/layouts/django.js';
 import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
 import { TABLES } from '../checks.js';
@@ -28,7 +27,10 @@ export const serve = defineCommand({
     const log = logger.for('serve');
     const database = await openDatabase(settings.databaseUrl);
     try {
-      if (settings.layout === 'django') await checkDjangoResultTables(database);
+      if (settings.layout === 'django') {
+        const { checkDjangoResultTables } = await import('../../backend/layouts/django.js');
+        await checkDjangoResultTables(database);
+      }
       const stop = untilSignal();
       await using server = await startMonitorServer({
         database,
