@@ -1,7 +1,7 @@
 // The result backend on django-celery-results' tables (layout django), made
-// by Django's own migrations on each database, with none of ours: the
-// start-up check, rows in django-celery-results' encoding, groups, expiry,
-// the web views' and cleanup's django layout, and a real Python Celery worker with
+// by Django's own migrations on each database after ours (the order in
+// which the two coexist): the start-up checks, rows in django-celery-results'
+// encoding, groups, expiry, the web views', serve's and cleanup's django layout, and a real Python Celery worker with
 // result_backend = 'django-db' on the same tables.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaResultBackend, TaskFailedError } from '../../src/backend/index.js';
 import { LayoutTablesError } from '../../src/db/layout.js';
 import type { Database } from '../../src/db/open.js';
+import { migrateDeploy } from '../../src/migrate/index.js';
 import { createHandler } from '../../src/web/index.js';
 import { runCliCaptured } from '../support/cli-in-process.js';
 import { testBrokerUrl } from '../support/broker.js';
@@ -38,9 +39,13 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
   let backend: PrismaResultBackend;
   let worker: PythonWorker;
   let before: unknown;
+  let serveBefore: Awaited<ReturnType<typeof runCliCaptured>>;
 
   beforeAll(async () => {
+    // Ours first, on the empty database: deploy refuses one that already holds tables without our history.
+    await migrateDeploy(testDb.url);
     before = await new PrismaResultBackend(testDb.url, { layout: 'django' }).start().then(() => undefined, (error: unknown) => error);
+    serveBefore = await runCliCaptured(['serve', '--layout', 'django', '--database-url', testDb.url, '--port', '0'], { cwd: process.cwd() });
     // The worker runs Django's migrations before it starts (one Python start instead of two).
     worker = new PythonWorker({ app: 'django_results', events: false, env: { DJANGO_TEST_DATABASE_URL: testDb.url, DJANGO_TEST_MIGRATE: '1' } });
     await worker.start();
@@ -57,10 +62,10 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
     (await db.sql.query<Record<string, unknown>>(`SELECT * FROM ${TASKS} WHERE task_id = ${db.dialect.param(1)}`, [taskId]))[0];
 
   it('names every missing table and the Django command that makes them, before the migration ran', () => {
+    const line = `missing table ${TASKS}, table ${GROUPS}: run \`python manage.py migrate django_celery_results\` in the Django project (the django layout makes no tables of its own)`;
     expect(before).toBeInstanceOf(LayoutTablesError);
-    expect((before as Error).message).toBe(
-      `missing table ${TASKS}, table ${GROUPS}: run \`python manage.py migrate django_celery_results\` in the Django project (the django layout makes no tables of its own)`,
-    );
+    expect((before as Error).message).toBe(line);
+    expect(serveBefore).toEqual({ code: 2, stdout: '', stderr: `prisma-celery: ${line}\n` });
   });
 
   it('stores rows as django-celery-results does and reads them back', async () => {
@@ -119,7 +124,7 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
     expect((await backend.getTask(running))?.status).toBe('STARTED');
   });
 
-  it('serves the monitor\'s result list and djcelery\'s status view from Django\'s table', async () => {
+  it('serves the monitor\'s result list and detail and djcelery\'s status view from Django\'s table', async () => {
     const id = randomUUID();
     await backend.markFailed(id, new RangeError('out of range'), { name: 'tasks.web', worker: 'node@web' });
     const handler = createHandler({ database: db, layout: 'django', monitor: true });
@@ -127,6 +132,7 @@ describeEachDatabase('result backend, django layout', (testDb) => describeWithPy
     expect((await get('/api/results?name=tasks.web')).items).toEqual([
       expect.objectContaining({ taskId: id, status: 'FAILURE', name: 'tasks.web', worker: 'node@web', queue: null, retries: null }),
     ]);
+    expect(await get(`/api/results/${id}`)).toMatchObject({ taskId: id, result: { exc_type: 'RangeError', exc_message: ['out of range'] } });
     expect(await get(`/tasks/${id}/status`)).toMatchObject({ task: { id, status: 'FAILURE', exc: 'javascript.RangeError' } });
   });
 
