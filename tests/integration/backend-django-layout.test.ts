@@ -18,7 +18,7 @@ import { runCliCaptured } from '../support/cli-in-process.js';
 import { testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { describeWithPythonCelery, PythonWorker } from '../support/python-worker.js';
-import { PYTHON } from '../support/services.js';
+import { missingServices, PYTHON } from '../support/services.js';
 
 const run = promisify(execFile);
 const PYTHON_DIR = fileURLToPath(new URL('../support/python/', import.meta.url));
@@ -34,7 +34,10 @@ async function djangoResults(url: string, args: string[], env: Record<string, st
   return stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describeEachDatabase('result backend, django layout', (testDb) => describeWithPythonCelery('with a Python worker (result_backend django-db)', () => {
+/** Python Celery with Django, django-celery-results and the database drivers Django needs. */
+const describeWithDjango = missingServices().has('python-django') ? describe.skip : describeWithPythonCelery;
+
+describeEachDatabase('result backend, django layout', (testDb) => describeWithDjango('with a Python worker (result_backend django-db)', () => {
   let db: Database;
   let backend: PrismaResultBackend;
   let worker: PythonWorker;
