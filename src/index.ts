@@ -6,6 +6,8 @@
  */
 export { openDatabase, useDatabase } from './db/open.js';
 export type { CeleryPrisma, Database, OpenOptions } from './db/open.js';
+export { layouts, LayoutTablesError } from './db/layout.js';
+export type { Layout, MissingTable } from './db/layout.js';
 export { parseDatabaseUrl, providers } from './db/url.js';
 export type { DatabaseTarget, Provider } from './db/url.js';
 export { migrateDeploy, migrateStatus } from './migrate/index.js';

@@ -1,5 +1,8 @@
 /**
- * W1, result store, through the public backend:
+ * W1, result store, through the public backend, on each table layout
+ * (djcelery: ours; django: django-celery-results' tables, made by Django's
+ * own migrations, reported as django_<variant>; skipped with a line on
+ * stderr where Python's Django is missing):
  * - sequential: N stores of SUCCESS, one after another, each the call a
  *   celery-node worker makes when a task succeeds (storeResult through the
  *   attached backend): stores/s, p50/p99 ms;
@@ -7,14 +10,19 @@
  *   and how many statements the coalescing made of them;
  * - reads: 1000 distinct stored ids, each read once (getTaskMeta): p50/p99 ms.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { attachBackend, PrismaResultBackend, type BackendEvent, type CeleryNodeBackend } from '../../src/backend/index.js';
+import type { Layout } from '../../src/db/layout.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { sideDatabaseUrl, type BenchDatabase } from '../databases.js';
 import { resultJson, uuidSource } from '../data.js';
 import { percentile, repeat } from '../stats.js';
-import type { Workload } from '../workload.js';
+import type { VariantResult, Workload } from '../workload.js';
 
 const IN_FLIGHT = 64;
 const READS = 1000;
@@ -29,15 +37,57 @@ export async function openBackendDatabase(bench: BenchDatabase): Promise<Databas
   return db;
 }
 
-export async function emptyTables(db: Database): Promise<void> {
-  for (const table of ['celery_taskmeta', 'celery_tasksetmeta']) {
+const TABLES: Readonly<Record<Layout, readonly [tasks: string, groups: string]>> = {
+  djcelery: ['celery_taskmeta', 'celery_tasksetmeta'],
+  django: ['django_celery_results_taskresult', 'django_celery_results_groupresult'],
+};
+
+export async function emptyTables(db: Database, layout: Layout = 'djcelery'): Promise<void> {
+  for (const table of TABLES[layout]) {
     await db.prisma.$executeRawUnsafe(db.provider === 'sqlite' ? `DELETE FROM ${table}` : `TRUNCATE TABLE ${table}`);
   }
 }
 
 export async function countRows(db: Database, where = '', ...params: unknown[]): Promise<number> {
-  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM celery_taskmeta ${where}`, ...params);
+  return countLayoutRows(db, 'djcelery', where, ...params);
+}
+
+async function countLayoutRows(db: Database, layout: Layout, where: string, ...params: unknown[]): Promise<number> {
+  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM ${TABLES[layout][0]} ${where}`, ...params);
   return Number(rows[0]?.n ?? 0);
+}
+
+const PYTHON = '/usr/bin/python3';
+const DJANGO_SETTINGS_DIR = fileURLToPath(new URL('../../tests/support/python/', import.meta.url));
+
+/**
+ * django-celery-results' tables made by Django's own migrations, opened and
+ * emptied; null (with why) where Python's Django cannot run here.
+ */
+async function openDjangoDatabase(bench: BenchDatabase, log: (message: string) => void): Promise<Database | null> {
+  const url = parseDatabaseUrl(await sideDatabaseUrl(bench, 'django')).url;
+  const target = parseDatabaseUrl(url);
+  if (target.provider === 'postgresql') {
+    const client = new pg.Client({ connectionString: target.connectionString });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${target.schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  try {
+    await promisify(execFile)(PYTHON, ['-m', 'django', 'migrate', 'django_celery_results', '--verbosity', '0'], {
+      env: { ...process.env, DJANGO_SETTINGS_MODULE: 'django_results_settings', DJANGO_TEST_DATABASE_URL: url, PYTHONPATH: DJANGO_SETTINGS_DIR },
+      timeout: 120_000,
+    });
+  } catch (error) {
+    log(`django layout skipped: Django's migrate failed (${(error as Error).message.split('\n')[0]})`);
+    return null;
+  }
+  const db = await openDatabase(url);
+  await emptyTables(db, 'django');
+  return db;
 }
 
 /** What celery-node's Worker calls: the attached backend, whose stores never reject (failures go to onEvent). */
@@ -48,83 +98,112 @@ export const w1: Workload<{ n: number }> = {
   id: 'w1',
   params: { n: 5000 },
   async run({ database, params: { n }, runs, log }) {
-    const nextId = uuidSource();
     const results = Array.from({ length: n }, (_, i) => JSON.parse(resultJson(i)) as unknown);
+    const measured: Record<string, VariantResult> = {};
     const db = await openBackendDatabase(database);
-    const failures: BackendEvent[] = [];
-    const backend = new PrismaResultBackend(db, { onEvent: (event) => event.type !== 'retry' && failures.push(event) });
-    const worker = workerSide(backend);
     try {
-      const warmIds = Array.from({ length: WARM_UP }, () => nextId());
-      for (const [i, id] of warmIds.entries()) await worker.storeResult(id, results[i], 'SUCCESS');
-      for (const id of warmIds) await backend.getTaskMeta(id);
-
-      const seqStored: number[] = [];
-      const sequential = await repeat(runs, async (index) => {
-        await emptyTables(db);
-        const ids = Array.from({ length: n }, () => nextId());
-        const latencies = new Array<number>(n);
-        const started = performance.now();
-        let previous = started;
-        for (let i = 0; i < n; i++) {
-          await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
-          const now = performance.now();
-          latencies[i] = now - previous;
-          previous = now;
-        }
-        const seconds = (previous - started) / 1000;
-        seqStored.push(await countRows(db, "WHERE status = 'SUCCESS'"));
-        log(`sequential ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s`);
-        return { stores_per_s: n / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
-      });
-
-      const concStored: number[] = [];
-      let lastIds: string[] = [];
-      const concurrent = await repeat(runs, async (index) => {
-        await emptyTables(db);
-        const ids = Array.from({ length: n }, () => nextId());
-        const statementsBefore = backend.writeStatements;
-        let next = 0;
-        const started = performance.now();
-        await Promise.all(
-          Array.from({ length: IN_FLIGHT }, async () => {
-            for (let i = next++; i < n; i = next++) await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
-          }),
-        );
-        const seconds = (performance.now() - started) / 1000;
-        const statements = backend.writeStatements - statementsBefore;
-        concStored.push(await countRows(db, "WHERE status = 'SUCCESS'"));
-        lastIds = ids;
-        log(`concurrent ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s in ${statements} statements`);
-        return { stores_per_s: n / seconds, statements };
-      });
-
-      // Reads of ids the last concurrent repeat stored, each once, spread over the table.
-      const readCorrect: number[] = [];
-      const reads = await repeat(runs, async (index) => {
-        const step = Math.floor(n / READS);
-        const picks = Array.from({ length: Math.min(READS, n) }, (_, k) => ({ id: lastIds[(k * step + index) % n]!, i: (k * step + index) % n }));
-        const latencies: number[] = [];
-        let correct = 0;
-        for (const { id, i } of picks) {
-          const started = performance.now();
-          const meta = await backend.getTaskMeta(id);
-          latencies.push(performance.now() - started);
-          if (meta.status === 'SUCCESS' && (meta.result as { n?: unknown }).n === i) correct++;
-        }
-        readCorrect.push(correct);
-        log(`reads ${index + 1}/${runs}: p50 ${percentile(latencies, 50).toFixed(3)} ms`);
-        return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
-      });
-
-      return {
-        sequential: { ...sequential, rows_stored: Math.min(...seqStored), failures: failures.length },
-        concurrent: { ...concurrent, rows_stored: Math.min(...concStored) },
-        reads: { ...reads, reads_correct: Math.min(...readCorrect) },
-      };
+      Object.assign(measured, await measure({ db, layout: 'djcelery', n, runs, results, log }));
     } finally {
-      await backend.close();
       await db.close();
     }
+    const djangoDb = await openDjangoDatabase(database, log);
+    if (djangoDb !== null) {
+      try {
+        const django = await measure({ db: djangoDb, layout: 'django', n, runs, results, log: (message) => log(`django ${message}`) });
+        for (const [variant, result] of Object.entries(django)) measured[`django_${variant}`] = result;
+      } finally {
+        await djangoDb.close();
+      }
+    }
+    return measured;
   },
 };
+
+interface Measure {
+  db: Database;
+  layout: Layout;
+  n: number;
+  runs: number;
+  results: unknown[];
+  log(message: string): void;
+}
+
+/** The three variants on one layout's tables. */
+async function measure({ db, layout, n, runs, results, log }: Measure): Promise<Record<string, VariantResult>> {
+  const nextId = uuidSource();
+  const failures: BackendEvent[] = [];
+  const backend = new PrismaResultBackend(db, { layout, onEvent: (event) => event.type !== 'retry' && failures.push(event) });
+  const worker = workerSide(backend);
+  const stored = (): Promise<number> => countLayoutRows(db, layout, "WHERE status = 'SUCCESS'");
+  try {
+    const warmIds = Array.from({ length: WARM_UP }, () => nextId());
+    for (const [i, id] of warmIds.entries()) await worker.storeResult(id, results[i], 'SUCCESS');
+    for (const id of warmIds) await backend.getTaskMeta(id);
+
+    const seqStored: number[] = [];
+    const sequential = await repeat(runs, async (index) => {
+      await emptyTables(db, layout);
+      const ids = Array.from({ length: n }, () => nextId());
+      const latencies = new Array<number>(n);
+      const started = performance.now();
+      let previous = started;
+      for (let i = 0; i < n; i++) {
+        await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+        const now = performance.now();
+        latencies[i] = now - previous;
+        previous = now;
+      }
+      const seconds = (previous - started) / 1000;
+      seqStored.push(await stored());
+      log(`sequential ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s`);
+      return { stores_per_s: n / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+    });
+
+    const concStored: number[] = [];
+    let lastIds: string[] = [];
+    const concurrent = await repeat(runs, async (index) => {
+      await emptyTables(db, layout);
+      const ids = Array.from({ length: n }, () => nextId());
+      const statementsBefore = backend.writeStatements;
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          for (let i = next++; i < n; i = next++) await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const statements = backend.writeStatements - statementsBefore;
+      concStored.push(await stored());
+      lastIds = ids;
+      log(`concurrent ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s in ${statements} statements`);
+      return { stores_per_s: n / seconds, statements };
+    });
+
+    // Reads of ids the last concurrent repeat stored, each once, spread over the table.
+    const readCorrect: number[] = [];
+    const reads = await repeat(runs, async (index) => {
+      const step = Math.floor(n / READS);
+      const picks = Array.from({ length: Math.min(READS, n) }, (_, k) => ({ id: lastIds[(k * step + index) % n]!, i: (k * step + index) % n }));
+      const latencies: number[] = [];
+      let correct = 0;
+      for (const { id, i } of picks) {
+        const started = performance.now();
+        const meta = await backend.getTaskMeta(id);
+        latencies.push(performance.now() - started);
+        if (meta.status === 'SUCCESS' && (meta.result as { n?: unknown }).n === i) correct++;
+      }
+      readCorrect.push(correct);
+      log(`reads ${index + 1}/${runs}: p50 ${percentile(latencies, 50).toFixed(3)} ms`);
+      return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+    });
+
+    return {
+      sequential: { ...sequential, rows_stored: Math.min(...seqStored), failures: failures.length },
+      concurrent: { ...concurrent, rows_stored: Math.min(...concStored) },
+      reads: { ...reads, reads_correct: Math.min(...readCorrect) },
+    };
+  } finally {
+    await backend.close();
+  }
+}

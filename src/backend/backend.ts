@@ -1,6 +1,7 @@
 /**
  * The result backend: Celery task states and results in celery_taskmeta,
- * groups in celery_tasksetmeta, on the database the URL (or Database) names.
+ * groups in celery_tasksetmeta (or django-celery-results' tables: the
+ * `layout` option, SQL in layouts/), on the database the URL (or Database) names.
  * It satisfies celery-node's backend contract (isReady, disconnect,
  * storeResult, getTaskMeta) and adds marks, full records, waits, groups,
  * forget and expiry.
@@ -8,23 +9,22 @@
 import { printProblem } from '../core/log-line.js';
 import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine } from '../db/adapter-error.js';
-import { databaseFault } from '../db/fault.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { listen, type Listening } from '../db/pg-listener.js';
 import { waitWhileDown } from '../db/reachability.js';
-import type { SqlParam } from '../db/sql.js';
+import type { SqlParam, SqlRow } from '../db/sql.js';
 import { isTransient, withRetry } from '../db/transient.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
-import { BackendClosedError, BackendDatabaseError, BackendNotMigratedError, InvalidArgumentError } from './errors.js';
-import { cutoffsAt, DEFAULT_UNREADY_EXPIRES_MS, expire, type CleanupReport, type StatementRunner } from './expiry.js';
-import { decodeGroup, groupSql, type GroupRecord } from './groups.js';
+import { BackendClosedError, BackendDatabaseError, InvalidArgumentError } from './errors.js';
+import { cutoffsAt, DEFAULT_UNREADY_EXPIRES_MS, expireTables, type CleanupReport, type StatementRunner } from './expiry.js';
+import type { GroupRecord } from './groups.js';
 import { mergeWrites, type TaskWrite } from './guard.js';
 import { IsolationCheck } from './isolation.js';
 import { pendingMeta, revokedException, type TaskMeta } from './meta.js';
 import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions, type ResultBackendOptions } from './options.js';
-import { metaFromRow, readSql, recordFromRow, type MetaRow, type RecordRow, type TaskRecord } from './reads.js';
-import { upsertParams, upsertSql } from './store-sql.js';
+import { resultLayout, type ResultLayout } from './layouts/index.js';
+import { metaFromRow, recordFromRow, type TaskRecord } from './reads.js';
 import { buildWrite, checkId, type TaskDetails } from './task-write.js';
 import { waitForReady, waitForReadyMeta, type WaitOptions } from './wait.js';
 import { Wakeups } from './wakeups.js';
@@ -50,6 +50,7 @@ export interface CleanupOptions {
 
 interface Session {
   readonly db: Database;
+  readonly layout: ResultLayout;
   readonly batcher: WriteBatcher<TaskWrite>;
   readonly isolation: IsolationCheck;
   /**
@@ -157,10 +158,10 @@ export class PrismaResultBackend implements AsyncDisposable {
     const id = checkId('task', taskId);
     const session = await this.#ready();
     // The hot read: straight to the driver adapter (db.sql), not through Prisma's raw call.
-    const sql = readSql(session.db.dialect).meta;
-    const rows = await this.#withRetry(session, 'read', () => session.db.sql.query<MetaRow>(sql, [id]));
+    const { layout } = session;
+    const rows = await this.#withRetry(session, 'read', () => session.db.sql.query(layout.taskSql.meta, [id]));
     const row = rows[0];
-    if (row !== undefined) return metaFromRow(id, row);
+    if (row !== undefined) return metaFromRow(id, layout.metaRow(id, row));
     await session.isolation.missed(id);
     return pendingMeta(id);
   }
@@ -169,8 +170,8 @@ export class PrismaResultBackend implements AsyncDisposable {
   async getTask(taskId: string): Promise<TaskRecord | null> {
     const id = checkId('task', taskId);
     const session = await this.#ready();
-    const rows = await this.#query<RecordRow>(session, 'read', readSql(session.db.dialect).record, [id]);
-    return rows[0] === undefined ? null : recordFromRow(id, rows[0]);
+    const rows = await this.#query<SqlRow>(session, 'read', session.layout.taskSql.record, [id]);
+    return rows[0] === undefined ? null : recordFromRow(id, session.layout.recordRow(id, rows[0]));
   }
 
   /** The result once the task succeeds; rejects with TaskFailedError, TaskTimeoutError or the signal's reason. */
@@ -185,7 +186,7 @@ export class PrismaResultBackend implements AsyncDisposable {
     const id = checkId('task', taskId);
     const session = await this.#ready();
     await session.batcher.settled();
-    await this.#execute(session, 'forget', readSql(session.db.dialect).forget, [id]);
+    await this.#execute(session, 'forget', session.layout.taskSql.forget, [id]);
   }
 
   /** Saves a group's member task ids (replacing what the group held). */
@@ -194,22 +195,22 @@ export class PrismaResultBackend implements AsyncDisposable {
     if (!Array.isArray(taskIds)) throw new InvalidArgumentError('a group\'s task ids must be an array of strings');
     const members = taskIds.map((taskId) => checkId('task', taskId));
     const session = await this.#ready();
-    await this.#execute(session, 'save group', groupSql(session.db.dialect, session.notify).save, [id, JSON.stringify(members), new Date()]);
+    await this.#execute(session, 'save group', session.layout.groupSql.save, session.layout.groupParams(id, members, new Date()));
     this.#wakeups.wake([id]);
   }
 
   async restoreGroup(groupId: string): Promise<GroupRecord | null> {
     const id = checkId('group', groupId);
     const session = await this.#ready();
-    const rows = await this.#query<{ result: unknown; date_done: unknown }>(session, 'restore group', groupSql(session.db.dialect).restore, [id]);
-    return rows[0] === undefined ? null : decodeGroup(id, rows[0]);
+    const rows = await this.#query<SqlRow>(session, 'restore group', session.layout.groupSql.restore, [id]);
+    return rows[0] === undefined ? null : session.layout.decodeGroup(id, rows[0]);
   }
 
   /** Resolves to whether there was a group to delete. */
   async deleteGroup(groupId: string): Promise<boolean> {
     const id = checkId('group', groupId);
     const session = await this.#ready();
-    return (await this.#execute(session, 'delete group', groupSql(session.db.dialect).remove, [id])) > 0;
+    return (await this.#execute(session, 'delete group', session.layout.groupSql.remove, [id])) > 0;
   }
 
   /**
@@ -231,7 +232,8 @@ export class PrismaResultBackend implements AsyncDisposable {
       execute: (sql, params) => this.#withRetry(session, 'cleanup', () => session.db.sql.execute(sql, params)),
       query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry(session, 'cleanup', () => session.db.sql.query<T>(sql, params)),
     };
-    return expire(runner, session.db.dialect, cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs), batchSize);
+    const cutoffs = cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs);
+    return expireTables(runner, session.db.dialect, session.layout.expiry(cutoffs), cutoffs, batchSize);
   }
 
   /** Write statements sent so far (coalesced writes share one). */
@@ -251,9 +253,11 @@ export class PrismaResultBackend implements AsyncDisposable {
   async #open(): Promise<Session> {
     const owned = typeof this.#source === 'string';
     const db = typeof this.#source === 'string' ? await openDatabase(this.#source, this.#options.database) : this.#source;
+    const notify = db.target.provider === 'postgresql';
     const session: Session = {
       db,
-      notify: db.target.provider === 'postgresql',
+      layout: resultLayout(this.#options.layout, db.dialect, notify),
+      notify,
       isolation: new IsolationCheck(db),
       batcher: new WriteBatcher<TaskWrite>({
         key: (write) => write.taskId,
@@ -267,15 +271,15 @@ export class PrismaResultBackend implements AsyncDisposable {
       }),
     };
     try {
-      for (const probe of readSql(db.dialect).probe) await this.#query(session, 'start', probe, []);
+      await session.layout.check({
+        provider: db.provider,
+        sql: {
+          query: (sql, params = []) => this.#withRetry(session, 'start', () => db.sql.query(sql, params)),
+          execute: (sql, params = []) => this.#withRetry(session, 'start', () => db.sql.execute(sql, params)),
+        },
+      });
     } catch (error) {
       if (owned) await db.close();
-      if (error instanceof BackendDatabaseError && databaseFault(error.cause)?.kind === 'no-tables') {
-        throw new BackendNotMigratedError(
-          'the result backend\'s tables or columns are missing: apply the migrations (prisma-celery migrate deploy)',
-          { cause: error.cause },
-        );
-      }
       throw error;
     }
     this.#started = session;
@@ -292,7 +296,8 @@ export class PrismaResultBackend implements AsyncDisposable {
     const wakeups = this.#wakeups;
     session.listening = listen(target.connectionString, {
       onNotify: (channel, payload) => wakeups.onNotify(channel, payload),
-      onLive: (live) => wakeups.setPushed(live),
+      // Where other writers store without notifying, waiters keep polling: a notification only wakes them sooner.
+      onLive: (live) => wakeups.setPushed(live && session.layout.storesAlwaysNotify),
     });
   }
 
@@ -309,8 +314,8 @@ export class PrismaResultBackend implements AsyncDisposable {
 
   /** The hot write: one upsert straight to the driver adapter (db.sql), not through Prisma's raw call. */
   async #write(session: Session, writes: readonly TaskWrite[]): Promise<void> {
-    const sql = upsertSql(session.db.dialect, writes.length, session.notify);
-    const params = upsertParams(writes);
+    const sql = session.layout.upsertSql(writes.length);
+    const params = session.layout.upsertParams(writes);
     await this.#withRetry(session, 'store', () => session.db.sql.execute(sql, params));
     // Waiters in this process read at once, whatever the database (a non-ready store makes them poll fast again).
     this.#wakeups.wake(writes.map((write) => write.taskId));

@@ -81,15 +81,34 @@ export function expiryTarget(dialect: Dialect, table: ExpiringTable, cutoffs: Cu
   };
 }
 
-export async function expire(
+export function expire(
   runner: StatementRunner,
   dialect: Dialect,
   cutoffs: Cutoffs,
   batchSize: number,
   clock?: () => number,
 ): Promise<CleanupReport> {
-  const tasks = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_taskmeta', cutoffs), batchSize, clock);
-  const groups = await deleteInIdRanges(runner, dialect, expiryTarget(dialect, 'celery_tasksetmeta', cutoffs), batchSize, clock);
+  const targets = { tasks: expiryTarget(dialect, 'celery_taskmeta', cutoffs), groups: expiryTarget(dialect, 'celery_tasksetmeta', cutoffs) };
+  return expireTables(runner, dialect, targets, cutoffs, batchSize, clock);
+}
+
+/** The deletes of one cleanup: a task table's and a group table's. */
+export interface ExpiryTargets {
+  tasks: RangeDelete;
+  groups: RangeDelete;
+}
+
+/** Runs a cleanup's deletes (the task table's, then the group table's) and reports them. */
+export async function expireTables(
+  runner: StatementRunner,
+  dialect: Dialect,
+  targets: ExpiryTargets,
+  cutoffs: Cutoffs,
+  batchSize: number,
+  clock?: () => number,
+): Promise<CleanupReport> {
+  const tasks = await deleteInIdRanges(runner, dialect, targets.tasks, batchSize, clock);
+  const groups = await deleteInIdRanges(runner, dialect, targets.groups, batchSize, clock);
   return {
     cutoff: cutoffs.ready,
     unreadyCutoff: cutoffs.unready,

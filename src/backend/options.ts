@@ -4,6 +4,7 @@
  */
 import { printProblem } from '../core/log-line.js';
 import { parseDuration } from '../config/duration.js';
+import { layoutOption, type Layout } from '../db/layout.js';
 import type { OpenOptions } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import type { RetryPolicy } from '../db/transient.js';
@@ -80,6 +81,14 @@ export interface ResultBackendOptions {
   onEvent?: (event: BackendEvent) => void;
   /** Pool size and SQLite busy timeout for a database opened from a URL; ignored when you pass a Database. */
   database?: OpenOptions;
+  /**
+   * Whose tables hold the results: `djcelery` (ours, celery_taskmeta and
+   * celery_tasksetmeta; the default) or `django` (django-celery-results'
+   * django_celery_results_taskresult and _groupresult, made by Django's
+   * migrations, in the encoding its backend uses, so Python workers with
+   * result_backend = 'django-db' and this backend read each other's results).
+   */
+  layout?: Layout;
 }
 
 export interface ResolvedOptions {
@@ -93,6 +102,7 @@ export interface ResolvedOptions {
   readonly cleanupBatchSize: number;
   readonly onEvent: (event: BackendEvent) => void;
   readonly database: OpenOptions;
+  readonly layout: Layout;
 }
 
 const KiB = 1024;
@@ -156,6 +166,7 @@ export function resolveOptions(options: ResultBackendOptions = {}): ResolvedOpti
     cleanupBatchSize: integer('cleanupBatchSize', options.cleanupBatchSize, 5000, 100, 100_000),
     onEvent: callback('onEvent', options.onEvent) ?? defaultOnEvent,
     database: options.database ?? {},
+    layout: layoutOption(options.layout),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The one statement a store is: a multi-row upsert into celery_taskmeta with
- * the precedence guard evaluated by the database per row, so two writers
+ * The one statement a store is: a multi-row upsert into celery_taskmeta (or
+ * another layout's task table, described by an UpsertTable) with the
+ * precedence guard evaluated by the database per row, so two writers
  * racing on one task id can neither fail nor move it backwards. Pure: SQL
  * text and parameters, no I/O.
  */
@@ -10,24 +11,39 @@ import { READY_STATES, RETRY } from '../core/states.js';
 import { CUSTOM_PRECEDENCE, PRECEDENCE_TABLE, type TaskWrite } from './guard.js';
 import { withNotify } from './notify-sql.js';
 
-const TABLE = 'celery_taskmeta';
+/** A table a store upserts into: which columns come from parameters, which are fixed, and how each is updated. */
+export interface UpsertTable {
+  readonly table: string;
+  /** Columns given by parameters, in parameter order. */
+  readonly columns: readonly string[];
+  /** Columns inserted as SQL literals after the parameters. */
+  readonly literals: readonly (readonly [column: string, sql: string])[];
+  /** Taken from the write only when the guard lets it replace the row; `status` last (MySQL). */
+  readonly guarded: readonly string[];
+  /** A non-null value in the write wins, whatever the guard says. */
+  readonly descriptive: readonly string[];
+  /** Whether rows have our `hidden` mark (a hidden row is replaced by anything, and a store un-hides it). */
+  readonly hidden: boolean;
+}
 
 /**
- * Inserted columns, in parameter order; `date_created` only matters for a new
- * row, and takes the write's own clock reading (its date_done), so a task
- * is never created after it was done however long the write waited in a batch.
+ * celery_taskmeta. `date_created` only matters for a new row, and takes the
+ * write's own clock reading (its date_done), so a task is never created
+ * after it was done however long the write waited in a batch.
  */
-const COLUMNS = [
-  'task_id', 'status', 'result', 'traceback', 'meta', 'date_done',
-  'name', 'args', 'kwargs', 'worker', 'queue', 'retries', 'date_started', 'date_created',
-] as const;
+const DJCELERY: UpsertTable = {
+  table: 'celery_taskmeta',
+  columns: [
+    'task_id', 'status', 'result', 'traceback', 'meta', 'date_done',
+    'name', 'args', 'kwargs', 'worker', 'queue', 'retries', 'date_started', 'date_created',
+  ],
+  literals: [['hidden', 'false']],
+  guarded: ['result', 'traceback', 'meta', 'date_done', 'status'],
+  descriptive: ['name', 'args', 'kwargs', 'worker', 'queue', 'retries', 'date_started'],
+  hidden: true,
+};
 
-/** Taken from the write only when the guard lets it replace the row. `status` is last on purpose (MySQL). */
-const GUARDED = ['result', 'traceback', 'meta', 'date_done', 'status'] as const;
-/** A non-null value in the write wins, whatever the guard says. */
-const DESCRIPTIVE = ['name', 'args', 'kwargs', 'worker', 'queue', 'retries', 'date_started'] as const;
-
-export const PARAMS_PER_ROW = COLUMNS.length;
+export const PARAMS_PER_ROW = DJCELERY.columns.length;
 
 type Param = string | number | Date | null;
 
@@ -47,13 +63,16 @@ const precedenceSql = (expression: string): string =>
 
 const READY_LIST = [...READY_STATES].map((state) => `'${state}'`).join(', ');
 
-/** guard.ts's `replaces` as SQL: `next` is the write's state, `row` qualifies the existing row's columns. */
-export const guardSql = (next: string, row: string): string => {
+/**
+ * guard.ts's `replaces` as SQL: `next` is the write's state, `row` qualifies
+ * the existing row's columns; `hidden`: the row has our hidden mark.
+ */
+export const guardSql = (next: string, row: string, hidden = true): string => {
   const current = `${row}status`;
-  return (
-    `(${row}hidden OR ((${next} IN (${READY_LIST}) OR ${current} NOT IN (${READY_LIST})) AND ` +
-    `(${next} = '${RETRY}' OR ${current} = '${RETRY}' OR ${precedenceSql(next)} >= ${precedenceSql(current)})))`
-  );
+  const rule =
+    `(${next} IN (${READY_LIST}) OR ${current} NOT IN (${READY_LIST})) AND ` +
+    `(${next} = '${RETRY}' OR ${current} = '${RETRY}' OR ${precedenceSql(next)} >= ${precedenceSql(current)})`;
+  return hidden ? `(${row}hidden OR (${rule}))` : `(${rule})`;
 };
 
 const cache = new Map<string, string>();
@@ -63,51 +82,61 @@ const cache = new Map<string, string>();
  * parameters); with `notify` (PostgreSQL) it also notifies the ids it made ready.
  */
 export function upsertSql(dialect: Dialect, rows: number, notify = false): string {
-  const key = `${dialect.provider}:${rows}:${notify}`;
+  return upsertStatement(DJCELERY, dialect, rows, notify);
+}
+
+/** The upsert of `rows` writes into `spec`'s table (see upsertSql). */
+export function upsertStatement(spec: UpsertTable, dialect: Dialect, rows: number, notify: boolean): string {
+  const key = `${spec.table}:${dialect.provider}:${rows}:${notify}`;
   let sql = cache.get(key);
   if (sql === undefined) {
-    sql = build(dialect, rows);
+    sql = build(spec, dialect, rows);
     if (notify) sql = withNotify(sql, 'task_id', `status IN (${READY_LIST})`);
     cache.set(key, sql);
   }
   return sql;
 }
 
-function build(dialect: Dialect, rows: number): string {
+function build(spec: UpsertTable, dialect: Dialect, rows: number): string {
+  const width = spec.columns.length;
+  const literals = spec.literals.map(([, sql]) => `, ${sql}`).join('');
   const tuples: string[] = [];
   for (let r = 0; r < rows; r++) {
-    const params = COLUMNS.map((_, c) => dialect.param(r * PARAMS_PER_ROW + c + 1));
-    tuples.push(`(${params.join(', ')}, false)`);
+    const params = spec.columns.map((_, c) => dialect.param(r * width + c + 1));
+    tuples.push(`(${params.join(', ')}${literals})`);
   }
-  const insert = `INSERT INTO ${TABLE} (${COLUMNS.join(', ')}, hidden) VALUES ${tuples.join(', ')}`;
-  return `${insert} ${conflictClause(dialect.provider)}`;
+  const columns = [...spec.columns, ...spec.literals.map(([column]) => column)];
+  const insert = `INSERT INTO ${spec.table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`;
+  return `${insert} ${conflictClause(spec, dialect.provider)}`;
 }
 
-function conflictClause(provider: Provider): string {
+function conflictClause(spec: UpsertTable, provider: Provider): string {
+  const { guarded, descriptive } = spec;
+  const unhide = spec.hidden ? ['hidden = false'] : [];
   if (provider === 'mysql') {
     // MySQL assigns left to right and later expressions see earlier
     // assignments: the guard reads `status` and `hidden`, so those two go
     // last. A hidden row always passes the guard, so un-hiding needs no
     // condition.
-    const guard = guardSql('VALUES(status)', '');
+    const guard = guardSql('VALUES(status)', '', spec.hidden);
     return (
       'ON DUPLICATE KEY UPDATE ' +
       [
-        ...DESCRIPTIVE.map((c) => `${c} = COALESCE(VALUES(${c}), ${c})`),
-        ...GUARDED.map((c) => `${c} = IF(${guard}, VALUES(${c}), ${c})`),
-        'hidden = false',
+        ...descriptive.map((c) => `${c} = COALESCE(VALUES(${c}), ${c})`),
+        ...guarded.map((c) => `${c} = IF(${guard}, VALUES(${c}), ${c})`),
+        ...unhide,
       ].join(', ')
     );
   }
   // PostgreSQL and SQLite evaluate every SET expression against the old row.
-  const row = `${TABLE}.`;
-  const guard = guardSql('excluded.status', row);
+  const row = `${spec.table}.`;
+  const guard = guardSql('excluded.status', row, spec.hidden);
   return (
     'ON CONFLICT (task_id) DO UPDATE SET ' +
     [
-      ...DESCRIPTIVE.map((c) => `${c} = COALESCE(excluded.${c}, ${row}${c})`),
-      ...GUARDED.map((c) => `${c} = CASE WHEN ${guard} THEN excluded.${c} ELSE ${row}${c} END`),
-      'hidden = false',
+      ...descriptive.map((c) => `${c} = COALESCE(excluded.${c}, ${row}${c})`),
+      ...guarded.map((c) => `${c} = CASE WHEN ${guard} THEN excluded.${c} ELSE ${row}${c} END`),
+      ...unhide,
     ].join(', ')
   );
 }

@@ -29,7 +29,7 @@ export function createHandler(options: WebHandlerOptions): WebHandler {
   const resolved = resolveWebOptions(options);
   const { database, basePath } = resolved;
   // Reads only, through a database the caller owns: nothing to close.
-  const backend = new PrismaResultBackend(database);
+  const backend = new PrismaResultBackend(database, { layout: resolved.layout });
   const guard = new TokenGuard(resolved.token);
 
   const router = new Router()

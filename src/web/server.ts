@@ -9,6 +9,7 @@ import type { BrokerLog } from '../broker/log.js';
 import { LazyConnection } from '../broker/lazy-connection.js';
 import { createQueueStats } from '../broker/queue-stats.js';
 import { Control } from '../control/index.js';
+import type { Layout } from '../db/layout.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { toNodeListener } from './adapters/node.js';
@@ -20,6 +21,8 @@ import type { ActionLog, MonitorOptions } from './options.js';
 export interface MonitorServerOptions {
   /** The tables' database; the server uses it and never closes it. */
   database: Database;
+  /** Whose tables hold task results: djcelery (ours; the default) or django (django-celery-results'). */
+  layout?: Layout;
   /** Default 127.0.0.1: only this machine, until you choose otherwise. */
   host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -71,9 +74,10 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
           },
           (started) => started.close(),
         );
-  const live = new LiveFeed(options.database, options.live);
+  const live = new LiveFeed(options.database, { ...options.live, layout: options.layout });
   const handler = createHandler({
     database: options.database,
+    layout: options.layout,
     queueStats,
     live,
     ...(control && { control: () => control.get() }),

@@ -11,7 +11,7 @@ export default async function setup(): Promise<() => void> {
 
   const missing = new Map<ServiceName | ToolName, string>();
   for (const name of needed) if (!(await isReachable(name))) missing.set(name, missingMessage(name));
-  for (const name of ['python-celery', 'chromium'] as const) {
+  for (const name of ['python-celery', 'python-django', 'chromium'] as const) {
     const line = missingTool(name);
     if (line !== null) missing.set(name, line);
   }

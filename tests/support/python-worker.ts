@@ -34,6 +34,10 @@ export interface PythonWorkerOptions {
   resultBackend?: string;
   /** Start with -E (task events on); default true. */
   events?: boolean;
+  /** The app module in python/ (-A); default `tasks`. */
+  app?: string;
+  /** More environment for the worker and its clients. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Broadcasts revokes from a Python client that is already running (PythonWorker.revoker). */
@@ -70,7 +74,7 @@ export class PythonWorker implements AsyncDisposable {
 
   /** Celery reads its broker and result backend from these; without a backend the client waits for nothing. */
   private env(resultBackend?: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, CELERY_BROKER_URL: this.options.brokerUrl ?? testBrokerUrl(), PYTHONPATH: TASKS_DIR };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env, CELERY_BROKER_URL: this.options.brokerUrl ?? testBrokerUrl(), PYTHONPATH: TASKS_DIR };
     delete env.CELERY_RESULT_BACKEND;
     if (resultBackend) env.CELERY_RESULT_BACKEND = resultBackend;
     return env;
@@ -81,7 +85,7 @@ export class PythonWorker implements AsyncDisposable {
     if (this.process) return;
     const log = openSync(this.logFile, 'w');
     // One pool process, as in the captures: tasks run one at a time, in order.
-    const args = ['-m', 'celery', '-A', 'tasks', 'worker', ...(this.options.events === false ? [] : ['-E']), '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
+    const args = ['-m', 'celery', '-A', this.options.app ?? 'tasks', 'worker', ...(this.options.events === false ? [] : ['-E']), '-l', 'info', '--concurrency', '1', '-n', this.name, '-Q', this.queue];
     // Detached: the worker leads its own process group, so stop() reaches its pool children too.
     const child = spawn(PYTHON, args, { env: this.env(this.options.resultBackend), detached: true, stdio: ['ignore', log, log] });
     closeSync(log);

@@ -59,7 +59,7 @@ export const missingMessage = (name: ServiceName): string => {
   return `${s.label} is not reachable at ${s.host}:${s.port}; start it with: ${s.start}`;
 };
 
-export type ToolName = 'python-celery' | 'chromium';
+export type ToolName = 'python-celery' | 'python-django' | 'chromium';
 
 /** Debian's interpreter: a venv or pyenv python3 earlier in PATH cannot import Debian's python3-celery. */
 export const PYTHON = '/usr/bin/python3';
@@ -78,6 +78,12 @@ function isExecutable(path: string): boolean {
 /** Null when the program is installed, else one line saying what to install. */
 export function missingTool(name: ToolName): string | null {
   if (name === 'chromium') return isExecutable(CHROMIUM) ? null : `Chromium is not at ${CHROMIUM}; install it with: apt-get install -y chromium`;
+  if (name === 'python-django') {
+    const django = spawnSync(PYTHON, ['-c', 'import django, django_celery_results, MySQLdb, psycopg2'], { stdio: 'ignore' }).status === 0;
+    return django
+      ? null
+      : `${PYTHON} cannot import django, django_celery_results, MySQLdb and psycopg2; install them with: apt-get install -y python3-django python3-django-celery-results python3-mysqldb python3-psycopg2`;
+  }
   const imports = spawnSync(PYTHON, ['-c', 'import celery, redis'], { stdio: 'ignore' }).status === 0;
   return imports ? null : `${PYTHON} cannot import celery and redis; install them with: apt-get install -y python3-celery python3-redis`;
 }

@@ -1,4 +1,4 @@
-import { cleanupBatchSize, databaseUrl, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
+import { cleanupBatchSize, databaseUrl, layout, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 
@@ -10,14 +10,16 @@ export const cleanup = defineCommand({
     'Expires task results and saved groups done longer ago than --expires (unfinished tasks: --unready-expires): deletes them, and rows marked ' +
     'hidden, one batch of primary-key ids per statement (--batch-size ids at first, more while statements ' +
     'stay quick), so no statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
-  settings: [databaseUrl, resultExpires, unreadyExpires, cleanupBatchSize, logLevel],
+  settings: [databaseUrl, layout, resultExpires, unreadyExpires, cleanupBatchSize, logLevel],
 
   async run({ positionals, settings, out, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
-    await check.database({ tables: TABLES.results, create: false });
+    // Django's tables are checked by the backend as it starts, which names the Django command that makes them.
+    await check.database({ tables: settings.layout === 'django' ? [] : TABLES.results, create: false });
     // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
     const { PrismaResultBackend } = await import('../../backend/backend.js');
     await using backend = new PrismaResultBackend(settings.databaseUrl, {
+      layout: settings.layout,
       cleanupBatchSize: settings.cleanupBatchSize,
       onEvent: (event) => {
         if (event.type === 'retry' && settings.logLevel === 'debug') err(`retrying after a transient error (attempt ${event.attempt})`);

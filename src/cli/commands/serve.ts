@@ -1,4 +1,4 @@
-import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
+import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, layout, logLevel, serveHost, servePort, serveToken } from '../../config/settings.js';
 import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
 import { TABLES } from '../checks.js';
@@ -14,20 +14,27 @@ export const serve = defineCommand({
     'result backend and beat keep. Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks and retry failed tasks, each change logged. The page also shows the queues' depths (with --broker) and whether each beat is alive. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
-  settings: [databaseUrl, brokerUrl, serveHost, servePort, serveToken, allowApply, defaultQueue, camFreq, logLevel],
+  settings: [databaseUrl, layout, brokerUrl, serveHost, servePort, serveToken, allowApply, defaultQueue, camFreq, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
-    await check.database({ tables: [...TABLES.results, ...TABLES.periodic, ...TABLES.camera, ...TABLES.monitor], create: false });
+    // Django's tables are checked once open, with the line that names the Django command that makes them.
+    const results = settings.layout === 'django' ? [] : TABLES.results;
+    await check.database({ tables: [...results, ...TABLES.periodic, ...TABLES.camera, ...TABLES.monitor], create: false });
     // Loaded once the check passes, so a wrong setting is answered without loading Prisma.
     const { startMonitorServer } = await import('../../web/server.js');
     const logger = createLogger({ threshold: settings.logLevel, write: err });
     const log = logger.for('serve');
     const database = await openDatabase(settings.databaseUrl);
     try {
+      if (settings.layout === 'django') {
+        const { checkDjangoResultTables } = await import('../../backend/layouts/django.js');
+        await checkDjangoResultTables(database);
+      }
       const stop = untilSignal();
       await using server = await startMonitorServer({
         database,
+        layout: settings.layout,
         host: settings.serveHost,
         port: settings.servePort,
         token: settings.serveToken,

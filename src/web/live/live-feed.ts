@@ -12,6 +12,7 @@
  * database.
  */
 import { printProblem } from '../../core/log-line.js';
+import { layoutOption, type Layout } from '../../db/layout.js';
 import type { Database } from '../../db/open.js';
 import { BEAT_CHANNEL, listen, RESULT_CHANNEL, type Listening } from '../../db/pg-listener.js';
 import { changedTopics, markersOf, markersSql, type LiveTopic, type Markers } from './markers.js';
@@ -22,6 +23,8 @@ export interface LiveFeedOptions {
   pollMs?: number;
   /** How often an idle stream gets a comment, so proxies keep it open. Default 15000 ms. */
   heartbeatMs?: number;
+  /** Whose tables hold task results (see createHandler's `layout`). Default djcelery. */
+  layout?: Layout;
 }
 
 const TOPICS: readonly LiveTopic[] = ['results', 'tasks', 'workers', 'periodic'];
@@ -52,7 +55,7 @@ export class LiveFeed {
     this.#database = database;
     this.#pollMs = options.pollMs ?? 1000;
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.#sql = markersSql(database, TOPICS);
+    this.#sql = markersSql(database, TOPICS, layoutOption(options.layout));
   }
 
   /** Pages listening now. */

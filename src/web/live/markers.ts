@@ -3,6 +3,7 @@
  * the poll behind live updates where the database pushes nothing.
  * One statement per poll, whatever the number of pages open.
  */
+import type { Layout } from '../../db/layout.js';
 import type { Database } from '../../db/open.js';
 
 /** What a page may have to draw again. */
@@ -19,10 +20,14 @@ const COLUMNS: Readonly<Record<LiveTopic, readonly [table: string, columns: read
   periodic: ['djcelery_periodictasks', ['version'], 'ident = 1'],
 };
 
-export function markersSql(database: Database, topics: readonly LiveTopic[]): string {
+/** The results table of each layout, where it is not ours. */
+const RESULT_TABLES: Readonly<Record<Layout, string>> = { djcelery: 'celery_taskmeta', django: 'django_celery_results_taskresult' };
+
+export function markersSql(database: Database, topics: readonly LiveTopic[], layout: Layout = 'djcelery'): string {
   const q = (name: string) => database.dialect.ident(name);
   const parts = topics.flatMap((topic) => {
-    const [table, columns, where] = COLUMNS[topic];
+    const [ourTable, columns, where] = COLUMNS[topic];
+    const table = topic === 'results' ? RESULT_TABLES[layout] : ourTable;
     return columns.map((column, i) => `(SELECT MAX(${q(column)}) FROM ${q(table)}${where === undefined ? '' : ` WHERE ${where}`}) AS ${q(`${topic}_${i}`)}`);
   });
   return `SELECT ${parts.join(', ')}`;

@@ -5,6 +5,7 @@
  */
 import type { QueueDepth, QueueStats } from '../../broker/queue-stats.js';
 import { causeLine } from '../../db/adapter-error.js';
+import type { Layout } from '../../db/layout.js';
 import type { Database } from '../../db/open.js';
 
 /** Results looked at for their queue: the newest, through the date_done index (the queue column has none). */
@@ -15,9 +16,14 @@ const MAX_QUEUES = 100;
 const named = (value: string | null | undefined): value is string => typeof value === 'string' && value.trim() !== '';
 
 /** Every queue the tables or the configuration name, sorted, at most MAX_QUEUES (and whether there were more). */
-export async function knownQueues(database: Database, configured: readonly string[]): Promise<{ queues: string[]; truncated: boolean }> {
+export async function knownQueues(
+  database: Database,
+  configured: readonly string[],
+  layout: Layout = 'djcelery',
+): Promise<{ queues: string[]; truncated: boolean }> {
   const [results, periodic] = await Promise.all([
-    database.prisma.taskMeta.findMany({ orderBy: { dateDone: 'desc' }, take: RECENT_RESULTS, select: { queue: true } }),
+    // django-celery-results keeps no queue.
+    layout === 'django' ? [] : database.prisma.taskMeta.findMany({ orderBy: { dateDone: 'desc' }, take: RECENT_RESULTS, select: { queue: true } }),
     database.prisma.periodicTask.findMany({ select: { queue: true, exchange: true, routingKey: true } }),
   ]);
   // A periodic task's routing key without an exchange names its queue (the scheduler's routeOf).
@@ -35,8 +41,13 @@ export interface QueuesView {
   error: string | null;
 }
 
-export async function listQueues(database: Database, stats: QueueStats | undefined, configured: readonly string[]): Promise<QueuesView> {
-  const { queues, truncated } = await knownQueues(database, configured);
+export async function listQueues(
+  database: Database,
+  stats: QueueStats | undefined,
+  configured: readonly string[],
+  layout: Layout = 'djcelery',
+): Promise<QueuesView> {
+  const { queues, truncated } = await knownQueues(database, configured, layout);
   const unknown = (): QueueDepth[] => queues.map((queue) => ({ queue, messages: null, consumers: null, declared: null }));
   if (stats === undefined) return { items: unknown(), truncated, transport: null, error: 'no broker is configured' };
   try {

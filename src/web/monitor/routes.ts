@@ -80,11 +80,11 @@ export function addMonitorRoutes(router: Router, context: MonitorContext): void 
       return json({ ...(await listBeats(database, now)), now: now.toISOString() });
     })
     .add('GET', '/api/queues', async () =>
-      json({ ...(await listQueues(database, context.queueStats, context.monitorQueues)), now: context.now().toISOString() }),
+      json({ ...(await listQueues(database, context.queueStats, context.monitorQueues, context.layout)), now: context.now().toISOString() }),
     )
     .add('GET', '/api/tasks', async (request) => json({ ...(await listTasks(database, query(request))), now: context.now().toISOString() }))
     .add('GET', '/api/tasks/:id', async (_, { id = '' }) => json({ ...found(await getTask(database, id), 'task', id), ...(await retryLinks(database, id)) }))
-    .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request))), now: context.now().toISOString() }))
+    .add('GET', '/api/results', async (request) => json({ ...(await listResults(database, query(request), context.layout)), now: context.now().toISOString() }))
     .add('GET', '/api/results/:id', async (_, { id = '' }) =>
       json({ ...found(await getResult(context.backend, id), 'result for task', id), ...(await retryLinks(database, id)) }),
     )
