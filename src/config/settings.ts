@@ -1,3 +1,4 @@
+import { layouts } from '../db/layout.js';
 import { ConfigError } from '../errors.js';
 import { setting } from './setting.js';
 import { types, type SettingType } from './types.js';
@@ -26,6 +27,16 @@ export const databaseUrl = setting({
   type: types.databaseUrl(),
   default: 'file:./prisma-celery.db',
   description: 'Database holding the tables: file:PATH (SQLite), postgresql://… or mysql://…',
+});
+
+export const layout = setting({
+  key: 'layout',
+  flag: 'layout',
+  env: 'PRISMA_CELERY_LAYOUT',
+  type: types.oneOf(layouts),
+  default: 'djcelery',
+  description:
+    "Tables to use: djcelery (ours, made by prisma-celery migrate deploy) or django (django-celery-beat's and django-celery-results' tables, made and migrated by Django; checked, never changed in shape)",
 });
 
 export const brokerUrl = setting({
@@ -389,7 +400,7 @@ export const workerHostname = setting({
   description: 'Node name remote control and events know the worker by; %h is the host name, %n its first label, %d the domain',
 });
 
-export const settingsTable = [configFile, databaseUrl, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
+export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
