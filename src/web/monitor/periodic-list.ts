@@ -13,7 +13,7 @@ export interface PeriodicTaskSummary {
   name: string;
   task: string;
   enabled: boolean;
-  kind: 'interval' | 'crontab' | 'clocked' | null;
+  kind: 'interval' | 'crontab' | 'clocked' | 'solar' | null;
   /** "every 5 minutes", "at 04:00 every day (Europe/Berlin)"; "invalid: …" for a row beat cannot use. */
   schedule: string;
   /** `minute hour day_of_month month_of_year day_of_week` for a crontab; null for other kinds. */

@@ -61,7 +61,9 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
               month_of_year: schedule.monthOfYear,
               timezone: schedule.timezone,
             }
-          : { kind: 'clocked', clocked: iso(schedule.clockedTime) },
+          : schedule.kind === 'clocked'
+            ? { kind: 'clocked', clocked: iso(schedule.clockedTime) }
+            : { kind: 'solar', event: schedule.event, latitude: schedule.latitude, longitude: schedule.longitude },
     args: record.args,
     kwargs: record.kwargs,
     queue: record.queue ?? '',
@@ -73,6 +75,7 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
       interval: schedule.kind === 'interval' ? schedule : null,
       crontab: schedule.kind === 'crontab' ? schedule : null,
       clocked: schedule.kind === 'clocked' ? schedule : null,
+      solar: schedule.kind === 'solar' ? schedule : null,
     }).cron,
     exchange: record.exchange,
     routingKey: record.routingKey,
