@@ -1,0 +1,155 @@
+// Beat and the periodic-task store on django-celery-beat's own tables, made
+// by Django's migrations (Debian's Django and django-celery-beat), on every
+// database: edits made through Django's ORM are obeyed by our beat, edits
+// made through our CLI and API are read by Python's
+// django_celery_beat.schedulers.DatabaseScheduler, and two of our beats on
+// one database send each due run once. The broker is replaced by a recorder
+// (what is sent is checked elsewhere against real workers); the clock is
+// moved by hand.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { TaskMessage } from '../../src/core/protocol/index.js';
+import { LayoutTablesError } from '../../src/db/layout.js';
+import type { Database } from '../../src/db/open.js';
+import { DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { checkBeatTables } from '../../src/scheduler/django/tables.js';
+import { runCliCaptured } from '../support/cli-in-process.js';
+import { describeEachDatabase } from '../support/databases.js';
+import { DjangoBeat, missingDjangoBeat } from '../support/django-beat.js';
+import { describeUnlessMissing } from '../support/gates.js';
+
+interface Harness {
+  scheduler: DatabaseScheduler;
+  sent: TaskMessage[];
+  events: BeatEvent[];
+}
+
+function harness(db: Database, clock: () => Date): Harness {
+  const h: Harness = { scheduler: undefined as never, sent: [], events: [] };
+  h.scheduler = new DatabaseScheduler({
+    database: db,
+    layout: 'django',
+    publish: async (message) => void h.sent.push(message),
+    origin: 'gen1@test',
+    maxInterval: 5,
+    syncInterval: 0.5,
+    staticSchedule: [],
+    clock,
+    emit: (event) => h.events.push(event),
+  });
+  return h;
+}
+
+const argsOf = (message: TaskMessage): unknown => (JSON.parse(message.content.toString()) as unknown[])[0];
+const SECOND = 1000;
+
+describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
+  describeEachDatabase(
+    'beat on django-celery-beat tables',
+    (tdb) => {
+      let django: DjangoBeat;
+      let db: Database;
+      let missing: unknown;
+
+      beforeAll(async () => {
+        db = await tdb.open();
+        missing = await checkBeatTables(db).catch((error: unknown) => error);
+        django = new DjangoBeat(tdb.url);
+        await django.send({ op: 'migrate' });
+      }, 60_000);
+      afterAll(() => django[Symbol.asyncDispose]());
+
+      it('names the missing tables and the command that makes them, before Django migrated', async () => {
+        expect(missing).toBeInstanceOf(LayoutTablesError);
+        expect((missing as Error).message).toMatch(/^missing table django_celery_beat_periodictask, .*run `python manage.py migrate django_celery_beat`/);
+        await expect(checkBeatTables(db)).resolves.toBeUndefined();
+      });
+
+      it('obeys what Django’s ORM saves, updates and deletes while it runs', async () => {
+        await django.send({ op: 'save', name: 'orm-add', task: 'tasks.add', every: 10, args: [1, 2] });
+        await django.send({ op: 'save', name: 'orm-sunrise', task: 'tasks.wake', solar: { event: 'sunrise', latitude: '60.17', longitude: '24.94' } });
+        let now = new Date(Date.now() + SECOND);
+        const h = harness(db, () => now);
+        await h.scheduler.start();
+        expect(h.scheduler.entryNamed('orm-sunrise')?.schedule.describe()).toBe('at sunrise (60.17, 24.94)');
+
+        now = new Date(now.getTime() + 11 * SECOND);
+        await h.scheduler.tick(now);
+        expect(h.sent.map(argsOf)).toEqual([[1, 2]]);
+        // Beat's bookkeeping is Django's: its admin shows the run.
+        expect(((await django.send({ op: 'schedule' })) as { entries: Record<string, { total_run_count: number }> }).entries['orm-add']?.total_run_count).toBe(1);
+
+        await django.send({ op: 'save', name: 'orm-add', args: [3, 4] });
+        now = new Date(now.getTime() + SECOND);
+        await h.scheduler.tick(now);
+        expect(h.scheduler.entryNamed('orm-add')?.args).toEqual([3, 4]);
+        now = new Date(now.getTime() + 10 * SECOND);
+        await h.scheduler.tick(now);
+        expect(h.sent.map(argsOf)).toEqual([[1, 2], [3, 4]]);
+
+        await django.send({ op: 'save', name: 'orm-add', enabled: false });
+        now = new Date(now.getTime() + SECOND);
+        await h.scheduler.tick(now);
+        expect(h.scheduler.entryNamed('orm-add')).toBeUndefined();
+
+        // A queryset update sends no signal and leaves date_changed: read at the next full read, within a minute.
+        await django.send({ op: 'update', name: 'orm-add', fields: { enabled: true } });
+        now = new Date(now.getTime() + SECOND);
+        await h.scheduler.tick(now);
+        expect(h.scheduler.entryNamed('orm-add')).toBeUndefined();
+        now = new Date(now.getTime() + 60 * SECOND);
+        await h.scheduler.tick(now);
+        expect(h.scheduler.entryNamed('orm-add')).toBeDefined();
+
+        await django.send({ op: 'delete', name: 'orm-add' });
+        now = new Date(now.getTime() + SECOND);
+        await h.scheduler.tick(now);
+        expect(h.scheduler.entryNamed('orm-add')).toBeUndefined();
+        await h.scheduler.close();
+      });
+
+      it('sends each due run once with two beats on one database', async () => {
+        await django.send({ op: 'save', name: 'pair', task: 'tasks.pair', every: 5 });
+        let now = new Date(Date.now() + SECOND);
+        const [dbA, dbB] = [await tdb.open(), await tdb.open()];
+        const a = harness(dbA, () => now);
+        const b = harness(dbB, () => now);
+        await Promise.all([a.scheduler.start(), b.scheduler.start()]);
+        const runs = 12;
+        for (let k = 1; k <= runs; k++) {
+          now = new Date(now.getTime() + 5 * SECOND + 1);
+          // Both tick at once: each run's claim races.
+          await Promise.all([a.scheduler.tick(now), b.scheduler.tick(now)]);
+        }
+        const ids = [...a.sent, ...b.sent].filter((m) => m.properties.headers.task === 'tasks.pair').map((m) => m.id);
+        expect(ids).toHaveLength(runs);
+        expect(new Set(ids).size).toBe(runs);
+        expect(a.sent.length).toBeGreaterThan(0);
+        expect(b.events.some((e) => e.type === 'run-taken') || a.events.some((e) => e.type === 'run-taken')).toBe(true);
+        await Promise.all([a.scheduler.close(), b.scheduler.close()]);
+      });
+
+      it('writes through the CLI and the API that Python’s DatabaseScheduler reads', async () => {
+        type Entries = { entries: Record<string, { task: string; args: unknown[]; schedule: string }> };
+        const python = async () => ((await django.send({ op: 'schedule' })) as Entries).entries;
+        await python(); // Python's scheduler has read the table; from here it sees changes through the marker.
+        const cli = (...args: string[]) => runCliCaptured(['schedule', ...args, '--layout', 'django', '--database-url', tdb.url]);
+
+        expect((await cli('add', 'cli-mul', 'tasks.mul', '--every', '30s', '--args', '[2, 3]')).code).toBe(0);
+        expect((await python())['cli-mul']).toMatchObject({ task: 'tasks.mul', args: [2, 3], schedule: '<freq: 30.00 seconds>' });
+
+        expect((await cli('edit', 'cli-mul', '--crontab', '0 4 * * *', '--tz', 'Europe/Berlin')).code).toBe(0);
+        // Celery's repr of a crontab spreads over lines.
+        expect((await python())['cli-mul']?.schedule.replace(/\s+/g, ' ')).toBe('<crontab: 0 4 * * * (m/h/d/dM/MY), Europe/Berlin> ');
+
+        const store = new PeriodicTaskStore(db, { layout: 'django' });
+        await store.create({ name: 'api-sunset', task: 'tasks.add', schedule: { solar: { event: 'sunset', latitude: 40.7128, longitude: -74.006 } } });
+        expect((await python())['api-sunset']?.schedule).toBe('<solar: sunset at latitude 40.712800, longitude: -74.006000>');
+
+        expect((await cli('disable', 'cli-mul')).code).toBe(0);
+        expect((await python())['cli-mul']).toBeUndefined();
+        expect((await cli('list')).stdout).toContain('api-sunset');
+      });
+    },
+    { migrate: false },
+  );
+});
