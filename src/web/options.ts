@@ -5,6 +5,7 @@
 import type { QueueStats } from '../broker/queue-stats.js';
 import type { Control } from '../control/index.js';
 import { formatLine, printProblem } from '../core/log-line.js';
+import { layoutOption, type Layout } from '../db/layout.js';
 import type { Database } from '../db/open.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
@@ -32,6 +33,8 @@ export interface MonitorOptions {
 export interface WebHandlerOptions {
   /** The tables' database (openDatabase or useDatabase). The handler reads through it and never closes it. */
   database: Database;
+  /** Whose tables hold task results: `djcelery` (ours; the default) or `django` (django-celery-results'). */
+  layout?: Layout;
   /** Where the handler is mounted: with '/celery' it answers '/celery/tasks/…'. Default '' (the root). */
   basePath?: string;
   /** Your app's task names, for the registered-tasks view. Default: only the names periodic tasks send. */
@@ -81,6 +84,7 @@ export type ActionLog = (message: string) => void;
 
 export interface ResolvedWebOptions {
   readonly database: Database;
+  readonly layout: Layout;
   readonly basePath: string;
   readonly tasks: DeclaredTasks | undefined;
   readonly allowed: ReadonlySet<string>;
@@ -159,6 +163,7 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
   const monitor = options.monitor === true ? {} : options.monitor === false || options.monitor === undefined ? null : options.monitor;
   return {
     database,
+    layout: layoutOption(options.layout),
     basePath: basePathOf(options.basePath),
     tasks: options.tasks,
     allowed: allowList(options.apply, options.token),

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { LayoutTablesError } from '../../src/db/layout.js';
+import { createHandler } from '../../src/web/index.js';
 import type { Database } from '../../src/db/open.js';
 import { DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { checkBeatTables } from '../../src/scheduler/django/tables.js';
@@ -148,6 +149,19 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
         expect((await cli('disable', 'cli-mul')).code).toBe(0);
         expect((await python())['cli-mul']).toBeUndefined();
         expect((await cli('list')).stdout).toContain('api-sunset');
+      });
+
+      it('lists and edits the entries in the monitor, which Python then reads', async () => {
+        await django.send({ op: 'save', name: 'm-orm', task: 'tasks.orm', every: 60 });
+        const handler = createHandler({ database: db, layout: 'django', monitor: true, token: 'monitor-token-0123456789' });
+        const call = async (path: string, init: RequestInit = {}) => {
+          const response = await handler(new Request(`http://monitor${path}`, init));
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+        };
+        const listed = (await call('/api/periodic-tasks?after=m-')).body.items as { name: string; kind: string; schedule: string }[];
+        expect(listed.find((item) => item.name === 'm-orm')).toMatchObject({ kind: 'interval', schedule: 'every 60 seconds' });
+        expect((await call('/api/periodic-tasks/m-orm/disable', { method: 'POST', headers: { authorization: 'Bearer monitor-token-0123456789' } })).status).toBe(200);
+        expect(((await django.send({ op: 'schedule' })) as { entries: Record<string, unknown> }).entries['m-orm']).toBeUndefined();
       });
     },
     { migrate: false },
