@@ -47,8 +47,9 @@ export class DjangoBeatStore implements BeatTables {
   async readVersion(): Promise<number> {
     const { db } = this.#sql;
     const [row] = await db.sql.query(
+      // One pass over the task table for both aggregates.
       `SELECT (SELECT ${this.#sql.stamp('last_update')} FROM ${MARKER} WHERE ident = 1) AS mark, ` +
-        `(SELECT ${this.#sql.stamp('MAX(date_changed)')} FROM ${TASKS}) AS changed, (SELECT COUNT(*) FROM ${TASKS}) AS n`,
+        `${this.#sql.stamp('MAX(date_changed)')} AS changed, COUNT(*) AS n FROM ${TASKS}`,
     );
     const signature = JSON.stringify([row?.mark ?? null, row?.changed ?? null, String(row?.n ?? 0)]);
     if (signature !== this.#signature) {
