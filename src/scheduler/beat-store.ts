@@ -170,8 +170,7 @@ export class BeatStore implements BeatTables, ChangeLog {
    * ran counts from, stays.
    */
   async unclaim(unclaim: Unclaim): Promise<boolean> {
-    // djcelery tokens are never microseconds; a number here would be a django-layout token.
-    const restore = unclaim.lastRunToken === null || typeof unclaim.lastRunToken === 'number' ? null : this.#time(unclaim.lastRunToken);
+    const restore = unclaim.lastRunToken === null ? null : this.#time(unclaim.lastRunToken);
     const count = await this.#execute(
       'UPDATE djcelery_periodictask ' +
         `SET last_run_at = ${this.#p(1)}, total_run_count = total_run_count - 1, next_run_at = ${this.#p(2)}, change_version = 0 ` +
@@ -251,9 +250,11 @@ export class BeatStore implements BeatTables, ChangeLog {
   }
 
   /** A time as this provider's tokens hold it: text on SQLite (as Prisma writes it), else a Date. */
-  #time(value: Date | string): Date | string;
-  #time(value: Date | string | null): Date | string | null;
-  #time(value: Date | string | null): Date | string | null {
+  #time(value: Date | string | number): Date | string;
+  #time(value: Date | string | number | null): Date | string | null;
+  #time(value: Date | string | number | null): Date | string | null {
+    // Microsecond tokens are the django layout's; the type allows them here too.
+    if (typeof value === 'number') value = new Date(value / 1000);
     if (value === null || typeof value === 'string' || this.#db.provider !== 'sqlite') return value;
     return value.toISOString().replace('Z', '+00:00');
   }

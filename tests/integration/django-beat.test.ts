@@ -24,12 +24,16 @@ interface Harness {
   events: BeatEvent[];
 }
 
-function harness(db: Database, clock: () => Date): Harness {
+function harness(db: Database, clock: () => Date, failPublishes = 0): Harness {
   const h: Harness = { scheduler: undefined as never, sent: [], events: [] };
+  let failures = failPublishes;
   h.scheduler = new DatabaseScheduler({
     database: db,
     layout: 'django',
-    publish: async (message) => void h.sent.push(message),
+    publish: async (message) => {
+      if (failures-- > 0) throw new Error('broker said no');
+      h.sent.push(message);
+    },
     origin: 'gen1@test',
     maxInterval: 5,
     syncInterval: 0.5,
@@ -127,6 +131,22 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
         expect(a.sent.length).toBeGreaterThan(0);
         expect(b.events.some((e) => e.type === 'run-taken') || a.events.some((e) => e.type === 'run-taken')).toBe(true);
         await Promise.all([a.scheduler.close(), b.scheduler.close()]);
+      });
+
+      it('gives a run back when its message is not sent, and sends it at the next try', async () => {
+        await django.send({ op: 'save', name: 'flaky', task: 'tasks.flaky', every: 30 });
+        let now = new Date(Date.now() + 31 * SECOND);
+        const h = harness(db, () => now, 1);
+        await h.scheduler.start();
+        await h.scheduler.tick(now);
+        expect(h.events.some((e) => e.type === 'publish-failed')).toBe(true);
+        type Counts = { entries: Record<string, { total_run_count: number }> };
+        // Given back: the row, as Django reads it, does not count the run.
+        expect(((await django.send({ op: 'schedule' })) as Counts).entries.flaky?.total_run_count).toBe(0);
+        now = new Date(now.getTime() + 2 * SECOND);
+        await h.scheduler.tick(now);
+        expect(h.sent.map((m) => m.properties.headers.task)).toEqual(['tasks.flaky']);
+        await h.scheduler.close();
       });
 
       it('writes through the CLI and the API that Python’s DatabaseScheduler reads', async () => {
