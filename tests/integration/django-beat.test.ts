@@ -11,12 +11,13 @@ import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { LayoutTablesError } from '../../src/db/layout.js';
 import { createHandler } from '../../src/web/index.js';
 import type { Database } from '../../src/db/open.js';
-import { DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
+import { Beat, DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { checkBeatTables } from '../../src/scheduler/django/tables.js';
 import { runCliCaptured } from '../support/cli-in-process.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { DjangoBeat, missingDjangoBeat } from '../support/django-beat.js';
 import { describeUnlessMissing } from '../support/gates.js';
+import { waitFor } from '../support/wait.js';
 
 interface Harness {
   scheduler: DatabaseScheduler;
@@ -54,10 +55,12 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
       let django: DjangoBeat;
       let db: Database;
       let missing: unknown;
+      let cliBefore: { code: number; stderr: string };
 
       beforeAll(async () => {
         db = await tdb.open();
         missing = await checkBeatTables(db).catch((error: unknown) => error);
+        cliBefore = await runCliCaptured(['schedule', 'list', '--layout', 'django', '--database-url', tdb.url]);
         django = new DjangoBeat(tdb.url);
         await django.send({ op: 'migrate' });
       }, 60_000);
@@ -67,6 +70,9 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
         expect(missing).toBeInstanceOf(LayoutTablesError);
         expect((missing as Error).message).toMatch(/^missing table django_celery_beat_periodictask, .*run `python manage.py migrate django_celery_beat`/);
         await expect(checkBeatTables(db)).resolves.toBeUndefined();
+        expect(cliBefore.code).not.toBe(0);
+        expect(cliBefore.stderr.trim().split('\n')).toHaveLength(1);
+        expect(cliBefore.stderr).toContain('python manage.py migrate django_celery_beat');
       });
 
       it('obeys what Django’s ORM saves, updates and deletes while it runs', async () => {
@@ -110,6 +116,26 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
         await h.scheduler.tick(now);
         expect(h.scheduler.entryNamed('orm-add')).toBeUndefined();
         await h.scheduler.close();
+      });
+
+      it('runs as Beat with layout django on Django’s tables alone (no heartbeat table), sending what Django scheduled', async () => {
+        await django.send({ op: 'save', name: 'beat-every-1s', task: 'tasks.beat', every: 1 });
+        const sent: TaskMessage[] = [];
+        const events: BeatEvent[] = [];
+        const beat = new Beat({
+          databaseUrl: tdb.url,
+          layout: 'django',
+          publisher: { publish: async (message) => void sent.push(message) },
+          onEvent: (event) => events.push(event),
+        });
+        await beat.start();
+        try {
+          await waitFor('a run of beat-every-1s', () => sent.some((m) => m.properties.headers.task === 'tasks.beat'));
+        } finally {
+          await beat.close();
+        }
+        expect(events.filter((e) => e.type === 'heartbeat-failed' || e.type === 'tick-failed')).toEqual([]);
+        await django.send({ op: 'delete', name: 'beat-every-1s' });
       });
 
       it('sends each due run once with two beats on one database', async () => {
