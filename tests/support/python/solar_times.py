@@ -64,16 +64,9 @@ def main():
                     record['circumpolar'] = True
                 records.append(record)
                 start += STEP
-    json.dump(
-        {
-            'celery': celery.__version__,
-            'ephem': ephem.__version__,
-            'records': records,
-        },
-        sys.stdout,
-        indent=0,
-    )
-    sys.stdout.write('\n')
+    # One record a line: small diffs, readable.
+    lines = ',\n'.join(json.dumps(record) for record in records)
+    sys.stdout.write(f'{{"celery": "{celery.__version__}", "ephem": "{ephem.__version__}", "records": [\n{lines}\n]}}\n')
 
 
 if __name__ == '__main__':
