@@ -3,15 +3,17 @@
 // trip with nothing in between. Everything beat decides is in entry.ts and
 // database-scheduler.ts; this file only moves rows.
 import type { Database } from '../db/open.js';
-import type { PeriodicTaskRow } from './entry.js';
+import type { PeriodicTaskRow, RowVersion } from './entry.js';
 
 /**
  * last_run_at as beat read it, to compare in the claim's WHERE. PostgreSQL
  * and MySQL compare the instant (their columns hold milliseconds, as a Date
  * does). SQLite holds text in whatever form its writer chose, so the token
- * is that exact text, and beat writes its own times as text too.
+ * is that exact text, and beat writes its own times as text too. On
+ * django-celery-beat's tables, whose times Python writes in microseconds,
+ * PostgreSQL and MySQL tokens are epoch microseconds.
  */
-export type RunToken = Date | string | null;
+export type RunToken = Date | string | number | null;
 
 export interface StoredRow {
   readonly row: PeriodicTaskRow;
@@ -20,8 +22,8 @@ export interface StoredRow {
 
 export interface Claim {
   readonly id: number;
-  /** The row's change_version as beat read it: an edit since then makes the claim fail. */
-  readonly changeVersion: number;
+  /** The row's version as beat read it: an edit since then makes the claim fail. */
+  readonly changeVersion: RowVersion;
   readonly lastRunToken: RunToken;
   readonly runAt: Date;
   readonly nextRunAt: Date | null;
@@ -37,8 +39,38 @@ export interface Unclaim {
   readonly nextRunAt: Date | null;
 }
 
+/**
+ * What DatabaseScheduler needs from a table layout's periodic-task tables:
+ * a change marker to poll, rows to load, and the conditional writes that
+ * claim, give back and disable runs. BeatStore is djcelery's;
+ * DjangoBeatStore (django/beat-store.ts) is django-celery-beat's.
+ */
+export interface BeatTables {
+  /** A number that moves when the schedule changed; null when the marker row is missing. */
+  readVersion(): Promise<number | null>;
+  ensureMarker(now: Date): Promise<void>;
+  loadEnabled(): Promise<StoredRow[]>;
+  loadOne(id: number): Promise<StoredRow | null>;
+  claim(claim: Claim): Promise<RunToken | null>;
+  unclaim(unclaim: Unclaim): Promise<boolean>;
+  restamp(restamp: { id: number; token: RunToken; count: number; runAt: Date; nextRunAt: Date | null }): Promise<RunToken | null>;
+  disable(id: number, changeVersion: RowVersion, resetRuns?: boolean): Promise<boolean>;
+  tokenFor(runAt: Date): RunToken;
+  /** Row-level change tracking; without it, a moved version means reading every row again. */
+  readonly changes?: ChangeLog;
+  /** Read every row again at least this often (ms), for edits the version cannot show; undefined: never. */
+  readonly reloadEveryMs?: number;
+}
+
+/** Which rows changed since a version, and which were deleted (djcelery's change_version and deletion log). */
+export interface ChangeLog {
+  loadChanged(version: number): Promise<StoredRow[]>;
+  deletedSince(version: number): Promise<number[]>;
+  pruneDeletions(before: Date): Promise<number>;
+}
+
 type Param = string | number | Date | null;
-type RawRow = Record<string, unknown>;
+export type RawRow = Record<string, unknown>;
 
 const TASK_COLUMNS = [
   'id', 'name', 'task', 'args', 'kwargs', 'headers', 'queue', 'exchange', 'routing_key', 'priority', 'expires',
@@ -46,7 +78,8 @@ const TASK_COLUMNS = [
   'change_version', 'interval_id', 'crontab_id', 'clocked_id',
 ] as const;
 
-export class BeatStore {
+export class BeatStore implements BeatTables, ChangeLog {
+  readonly changes: ChangeLog = this;
   readonly #db: Database;
   readonly #select: string;
 
@@ -168,7 +201,7 @@ export class BeatStore {
    * unless it was edited since. `resetRuns` sets total_run_count to 0, as
    * django-celery-beat does for a finished one-off: enabled again, it runs again.
    */
-  async disable(id: number, changeVersion: number, resetRuns = false): Promise<boolean> {
+  async disable(id: number, changeVersion: RowVersion, resetRuns = false): Promise<boolean> {
     const count = await this.#execute(
       `UPDATE djcelery_periodictask SET enabled = ${this.#false()}${resetRuns ? ', total_run_count = 0' : ''} ` +
         `WHERE id = ${this.#p(1)} AND change_version = ${this.#p(2)} AND enabled = ${this.#true()}`,
@@ -217,15 +250,18 @@ export class BeatStore {
   }
 
   /** A time as this provider's tokens hold it: text on SQLite (as Prisma writes it), else a Date. */
-  #time(value: Date | string): Date | string;
-  #time(value: Date | string | null): Date | string | null;
-  #time(value: Date | string | null): Date | string | null {
+  #time(value: Date | string | number): Date | string;
+  #time(value: Date | string | number | null): Date | string | null;
+  #time(value: Date | string | number | null): Date | string | null {
+    // Microsecond tokens are the django layout's; the type allows them here too.
+    if (typeof value === 'number') value = new Date(value / 1000);
     if (value === null || typeof value === 'string' || this.#db.provider !== 'sqlite') return value;
     return value.toISOString().replace('Z', '+00:00');
   }
 }
 
-function toRow(raw: RawRow): PeriodicTaskRow {
+/** A joined row (task, interval, crontab, clocked, and solar when selected) as beat reads it. */
+export function toRow(raw: RawRow): PeriodicTaskRow {
   const nullableText = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
   const nullableInt = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
   return {
@@ -247,7 +283,7 @@ function toRow(raw: RawRow): PeriodicTaskRow {
     lastRunAt: toDate(raw.last_run_at),
     totalRunCount: Number(raw.total_run_count),
     dateChanged: toDate(raw.date_changed) ?? new Date(0),
-    changeVersion: Number(raw.change_version),
+    changeVersion: typeof raw.change_version === 'string' ? raw.change_version : Number(raw.change_version),
     interval: raw.interval_id === null ? null : { every: Number(raw.every), period: String(raw.period) },
     crontab:
       raw.crontab_id === null
@@ -261,6 +297,10 @@ function toRow(raw: RawRow): PeriodicTaskRow {
             timezone: String(raw.timezone),
           },
     clocked: raw.clocked_id === null ? null : { clockedTime: toDate(raw.clocked_time) ?? new Date(NaN) },
+    solar:
+      raw.solar_id === null || raw.solar_id === undefined
+        ? null
+        : { event: String(raw.event), latitude: Number(raw.latitude), longitude: Number(raw.longitude) },
   };
 }
 

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerError } from '../broker/errors.js';
 import { createTaskPublisher, type BrokerPublisher } from '../broker/publisher.js';
 import type { TaskMessage } from '../core/protocol/task-message.js';
+import { checkTables, LayoutTablesError, layoutOption, type Layout } from '../db/layout.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { PROBE_INTERVAL_MS, waitWhileDown } from '../db/reachability.js';
 import { ConfigError } from '../errors.js';
@@ -30,6 +31,12 @@ export interface BeatOptions {
   databaseUrl?: string;
   /** An open database the caller keeps owning (never closed here). */
   database?: Database;
+  /**
+   * Whose periodic-task tables: djcelery (ours, migrated; the default) or
+   * django (django-celery-beat's, made by Django's migrations, which a
+   * Django admin may edit while beat runs).
+   */
+  layout?: Layout;
   /** Broker URL (amqp://… or redis://…); beat runs a publisher on it and closes it. Give this or `publisher`. */
   brokerUrl?: string;
   /** A started publisher the caller keeps owning (never closed here). */
@@ -74,6 +81,7 @@ export interface BeatOptions {
 }
 
 interface Settings {
+  layout: Layout;
   scheduler: string | SchedulerClass;
   maxInterval: number;
   syncInterval: number;
@@ -156,6 +164,7 @@ export class Beat implements AsyncDisposable {
       }
       scheduler = new Class({
         database,
+        layout: s.layout,
         // Once beat stops waiting for sends, one under way rejects and its run is given back.
         publish: (message) => abortable(sender.publish(message), this.#abandonSends.signal, () => abandoned(message.id)),
         origin: s.origin,
@@ -168,8 +177,11 @@ export class Beat implements AsyncDisposable {
       });
       this.#scheduler = scheduler;
       await scheduler.start();
-      this.#heartbeat = new BeatHeartbeat(database, s.maxInterval, (error) => this.#emit({ type: 'heartbeat-failed', error }));
-      await this.#heartbeat.start();
+      // On Django's tables alone there is no djcelery_beatstate to be seen in (our migrations make it, for the camera and the monitor).
+      if (s.layout === 'djcelery' || (await hasTables(database, ['djcelery_beatstate']))) {
+        this.#heartbeat = new BeatHeartbeat(database, s.maxInterval, (error) => this.#emit({ type: 'heartbeat-failed', error }));
+        await this.#heartbeat.start();
+      }
     } catch (error) {
       await this.#release();
       this.#state = 'closed';
@@ -325,6 +337,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
     throw new ConfigError(`schedule: ${error.message}`, { cause: error });
   }
   return {
+    layout: layoutOption(options.layout),
     scheduler,
     maxInterval,
     syncInterval,
@@ -379,4 +392,14 @@ function brokerLog(emit: (event: BeatEvent) => void) {
   return (level: 'info' | 'warn' | 'error', message: string, error?: unknown): void => {
     if (level !== 'info') emit({ type: 'broker-trouble', message, ...(error === undefined ? {} : { error }) });
   };
+}
+
+async function hasTables(database: Database, tables: readonly string[]): Promise<boolean> {
+  try {
+    await checkTables(database, Object.fromEntries(tables.map((table) => [table, []])), '');
+    return true;
+  } catch (error) {
+    if (error instanceof LayoutTablesError) return false;
+    throw error;
+  }
 }

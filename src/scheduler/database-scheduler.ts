@@ -1,4 +1,6 @@
-// DatabaseScheduler: the djcelery_periodictask table as beat's schedule.
+// DatabaseScheduler: the periodic-task table as beat's schedule, in the
+// djcelery layout (ours) or django-celery-beat's (django/beat-store.ts says
+// how edits are noticed and runs claimed there).
 //
 // Held in memory: every enabled entry, and a heap of entry ids by when each
 // is next due, so a tick looks at the top of the heap and nothing else. A
@@ -35,9 +37,11 @@ import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
 import { BEAT_CHANNEL, listen, type Listening } from '../db/pg-listener.js';
 import { abortable } from './abortable.js';
-import { BeatStore, type RunToken, type StoredRow } from './beat-store.js';
+import { BeatStore, type BeatTables, type RunToken, type StoredRow } from './beat-store.js';
+import { DjangoBeatStore } from './django/beat-store.js';
+import { checkBeatTables } from './django/tables.js';
 import { DueHeap } from './due-heap.js';
-import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry } from './entry.js';
+import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry, type RowVersion } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
 import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingResend } from './pending-runs.js';
@@ -61,7 +65,7 @@ interface Held {
 
 export class DatabaseScheduler implements Scheduler {
   readonly #context: SchedulerContext;
-  readonly #store: BeatStore;
+  readonly #store: BeatTables;
   readonly #schedules = new ScheduleCache();
   readonly #entries = new Map<number, Held>();
   readonly #heap = new DueHeap();
@@ -69,9 +73,10 @@ export class DatabaseScheduler implements Scheduler {
   readonly #retry = new Map<number, { seconds: number; notBefore: number }>();
   readonly #pending: Pending[] = [];
   /** Rows found unusable, to disable in the table at the next chance. */
-  readonly #toDisable = new Map<number, { name: string; version: number; reason: string; finished?: boolean; error?: unknown }>();
+  readonly #toDisable = new Map<number, { name: string; version: RowVersion; reason: string; finished?: boolean; error?: unknown }>();
   #seen = 0;
   #lastSync = 0;
+  #lastFullLoad = 0;
   #lastPrune = 0;
   #state: 'new' | 'started' | 'closed' = 'new';
   #ticking = false;
@@ -80,7 +85,7 @@ export class DatabaseScheduler implements Scheduler {
 
   constructor(context: SchedulerContext) {
     this.#context = context;
-    this.#store = new BeatStore(context.database);
+    this.#store = context.layout === 'django' ? new DjangoBeatStore(context.database) : new BeatStore(context.database);
   }
 
   /** Enabled entries held (for tests and monitors). */
@@ -102,6 +107,7 @@ export class DatabaseScheduler implements Scheduler {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new SchedulerError('E_SCHEDULER_STATE', `start() on a scheduler that is ${this.#state}`);
     const now = this.#context.clock();
+    if (this.#context.layout === 'django') await checkBeatTables(this.#context.database);
     await this.#store.ensureMarker(now);
     await this.#installStatic();
     await this.#prune(now);
@@ -114,7 +120,8 @@ export class DatabaseScheduler implements Scheduler {
   /** On PostgreSQL, tick at once when an edit commits (and when listening starts: an edit may have been missed). */
   #listen(): void {
     const { database, wake } = this.#context;
-    if (wake === undefined || database.target.provider !== 'postgresql') return;
+    // Only our triggers NOTIFY: Django's tables are polled.
+    if (wake === undefined || database.target.provider !== 'postgresql' || this.#store.changes === undefined) return;
     this.#listening = listen(database.target.connectionString, {
       onNotify: (channel) => {
         if (channel === BEAT_CHANNEL) wake();
@@ -200,7 +207,7 @@ export class DatabaseScheduler implements Scheduler {
   async #installStatic(): Promise<void> {
     const { staticSchedule } = this.#context;
     if (staticSchedule.length === 0) return;
-    const tasks = new PeriodicTaskStore(this.#context.database, { clock: this.#context.clock });
+    const tasks = new PeriodicTaskStore(this.#context.database, { clock: this.#context.clock, layout: this.#context.layout });
     const created: string[] = [];
     const updated: string[] = [];
     for (const input of staticSchedule) {
@@ -213,7 +220,7 @@ export class DatabaseScheduler implements Scheduler {
 
   /** Forgets deletions older than the log keeps (every beat does it; it is idempotent). */
   async #prune(now: Date): Promise<void> {
-    await this.#store.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+    await this.#store.changes?.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
     this.#lastPrune = now.getTime();
   }
 
@@ -229,23 +236,26 @@ export class DatabaseScheduler implements Scheduler {
     this.#heap.clear();
     for (const stored of rows) this.#admit(stored, now);
     this.#seen = version;
-    this.#lastSync = now.getTime();
+    this.#lastSync = this.#lastFullLoad = now.getTime();
     this.#context.emit({ type: 'schedule-loaded', entries: this.#entries.size, ms: performance.now() - started });
   }
 
   async #sync(now: Date): Promise<void> {
     const version = await this.#store.readVersion();
     const stale = now.getTime() - this.#lastSync >= FULL_RELOAD_AFTER_MS;
-    if (version === null || version < this.#seen || stale) {
+    const { changes, reloadEveryMs } = this.#store;
+    const due = reloadEveryMs !== undefined && now.getTime() - this.#lastFullLoad >= reloadEveryMs;
+    if (version === null || version < this.#seen || stale || due || (changes === undefined && version !== this.#seen)) {
       // The marker was lost or went back (a restore), or beat was cut off
-      // for longer than deletions are logged: read everything again.
+      // for longer than deletions are logged, or the tables log no
+      // row-level changes: read everything again.
       await this.#fullLoad(now);
       return;
     }
     this.#lastSync = now.getTime();
-    if (version === this.#seen) return;
-    const removed = await this.#store.deletedSince(this.#seen);
-    const changed = await this.#store.loadChanged(this.#seen);
+    if (version === this.#seen || changes === undefined) return;
+    const removed = await changes.deletedSince(this.#seen);
+    const changed = await changes.loadChanged(this.#seen);
     for (const id of removed) this.#drop(id);
     for (const stored of changed) this.#admit(stored, now);
     this.#seen = version;

@@ -11,7 +11,7 @@ import type { SchedulerError } from './errors.js';
 import { invalidEntry } from './errors.js';
 import { CrontabSchedule } from './schedules/crontab.js';
 import { canonicalTimeZone } from './schedules/time-zone.js';
-import { intervalFromDuration, IntervalSchedule, ScheduleError, type IntervalPeriod } from './schedules/index.js';
+import { intervalFromDuration, IntervalSchedule, ScheduleError, SolarSchedule, type IntervalPeriod, type SolarEvent } from './schedules/index.js';
 
 /** A crontab's fields; those left out are `*`, the zone UTC. */
 export interface CrontabInput {
@@ -31,7 +31,9 @@ export type ScheduleInput =
   /** `"m h dom mon dow"` (Celery's field order is minute, hour, day_of_month, month_of_year, day_of_week) or the fields. */
   | { readonly crontab: string | CrontabInput; readonly timezone?: string }
   /** Once, at this instant (a Date, or ISO 8601; without an offset it is UTC). */
-  | { readonly clocked: Date | string };
+  | { readonly clocked: Date | string }
+  /** At a solar event seen from a place (Celery's `solar`; django-celery-beat's tables only). */
+  | { readonly solar: { readonly event: SolarEvent; readonly latitude: number; readonly longitude: number } };
 
 /** A periodic task as the API takes it. Only name, task and schedule are required. */
 export interface PeriodicTaskInput {
@@ -78,7 +80,8 @@ export type ScheduleDefinition =
       readonly monthOfYear: string;
       readonly timezone: string;
     }
-  | { readonly kind: 'clocked'; readonly clockedTime: Date };
+  | { readonly kind: 'clocked'; readonly clockedTime: Date }
+  | { readonly kind: 'solar'; readonly event: SolarEvent; readonly latitude: number; readonly longitude: number };
 
 /** A checked periodic task, in column values (JSON as text): the row's own columns, and its schedule. */
 export interface TaskDefinition
@@ -169,6 +172,7 @@ export function rowOf(definition: TaskDefinition, extra: Partial<PeriodicTaskRow
     interval: schedule.kind === 'interval' ? { every: schedule.every, period: schedule.period } : null,
     crontab: schedule.kind === 'crontab' ? schedule : null,
     clocked: schedule.kind === 'clocked' ? { clockedTime: schedule.clockedTime } : null,
+    solar: schedule.kind === 'solar' ? { event: schedule.event, latitude: schedule.latitude, longitude: schedule.longitude } : null,
     ...extra,
   };
 }
@@ -190,9 +194,9 @@ function checkAsBeatWould(definition: TaskDefinition): void {
 type Fail = (message: string, field: string, cause?: unknown) => SchedulerError;
 
 function scheduleDefinition(input: ScheduleInput | undefined, fail: Fail): ScheduleDefinition {
-  const forms = 'give exactly one of every (e.g. "5m"), interval, crontab or clocked';
+  const forms = 'give exactly one of every (e.g. "5m"), interval, crontab, clocked or solar';
   if (typeof input !== 'object' || input === null) throw fail(`schedule is missing: ${forms}`, 'schedule');
-  const kinds = (['every', 'interval', 'crontab', 'clocked'] as const).filter((kind) => kind in input);
+  const kinds = (['every', 'interval', 'crontab', 'clocked', 'solar'] as const).filter((kind) => kind in input);
   if (kinds.length !== 1) throw fail(`schedule has ${kinds.length === 0 ? 'no kind' : kinds.join(' and ')}: ${forms}`, 'schedule');
   try {
     if ('every' in input) {
@@ -204,6 +208,10 @@ function scheduleDefinition(input: ScheduleInput | undefined, fail: Fail): Sched
       return { kind: 'interval', every: interval.every, period: interval.period };
     }
     if ('crontab' in input) return crontabDefinition(input.crontab, input.timezone);
+    if ('solar' in input) {
+      const solar = new SolarSchedule(input.solar ?? { event: '', latitude: NaN, longitude: NaN });
+      return { kind: 'solar', event: solar.event, latitude: solar.latitude, longitude: solar.longitude };
+    }
     return { kind: 'clocked', clockedTime: instant(input.clocked, 'clocked', fail) };
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;

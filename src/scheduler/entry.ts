@@ -8,8 +8,15 @@ import { ScheduleCache } from './schedule-cache.js';
 import type { CrontabSpec } from './schedules/crontab.js';
 import { entryIsDue, ScheduleError, type AnySchedule, type EntryState } from './schedules/index.js';
 import type { IntervalSpec } from './schedules/interval.js';
+import type { SolarSpec } from './schedules/solar.js';
 
-/** A djcelery_periodictask row with its schedule relations, as the stores read it. */
+/**
+ * A version a row carries: change_version (djcelery), or date_changed as
+ * the database's text (django-celery-beat's tables have no counter).
+ */
+export type RowVersion = number | string;
+
+/** A periodic task row with its schedule relations, as the stores read it. */
 export interface PeriodicTaskRow {
   readonly id: number;
   readonly name: string;
@@ -32,10 +39,12 @@ export interface PeriodicTaskRow {
   readonly lastRunAt: Date | null;
   readonly totalRunCount: number;
   readonly dateChanged: Date;
-  readonly changeVersion: number;
+  readonly changeVersion: RowVersion;
   readonly interval: IntervalSpec | null;
   readonly crontab: CrontabSpec | null;
   readonly clocked: { readonly clockedTime: Date } | null;
+  /** Only django-celery-beat's tables have solar schedules. */
+  readonly solar?: SolarSpec | null;
 }
 
 /** Where the message goes: a queue (through the default exchange), an exchange and key, or Celery's default queue. */
@@ -62,7 +71,7 @@ export interface Entry {
   readonly oneOff: boolean;
   readonly startTime: Date | null;
   readonly dateChanged: Date;
-  readonly changeVersion: number;
+  readonly changeVersion: RowVersion;
   readonly lastRunAt: Date | null;
   readonly totalRunCount: number;
 }
@@ -87,7 +96,7 @@ export function entryFromRow(row: PeriodicTaskRow, schedules: ScheduleCache = de
     schedule = schedules.get(row);
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;
-    const kind = row.crontab ? 'crontab' : row.interval ? 'interval' : row.clocked ? 'clocked' : '';
+    const kind = row.crontab ? 'crontab' : row.interval ? 'interval' : row.clocked ? 'clocked' : row.solar ? 'solar' : '';
     const field = error.field === undefined || error.field === 'schedule' ? 'schedule' : `${kind}.${error.field}`;
     throw fail(error.message, field, error);
   }

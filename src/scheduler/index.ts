@@ -1,5 +1,6 @@
-// prisma-celery/scheduler: periodic tasks in the djcelery_* tables and a
-// beat that sends them to Celery workers.
+// prisma-celery/scheduler: periodic tasks in the djcelery_* tables (or
+// django-celery-beat's, with layout: 'django') and a beat that sends them
+// to Celery workers.
 export { Beat, resolveBeatOptions, type BeatOptions, type MessageSender } from './beat.js';
 export { beatLiveness, HEARTBEAT_EVERY_S, type BeatHeartbeatRow, type BeatLiveness } from './beat-liveness.js';
 export { DatabaseScheduler } from './database-scheduler.js';
@@ -14,6 +15,7 @@ export {
   type EntryDueState,
   type EntryRoute,
   type PeriodicTaskRow,
+  type RowVersion,
 } from './entry.js';
 export {
   defineTask,

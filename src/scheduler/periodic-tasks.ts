@@ -1,9 +1,13 @@
 // The public API for periodic tasks: create, change, enable, disable and
 // remove entries while beat runs. Every write of a task row is one
-// statement; the migration's triggers advance the change marker
-// (djcelery_periodictasks) in its transaction, so a running beat sees the
-// change within its poll, and never half of one.
+// statement. On our tables (djcelery) the migration's triggers advance the
+// change marker in its transaction; on django-celery-beat's, the store
+// bumps Django's marker after the write, as Django's signals do. Either
+// way a running beat (ours or Python's) sees the change within its poll,
+// and never half of one.
+import type { Layout } from '../db/layout.js';
 import type { Database } from '../db/open.js';
+import { DjangoTaskRows } from './django/task-rows.js';
 import { entryFromRow, nextDueAt } from './entry.js';
 import {
   defineTask,
@@ -14,7 +18,8 @@ import {
   type TaskDefinition,
 } from './entry-input.js';
 import { SchedulerError } from './errors.js';
-import { scheduleFromRow, type IntervalPeriod } from './schedules/index.js';
+import { scheduleFromRow, type IntervalPeriod, type SolarEvent } from './schedules/index.js';
+import { MAX_ATTEMPTS, PrismaTaskRows, type StoredTask, type TaskRows } from './task-rows.js';
 
 /** A periodic task as stored, with beat's bookkeeping. */
 export interface PeriodicTaskRecord extends TaskDefinition {
@@ -31,45 +36,35 @@ export interface PeriodicTaskRecord extends TaskDefinition {
 export interface PeriodicTaskStoreOptions {
   /** The clock for next_run_at. Default: the system clock. */
   clock?: () => Date;
+  /** Whose tables: djcelery (ours, the default) or django (django-celery-beat's). */
+  layout?: Layout;
 }
 
 /** What upsert() did. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
-const INCLUDE = { interval: true, crontab: true, clocked: true } as const;
-const MAX_ATTEMPTS = 5;
 
 /**
- * Reads and writes periodic tasks (djcelery_periodictask and its schedule
- * tables). Interval rows are shared and never duplicated; crontab and
- * clocked rows are reused when an identical one exists. Definitions are
+ * Reads and writes periodic tasks (djcelery_periodictask, or
+ * django_celery_beat_periodictask, and their schedule tables). Interval
+ * rows are shared and never duplicated; crontab, clocked and solar rows are
+ * reused when an identical one exists. Definitions are
  * checked as beat checks them (SchedulerError E_ENTRY_INVALID with the
  * field); unknown names are E_ENTRY_NOT_FOUND, taken ones E_ENTRY_EXISTS.
  * It does no I/O until called and owns nothing: close the Database yourself.
  */
 export class PeriodicTaskStore {
-  readonly #db: Database;
+  readonly #rows: TaskRows;
   readonly #clock: () => Date;
 
   constructor(database: Database, options: PeriodicTaskStoreOptions = {}) {
-    this.#db = database;
     this.#clock = options.clock ?? (() => new Date());
+    this.#rows = options.layout === 'django' ? new DjangoTaskRows(database, this.#clock) : new PrismaTaskRows(database);
   }
 
   async create(input: PeriodicTaskInput): Promise<PeriodicTaskRecord> {
     const definition = defineTask(input);
-    const columns = await this.#columns(definition);
-    try {
-      await this.#db.prisma.periodicTask.create({ data: { ...columns, nextRunAt: this.#nextRun(definition) } });
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new SchedulerError('E_ENTRY_EXISTS', `a periodic task named "${definition.name}" exists already`, {
-          cause: error,
-          entry: definition.name,
-        });
-      }
-      throw error;
-    }
+    await this.#rows.insert(definition, this.#nextRun(definition));
     return this.#mustGet(definition.name);
   }
 
@@ -128,9 +123,8 @@ export class PeriodicTaskStore {
   }
 
   /** Deletes the entry (its schedule rows stay, as they may be shared); false if there was none. */
-  async remove(name: string): Promise<boolean> {
-    const { count } = await this.#db.prisma.periodicTask.deleteMany({ where: { name } });
-    return count > 0;
+  remove(name: string): Promise<boolean> {
+    return this.#rows.remove(name);
   }
 
   async get(name: string): Promise<PeriodicTaskRecord | null> {
@@ -140,8 +134,7 @@ export class PeriodicTaskStore {
 
   /** Every entry, by name. */
   async list(): Promise<PeriodicTaskRecord[]> {
-    const rows = await this.#db.prisma.periodicTask.findMany({ include: INCLUDE, orderBy: { name: 'asc' } });
-    return rows.map(recordOf);
+    return (await this.#rows.list()).map(recordOf);
   }
 
   async #setEnabled(name: string, enabled: boolean): Promise<boolean> {
@@ -149,47 +142,12 @@ export class PeriodicTaskStore {
     if (current === null) throw notFound(name);
     if (current.enabled === enabled) return false;
     const definition = { ...definitionOf(current), enabled };
-    const { count } = await this.#db.prisma.periodicTask.updateMany({
-      where: { id: current.id, enabled: !enabled },
-      data: { enabled, nextRunAt: enabled ? this.#nextRun(definition, current) : null },
-    });
-    return count > 0;
+    return this.#rows.setEnabled(current, enabled, enabled ? this.#nextRun(definition, current) : null);
   }
 
   /** Writes `definition` over `current` if the row has not changed since it was read. */
-  async #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
-    const columns = await this.#columns(definition);
-    try {
-      const { count } = await this.#db.prisma.periodicTask.updateMany({
-        where: { id: current.id, changeVersion: current.changeVersion },
-        data: { ...columns, nextRunAt: this.#nextRun(definition, current) },
-      });
-      return count === 1;
-    } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new SchedulerError('E_ENTRY_EXISTS', `cannot rename "${current.name}": a periodic task named "${definition.name}" exists already`, {
-          cause: error,
-          entry: current.name,
-        });
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * The row's columns, with its schedule row found or made first. Schedule
-   * rows are shared and harmless when unused, so they are written on their
-   * own; the task row is then one statement, atomic with the trigger's
-   * marker bump.
-   */
-  async #columns(definition: TaskDefinition) {
-    const { schedule, ...rest } = definition;
-    const prisma = this.#db.prisma;
-    const ids = { intervalId: null as number | null, crontabId: null as number | null, clockedId: null as number | null };
-    if (schedule.kind === 'interval') ids.intervalId = await intervalId(prisma, schedule.every, schedule.period);
-    else if (schedule.kind === 'crontab') ids.crontabId = await crontabId(prisma, schedule);
-    else ids.clockedId = await clockedId(prisma, schedule.clockedTime);
-    return { ...rest, ...ids };
+  #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
+    return this.#rows.writeIf(current, definition, this.#nextRun(definition, current));
   }
 
   #nextRun(definition: TaskDefinition, current?: StoredTask): Date | null {
@@ -199,7 +157,7 @@ export class PeriodicTaskStore {
   }
 
   #row(name: string): Promise<StoredTask | null> {
-    return this.#db.prisma.periodicTask.findUnique({ where: { name }, include: INCLUDE });
+    return this.#rows.find(name);
   }
 
   async #mustGet(name: string): Promise<PeriodicTaskRecord> {
@@ -209,61 +167,6 @@ export class PeriodicTaskStore {
   }
 }
 
-type Prisma = Database['prisma'];
-interface StoredTask {
-  id: number;
-  name: string;
-  task: string;
-  args: string;
-  kwargs: string;
-  headers: string;
-  queue: string | null;
-  exchange: string | null;
-  routingKey: string | null;
-  priority: number | null;
-  expires: Date | null;
-  expireSeconds: number | null;
-  oneOff: boolean;
-  startTime: Date | null;
-  enabled: boolean;
-  lastRunAt: Date | null;
-  totalRunCount: number;
-  nextRunAt: Date | null;
-  dateChanged: Date;
-  description: string;
-  changeVersion: number;
-  interval: { every: number; period: string } | null;
-  crontab: { minute: string; hour: string; dayOfWeek: string; dayOfMonth: string; monthOfYear: string; timezone: string } | null;
-  clocked: { clockedTime: Date } | null;
-}
-
-// Interval rows are unique on (every, period); when a concurrent writer
-// inserts the same one first, ours fails and theirs is found next time.
-async function intervalId(prisma: Prisma, every: number, period: IntervalPeriod): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const found = await prisma.intervalSchedule.findUnique({ where: { every_period: { every, period } } });
-    if (found) return found.id;
-    try {
-      return (await prisma.intervalSchedule.create({ data: { every, period } })).id;
-    } catch (error) {
-      if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
-}
-
-async function crontabId(tx: Prisma, spec: Extract<ScheduleDefinition, { kind: 'crontab' }>): Promise<number> {
-  const { kind: _kind, ...fields } = spec;
-  const found = await tx.crontabSchedule.findFirst({ where: fields, orderBy: { id: 'asc' } });
-  if (found) return found.id;
-  return (await tx.crontabSchedule.create({ data: fields })).id;
-}
-
-async function clockedId(tx: Prisma, clockedTime: Date): Promise<number> {
-  const found = await tx.clockedSchedule.findFirst({ where: { clockedTime }, orderBy: { id: 'asc' } });
-  if (found) return found.id;
-  return (await tx.clockedSchedule.create({ data: { clockedTime } })).id;
-}
-
 function scheduleOf(row: StoredTask): ScheduleDefinition {
   if (row.interval) return { kind: 'interval', every: row.interval.every, period: row.interval.period as IntervalPeriod };
   if (row.crontab) {
@@ -271,6 +174,7 @@ function scheduleOf(row: StoredTask): ScheduleDefinition {
     return { kind: 'crontab', minute, hour, dayOfWeek, dayOfMonth, monthOfYear, timezone };
   }
   if (row.clocked) return { kind: 'clocked', clockedTime: row.clocked.clockedTime };
+  if (row.solar) return { kind: 'solar', event: row.solar.event as SolarEvent, latitude: row.solar.latitude, longitude: row.solar.longitude };
   // A row without a schedule (made by raw SQL): beat disables it; an update must give one.
   return { kind: 'clocked', clockedTime: new Date(NaN) };
 }
@@ -285,6 +189,10 @@ function scheduleInputOf(schedule: ScheduleDefinition): ScheduleInput {
     }
     case 'clocked':
       return { clocked: schedule.clockedTime };
+    case 'solar': {
+      const { kind: _kind, ...solar } = schedule;
+      return { solar };
+    }
   }
 }
 
@@ -319,7 +227,7 @@ function inputOf(row: StoredTask): PeriodicTaskInput {
       return text; // refused by defineTask unless the patch replaces it
     }
   };
-  const kinds = [row.interval, row.crontab, row.clocked].filter((kind) => kind !== null).length;
+  const kinds = [row.interval, row.crontab, row.clocked, row.solar ?? null].filter((kind) => kind !== null).length;
   return {
     ...definition,
     // A row with no schedule, or two (raw SQL), keeps none: an update must give one.
@@ -369,11 +277,6 @@ function reparse(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-// Prisma's P2002 is a unique constraint violation.
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'P2002';
 }
 
 const notFound = (name: string): SchedulerError =>

@@ -56,11 +56,12 @@ class MemoCrontab extends CrontabSchedule {
 // Only rows with exactly one kind are cached; the others go to
 // scheduleFromRow for its error.
 function keyOf(row: ScheduleRow): string | null {
-  const { interval, crontab, clocked } = row;
-  const kinds = [interval, crontab, clocked].filter((kind) => kind != null).length;
+  const { interval, crontab, clocked, solar } = row;
+  const kinds = [interval, crontab, clocked, solar].filter((kind) => kind != null).length;
   if (kinds !== 1) return null;
   if (interval != null) return intervalKey(interval);
   if (crontab != null) return crontabKey(crontab);
+  if (solar != null) return `s ${solar.event} ${solar.latitude} ${solar.longitude}`;
   return clocked == null ? null : `k ${clocked.clockedTime.getTime()}`;
 }
 

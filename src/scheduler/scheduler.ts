@@ -1,4 +1,5 @@
 import type { TaskMessage } from '../core/protocol/task-message.js';
+import type { Layout } from '../db/layout.js';
 import type { Database } from '../db/open.js';
 import type { PeriodicTaskInput } from './entry-input.js';
 import type { BeatEventListener } from './events.js';
@@ -9,8 +10,10 @@ import type { BeatEventListener } from './events.js';
  * them.
  */
 export interface SchedulerContext {
-  /** The database holding the djcelery_* tables (migrated). */
+  /** The database holding the periodic-task tables. */
   readonly database: Database;
+  /** Whose tables: djcelery (ours, migrated) or django (django-celery-beat's). Default djcelery. */
+  readonly layout?: Layout;
   /**
    * Sends one task message; resolves once the broker has confirmed it, and
    * rejects after the publisher's own retries (BrokerError).

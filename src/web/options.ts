@@ -33,7 +33,7 @@ export interface MonitorOptions {
 export interface WebHandlerOptions {
   /** The tables' database (openDatabase or useDatabase). The handler reads through it and never closes it. */
   database: Database;
-  /** Whose tables hold task results: `djcelery` (ours; the default) or `django` (django-celery-results'). */
+  /** Whose tables hold results and periodic tasks: `djcelery` (ours; the default) or `django` (django-celery-results' and django-celery-beat's). */
   layout?: Layout;
   /** Where the handler is mounted: with '/celery' it answers '/celery/tasks/…'. Default '' (the root). */
   basePath?: string;

@@ -99,7 +99,7 @@ describeEachDatabase('PeriodicTaskStore', (testDb) => {
     expect(await codeOf(tasks.create({ ...base, name: 'x', schedule: {} as never }))).toEqual([
       'E_ENTRY_INVALID',
       'schedule',
-      'periodic task "x": schedule has no kind: give exactly one of every (e.g. "5m"), interval, crontab or clocked',
+      'periodic task "x": schedule has no kind: give exactly one of every (e.g. "5m"), interval, crontab, clocked or solar',
     ]);
     expect((await codeOf(tasks.create({ ...base, name: 'x', schedule: { every: 60, crontab: '* * * * *' } as never })))[2]).toMatch(
       /schedule has every and crontab/,
@@ -162,7 +162,7 @@ describeEachDatabase('PeriodicTaskStore', (testDb) => {
     expect(await codeOf(tasks.update('raw', { description: 'x' }))).toEqual([
       'E_ENTRY_INVALID',
       'schedule',
-      'periodic task "raw": schedule has no kind: give exactly one of every (e.g. "5m"), interval, crontab or clocked',
+      'periodic task "raw": schedule has no kind: give exactly one of every (e.g. "5m"), interval, crontab, clocked or solar',
     ]);
     expect((await codeOf(tasks.update('raw', { schedule: { every: 60 } })))[1]).toBe('args');
     const repaired = await tasks.update('raw', { schedule: { every: 60 }, args: [1] });

@@ -95,7 +95,7 @@ describe('schedule from a row', () => {
     expect(captureError(() => scheduleFromRow(row))).toMatchObject({
       code: 'E_SCHEDULE',
       field: 'schedule',
-      message: `a periodic task needs exactly one schedule (interval, crontab or clocked), found ${found}`,
+      message: `a periodic task needs exactly one schedule (interval, crontab, clocked or solar), found ${found}`,
     });
   });
 

@@ -5,6 +5,7 @@ import {
   beatStopTimeout,
   brokerUrl,
   databaseUrl,
+  layout,
   logLevel,
   resultExpires,
 } from '../../config/settings.js';
@@ -19,12 +20,13 @@ import { createLogger } from '../log.js';
 export const beat = defineCommand({
   usage: 'beat [options]',
   description:
-    'Runs Celery beat on the database: sends each periodic task in the djcelery_* tables to the broker as a ' +
+    'Runs Celery beat on the database: sends each periodic task in the djcelery_* tables (or, with --layout django, ' +
+    "django-celery-beat's) to the broker as a " +
     'Celery protocol-2 message when it is due. Edits made while it runs (prisma-celery schedule, the API, ' +
     'Prisma Studio, plain SQL) are picked up within half a second. Several beats may share one database: each run ' +
     'is claimed in the database before it is sent, so exactly one beat takes it. When --expires is above 0, ' +
     "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops within --stop-timeout on SIGINT or SIGTERM.",
-  settings: [databaseUrl, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
+  settings: [databaseUrl, layout, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
@@ -38,12 +40,14 @@ export const beat = defineCommand({
     const logger = createLogger({ threshold: settings.logLevel, write: err });
     const say = logger.for('beat');
     const log = (event: BeatEvent): void => say(levelOf(event), describeEvent(event), foldOf(event));
-    await check.database({ tables: [...TABLES.periodic, 'djcelery_beatstate'], create: false });
+    // Django's tables (--layout django) are checked, column by column, when the scheduler starts.
+    await check.database({ tables: settings.layout === 'django' ? [] : [...TABLES.periodic, 'djcelery_beatstate'], create: false });
     await check.broker();
     // Loaded once the checks pass, so a wrong setting is answered without loading Prisma.
     const { Beat } = await import('../../scheduler/beat.js');
     const beat = new Beat({
       databaseUrl: settings.databaseUrl,
+      layout: settings.layout,
       brokerUrl: settings.brokerUrl,
       scheduler: settings.beatScheduler,
       maxInterval: settings.beatMaxInterval,

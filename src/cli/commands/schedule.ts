@@ -1,5 +1,6 @@
 import {
   databaseUrl,
+  layout,
   logLevel,
   scheduleArgs,
   scheduleAt,
@@ -25,6 +26,7 @@ import {
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { parseIsoInstant } from '../../core/protocol/iso-time.js';
 import { openDatabase } from '../../db/open.js';
+import { checkBeatTables } from '../../scheduler/django/tables.js';
 import { entryFromRow } from '../../scheduler/entry.js';
 import { rowOf, type PeriodicTaskInput, type ScheduleInput } from '../../scheduler/entry-input.js';
 import { SchedulerError } from '../../scheduler/errors.js';
@@ -37,6 +39,7 @@ import { defineCommand, UsageError } from '../command.js';
 
 const settingsUsed = [
   databaseUrl,
+  layout,
   scheduleCrontab,
   scheduleTimezone,
   scheduleEvery,
@@ -130,9 +133,22 @@ function expectArgs(args: readonly string[], count: number, usage: string): void
 }
 
 async function withStore(check: Checks, settings: Settings, work: (store: PeriodicTaskStore) => Promise<number>): Promise<number> {
-  await check.database({ tables: TABLES.periodic, create: false });
-  await using database = await openDatabase(settings.databaseUrl);
-  return await work(new PeriodicTaskStore(database));
+  await using database = await openStore(check, settings);
+  return await work(new PeriodicTaskStore(database, { layout: settings.layout }));
+}
+
+/** The database, its periodic-task tables checked: ours, or Django's column by column. */
+async function openStore(check: Checks, settings: Settings) {
+  const django = settings.layout === 'django';
+  await check.database({ tables: django ? [] : TABLES.periodic, create: false });
+  const database = await openDatabase(settings.databaseUrl);
+  try {
+    if (django) await checkBeatTables(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
 }
 
 /** The schedule flags given, as one ScheduleInput (exactly one kind). */
@@ -170,9 +186,8 @@ async function next(check: Checks, settings: Settings, out: Out): Promise<number
   let runs: Date[];
   let zone: string;
   if ('name' in chosen) {
-    await check.database({ tables: TABLES.periodic, create: false });
-    await using database = await openDatabase(settings.databaseUrl);
-    const record = await new PeriodicTaskStore(database).get(chosen.name);
+    await using database = await openStore(check, settings);
+    const record = await new PeriodicTaskStore(database, { layout: settings.layout }).get(chosen.name);
     if (record === null) throw new SchedulerError('E_ENTRY_NOT_FOUND', `no periodic task is named "${chosen.name}"`);
     const entry = entryOf(record);
     runs = entryNextRuns(entry, from, count);

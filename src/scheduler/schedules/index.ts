@@ -13,5 +13,6 @@ export {
   type IntervalPeriod,
   type IntervalSpec,
 } from './interval.js';
+export { SOLAR_EVENTS, SolarSchedule, type SolarEvent, type SolarSpec } from './solar.js';
 export { canonicalTimeZone } from './time-zone.js';
 export { MAX_RUNS_LISTED, type Schedule, type ScheduleState } from './schedule.js';

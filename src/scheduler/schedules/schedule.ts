@@ -12,7 +12,7 @@ export interface ScheduleState {
  * on the arguments, never on the system clock.
  */
 export interface Schedule {
-  readonly kind: 'interval' | 'crontab' | 'clocked';
+  readonly kind: 'interval' | 'crontab' | 'clocked' | 'solar';
   /**
    * Celery's `is_due(last_run_at)`, with the clock passed in. `lastRunAt`
    * null means the entry has never run, and it is due at once (as

@@ -3,8 +3,10 @@
  * its schedule in words and in cron form (the scheduler's pure schedule
  * maths), next and last run and run count. Read-only.
  */
+import type { Layout } from '../../db/layout.js';
 import type { Database } from '../../db/open.js';
-import { entryFromRow, SchedulerError, scheduleFromRow, type PeriodicTaskRow, type ScheduleRow } from '../../scheduler/index.js';
+import { rowOf } from '../../scheduler/entry-input.js';
+import { entryFromRow, PeriodicTaskStore, SchedulerError, scheduleFromRow, type PeriodicTaskRow, type ScheduleRow } from '../../scheduler/index.js';
 import { entryNextRuns } from '../../scheduler/next-runs.js';
 import { HttpError } from '../http/responses.js';
 import { filterValue, pageSize } from './paging.js';
@@ -13,7 +15,7 @@ export interface PeriodicTaskSummary {
   name: string;
   task: string;
   enabled: boolean;
-  kind: 'interval' | 'crontab' | 'clocked' | null;
+  kind: 'interval' | 'crontab' | 'clocked' | 'solar' | null;
   /** "every 5 minutes", "at 04:00 every day (Europe/Berlin)"; "invalid: …" for a row beat cannot use. */
   schedule: string;
   /** `minute hour day_of_month month_of_year day_of_week` for a crontab; null for other kinds. */
@@ -54,17 +56,25 @@ export async function listPeriodicTasks(
   database: Database,
   params: URLSearchParams,
   now: Date,
+  layout: Layout = 'djcelery',
 ): Promise<{ items: PeriodicTaskSummary[]; next: string | null }> {
   const limit = pageSize(params.get('limit'));
   const after = filterValue(params, 'after');
   if (after !== undefined && after.length > MAX_NAME_CURSOR) throw new HttpError(400, 'after: not a periodic task name');
   const task = filterValue(params, 'task');
-  const rows = await database.prisma.periodicTask.findMany({
-    where: { ...(after === undefined ? {} : { name: { gt: after } }), ...(task === undefined ? {} : { task }) },
-    orderBy: { name: 'asc' },
-    take: limit + 1,
-    include: { interval: true, crontab: true, clocked: true },
-  });
+  const rows =
+    layout === 'django'
+      ? // Django's tables are read whole through the store: they hold what an admin edits by hand, not a hundred thousand rows.
+        (await new PeriodicTaskStore(database, { layout }).list())
+          .filter((record) => (after === undefined || record.name > after) && (task === undefined || record.task === task))
+          .slice(0, limit + 1)
+          .map((record) => ({ ...rowOf(record, { lastRunAt: record.lastRunAt, totalRunCount: record.totalRunCount, dateChanged: record.dateChanged }), description: record.description }))
+      : await database.prisma.periodicTask.findMany({
+          where: { ...(after === undefined ? {} : { name: { gt: after } }), ...(task === undefined ? {} : { task }) },
+          orderBy: { name: 'asc' },
+          take: limit + 1,
+          include: { interval: true, crontab: true, clocked: true },
+        });
   const shown = rows.slice(0, limit);
   return {
     items: shown.map((row) => ({

@@ -12,6 +12,7 @@
  */
 import { buildTaskMessage } from '../../core/protocol/index.js';
 import { entryFromRow, messageOptionsFor, PeriodicTaskStore, SchedulerError, type PeriodicTaskRecord } from '../../scheduler/index.js';
+import { rowOf } from '../../scheduler/entry-input.js';
 import { readJson } from '../http/body.js';
 import { HttpError, json } from '../http/responses.js';
 import type { Router } from '../http/router.js';
@@ -61,7 +62,9 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
               month_of_year: schedule.monthOfYear,
               timezone: schedule.timezone,
             }
-          : { kind: 'clocked', clocked: iso(schedule.clockedTime) },
+          : schedule.kind === 'clocked'
+            ? { kind: 'clocked', clocked: iso(schedule.clockedTime) }
+            : { kind: 'solar', event: schedule.event, latitude: schedule.latitude, longitude: schedule.longitude },
     args: record.args,
     kwargs: record.kwargs,
     queue: record.queue ?? '',
@@ -73,6 +76,7 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
       interval: schedule.kind === 'interval' ? schedule : null,
       crontab: schedule.kind === 'crontab' ? schedule : null,
       clocked: schedule.kind === 'clocked' ? schedule : null,
+      solar: schedule.kind === 'solar' ? schedule : null,
     }).cron,
     exchange: record.exchange,
     routingKey: record.routingKey,
@@ -89,7 +93,7 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
 
 export function addPeriodicRoutes(router: Router, context: MonitorContext): void {
   const { database, guard, maxBodyBytes } = context;
-  const store = new PeriodicTaskStore(database, { clock: context.now });
+  const store = new PeriodicTaskStore(database, { clock: context.now, layout: context.layout });
   const mustGet = async (name: string): Promise<PeriodicTaskRecord> => {
     const record = await store.get(name);
     if (record === null) throw new HttpError(404, `no periodic task is named ${JSON.stringify(name)}`);
@@ -116,7 +120,7 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
   router
     .add('GET', '/api/periodic-tasks', async (request) => {
       const now = context.now();
-      return json({ ...(await listPeriodicTasks(database, new URL(request.url).searchParams, now)), now: now.toISOString() });
+      return json({ ...(await listPeriodicTasks(database, new URL(request.url).searchParams, now, context.layout)), now: now.toISOString() });
     })
     .add('GET', '/api/periodic-tasks/:name', async (_, { name = '' }) => json(formOf(await mustGet(name))))
     .add(
@@ -145,8 +149,8 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
       changing(async (_, name) => {
         if (context.publisher === undefined) throw new HttpError(503, 'run now: no broker is configured to send tasks');
         // The row as beat reads it, so the message is the one beat would send.
-        const row = await database.prisma.periodicTask.findUnique({ where: { name }, include: { interval: true, crontab: true, clocked: true } });
-        if (row === null) throw new HttpError(404, `no periodic task is named ${JSON.stringify(name)}`);
+        const record = await mustGet(name);
+        const row = rowOf(record, { id: record.id, lastRunAt: record.lastRunAt, totalRunCount: record.totalRunCount, dateChanged: record.dateChanged });
         const message = buildTaskMessage(messageOptionsFor(entryFromRow(row), defaultOrigin()), context.now());
         await sendOrFail(context.publisher, message);
         context.onAction(`periodic task ${JSON.stringify(name)} run now: ${row.task}[${message.id}] sent`);
