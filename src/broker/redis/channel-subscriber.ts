@@ -5,8 +5,9 @@
  * reads after it cannot miss a PUBLISH that follows the read. The
  * connection is opened on the first acquire, PINGed (watched-connection),
  * and resubscribes everything after a reconnect before `onLive(true)`
- * says so; while it is down (`onLive(false)`, or it could not be opened)
- * acquire resolves at once and callers must poll.
+ * says so; while it is down (`onLive(false)`, or it could not be opened:
+ * it is tried again each second while channels are held) acquire resolves
+ * at once and callers must poll.
  */
 import { connectWatched, type WatchedConnection } from './watched-connection.js';
 
@@ -20,7 +21,7 @@ export interface ChannelSubscriberOptions {
   onMessage(channel: string, message: Buffer): void;
   /** Whether messages flow now; each change may have let messages go by. */
   onLive(live: boolean): void;
-  /** The connection could not be opened (callers poll; the next acquire tries again). */
+  /** The connection could not be opened (callers poll); said once until an open succeeds. */
   onFailure(error: unknown): void;
 }
 
@@ -32,6 +33,8 @@ export class ChannelSubscriber {
   readonly #holders = new Map<string, number>();
   #connection: Promise<WatchedConnection | null> | undefined;
   #failedAt = -Infinity;
+  /** Whether the last open failed (reported once until one succeeds). */
+  #failing = false;
   #live = false;
   #closed = false;
 
@@ -90,9 +93,15 @@ export class ChannelSubscriber {
     } catch (error) {
       this.#failedAt = Date.now();
       this.#connection = undefined;
-      o.onFailure(error);
+      if (!this.#failing) o.onFailure(error);
+      this.#failing = true;
+      // Callers holding channels poll meanwhile; try again for them, not only for the next acquire.
+      setTimeout(() => {
+        if (this.#holders.size > 0) void this.#connect();
+      }, REOPEN_AFTER_MS).unref();
       return null;
     }
+    this.#failing = false;
     const { client } = connection;
     client.on('messageBuffer', (channel: Buffer, message: Buffer) => o.onMessage(channel.toString('utf8'), message));
     client.on('close', () => this.#setLive(false));
