@@ -9,18 +9,29 @@
  * - concurrent: the same N stores with 64 in flight (a busy worker): stores/s,
  *   and how many statements the coalescing made of them;
  * - reads: 1000 distinct stored ids, each read once (getTaskMeta): p50/p99 ms.
+ * The same three on the Redis result backend (a Redis database of the
+ * bench's own) as `redis_sequential`, `redis_concurrent`, `redis_reads`,
+ * beside the SQL ones on each line; BENCH_W1_REDIS=0 leaves them out.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { attachBackend, PrismaResultBackend, type BackendEvent, type CeleryNodeBackend } from '../../src/backend/index.js';
+import {
+  attachBackend,
+  PrismaResultBackend,
+  RedisResultBackend,
+  type BackendEvent,
+  type CeleryNodeBackend,
+  type ResultBackend,
+} from '../../src/backend/index.js';
 import type { Layout } from '../../src/db/layout.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { sideDatabaseUrl, type BenchDatabase } from '../databases.js';
 import { resultJson, uuidSource } from '../data.js';
+import { claimBenchRedis, type BenchRedis } from '../redis-db.js';
 import { percentile, repeat } from '../stats.js';
 import type { VariantResult, Workload } from '../workload.js';
 
@@ -91,119 +102,166 @@ async function openDjangoDatabase(bench: BenchDatabase, log: (message: string) =
 }
 
 /** What celery-node's Worker calls: the attached backend, whose stores never reject (failures go to onEvent). */
-const workerSide = (backend: PrismaResultBackend): CeleryNodeBackend =>
+const workerSide = (backend: ResultBackend): CeleryNodeBackend =>
   (attachBackend({ conf: { CELERY_QUEUE: 'w1' } }, backend) as unknown as { _backend: CeleryNodeBackend })._backend;
+
+/** A result store under test: its backend, and how to empty it and count the SUCCESS it holds. */
+interface StoreUnderTest {
+  readonly backend: ResultBackend;
+  empty(): Promise<void>;
+  countSuccess(): Promise<number>;
+  /** Write statements sent so far, where the store coalesces writes into statements. */
+  statements?(): number;
+}
+
+const sqlStore = (db: Database, backend: PrismaResultBackend, layout: Layout): StoreUnderTest => ({
+  backend,
+  empty: () => emptyTables(db, layout),
+  countSuccess: () => countLayoutRows(db, layout, "WHERE status = 'SUCCESS'"),
+  statements: () => backend.writeStatements,
+});
+
+/** The Redis backend on a database of the bench's own, emptied between repeats. */
+function redisStore(redis: BenchRedis, backend: RedisResultBackend): StoreUnderTest {
+  return {
+    backend,
+    empty: async () => void (await redis.client.flushdb()),
+    async countSuccess() {
+      let count = 0;
+      for await (const keys of redis.client.scanStream({ match: 'celery-task-meta-*', count: 1000 })) {
+        const values = (keys as string[]).length === 0 ? [] : await redis.client.mget(...(keys as string[]));
+        count += values.filter((value) => value !== null && (JSON.parse(value) as { status?: unknown }).status === 'SUCCESS').length;
+      }
+      return count;
+    },
+  };
+}
 
 export const w1: Workload<{ n: number }> = {
   id: 'w1',
   params: { n: 5000 },
   async run({ database, params: { n }, runs, log }) {
-    const results = Array.from({ length: n }, (_, i) => JSON.parse(resultJson(i)) as unknown);
-    const measured: Record<string, VariantResult> = {};
     const db = await openBackendDatabase(database);
+    // What each backend reports besides retries: none is expected.
+    const failuresOf = (failures: BackendEvent[]) => (event: BackendEvent): void => void (event.type !== 'retry' && failures.push(event));
+    const results: Record<string, VariantResult> = {};
+    const failures: BackendEvent[] = [];
+    const sql = new PrismaResultBackend(db, { onEvent: failuresOf(failures) });
     try {
-      Object.assign(measured, await measure({ db, layout: 'djcelery', n, runs, results, log }));
+      Object.assign(results, await timeStores(sqlStore(db, sql, 'djcelery'), n, runs, log, failures));
     } finally {
+      await sql.close();
       await db.close();
     }
     const djangoDb = await openDjangoDatabase(database, log);
     if (djangoDb !== null) {
+      const djangoFailures: BackendEvent[] = [];
+      const django = new PrismaResultBackend(djangoDb, { layout: 'django', onEvent: failuresOf(djangoFailures) });
       try {
-        const django = await measure({ db: djangoDb, layout: 'django', n, runs, results, log: (message) => log(`django ${message}`) });
-        for (const [variant, result] of Object.entries(django)) measured[`django_${variant}`] = result;
+        const timed = await timeStores(sqlStore(djangoDb, django, 'django'), n, runs, (message) => log(`django ${message}`), djangoFailures);
+        for (const [variant, result] of Object.entries(timed)) results[`django_${variant}`] = result;
       } finally {
+        await django.close();
         await djangoDb.close();
       }
     }
-    return measured;
+    if (process.env.BENCH_W1_REDIS === '0') return results;
+    const redis = await claimBenchRedis();
+    const redisFailures: BackendEvent[] = [];
+    const backend = new RedisResultBackend(redis.url, { onEvent: failuresOf(redisFailures) });
+    try {
+      await redis.client.flushdb();
+      const timed = await timeStores(redisStore(redis, backend), n, runs, (message) => log(`redis ${message}`), redisFailures);
+      for (const [variant, result] of Object.entries(timed)) results[`redis_${variant}`] = result;
+    } finally {
+      await backend.close();
+      await redis.client.flushdb();
+      await redis.release();
+    }
+    return results;
   },
 };
 
-interface Measure {
-  db: Database;
-  layout: Layout;
-  n: number;
-  runs: number;
-  results: unknown[];
-  log(message: string): void;
-}
-
-/** The three variants on one layout's tables. */
-async function measure({ db, layout, n, runs, results, log }: Measure): Promise<Record<string, VariantResult>> {
+/** W1's three variants on one store. */
+async function timeStores(
+  store: StoreUnderTest,
+  n: number,
+  runs: number,
+  log: (message: string) => void,
+  failures: readonly BackendEvent[],
+): Promise<Record<string, VariantResult>> {
   const nextId = uuidSource();
-  const failures: BackendEvent[] = [];
-  const backend = new PrismaResultBackend(db, { layout, onEvent: (event) => event.type !== 'retry' && failures.push(event) });
+  const results = Array.from({ length: n }, (_, i) => JSON.parse(resultJson(i)) as unknown);
+  const { backend } = store;
   const worker = workerSide(backend);
-  const stored = (): Promise<number> => countLayoutRows(db, layout, "WHERE status = 'SUCCESS'");
-  try {
-    const warmIds = Array.from({ length: WARM_UP }, () => nextId());
-    for (const [i, id] of warmIds.entries()) await worker.storeResult(id, results[i], 'SUCCESS');
-    for (const id of warmIds) await backend.getTaskMeta(id);
+  const warmIds = Array.from({ length: WARM_UP }, () => nextId());
+  for (const [i, id] of warmIds.entries()) await worker.storeResult(id, results[i], 'SUCCESS');
+  for (const id of warmIds) await backend.getTaskMeta(id);
 
-    const seqStored: number[] = [];
-    const sequential = await repeat(runs, async (index) => {
-      await emptyTables(db, layout);
-      const ids = Array.from({ length: n }, () => nextId());
-      const latencies = new Array<number>(n);
+  const seqStored: number[] = [];
+  const sequential = await repeat(runs, async (index) => {
+    await store.empty();
+    const ids = Array.from({ length: n }, () => nextId());
+    const latencies = new Array<number>(n);
+    const started = performance.now();
+    let previous = started;
+    for (let i = 0; i < n; i++) {
+      await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+      const now = performance.now();
+      latencies[i] = now - previous;
+      previous = now;
+    }
+    const seconds = (previous - started) / 1000;
+    seqStored.push(await store.countSuccess());
+    log(`sequential ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s`);
+    return { stores_per_s: n / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+  });
+
+  const concStored: number[] = [];
+  let lastIds: string[] = [];
+  // Variants without statements (Redis) leave the metric out.
+  const concurrent = await repeat<string>(runs, async (index) => {
+    await store.empty();
+    const ids = Array.from({ length: n }, () => nextId());
+    const statementsBefore = store.statements?.() ?? 0;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        for (let i = next++; i < n; i = next++) await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const statements = store.statements === undefined ? undefined : store.statements() - statementsBefore;
+    concStored.push(await store.countSuccess());
+    lastIds = ids;
+    log(`concurrent ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s${statements === undefined ? '' : ` in ${statements} statements`}`);
+    const metrics: Record<string, number> = { stores_per_s: n / seconds };
+    if (statements !== undefined) metrics.statements = statements;
+    return metrics;
+  });
+
+  // Reads of ids the last concurrent repeat stored, each once, spread over the table.
+  const readCorrect: number[] = [];
+  const reads = await repeat(runs, async (index) => {
+    const step = Math.floor(n / READS);
+    const picks = Array.from({ length: Math.min(READS, n) }, (_, k) => ({ id: lastIds[(k * step + index) % n]!, i: (k * step + index) % n }));
+    const latencies: number[] = [];
+    let correct = 0;
+    for (const { id, i } of picks) {
       const started = performance.now();
-      let previous = started;
-      for (let i = 0; i < n; i++) {
-        await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
-        const now = performance.now();
-        latencies[i] = now - previous;
-        previous = now;
-      }
-      const seconds = (previous - started) / 1000;
-      seqStored.push(await stored());
-      log(`sequential ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s`);
-      return { stores_per_s: n / seconds, p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
-    });
+      const meta = await backend.getTaskMeta(id);
+      latencies.push(performance.now() - started);
+      if (meta.status === 'SUCCESS' && (meta.result as { n?: unknown }).n === i) correct++;
+    }
+    readCorrect.push(correct);
+    log(`reads ${index + 1}/${runs}: p50 ${percentile(latencies, 50).toFixed(3)} ms`);
+    return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+  });
 
-    const concStored: number[] = [];
-    let lastIds: string[] = [];
-    const concurrent = await repeat(runs, async (index) => {
-      await emptyTables(db, layout);
-      const ids = Array.from({ length: n }, () => nextId());
-      const statementsBefore = backend.writeStatements;
-      let next = 0;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: IN_FLIGHT }, async () => {
-          for (let i = next++; i < n; i = next++) await worker.storeResult(ids[i]!, results[i], 'SUCCESS');
-        }),
-      );
-      const seconds = (performance.now() - started) / 1000;
-      const statements = backend.writeStatements - statementsBefore;
-      concStored.push(await stored());
-      lastIds = ids;
-      log(`concurrent ${index + 1}/${runs}: ${Math.round(n / seconds)} stores/s in ${statements} statements`);
-      return { stores_per_s: n / seconds, statements };
-    });
-
-    // Reads of ids the last concurrent repeat stored, each once, spread over the table.
-    const readCorrect: number[] = [];
-    const reads = await repeat(runs, async (index) => {
-      const step = Math.floor(n / READS);
-      const picks = Array.from({ length: Math.min(READS, n) }, (_, k) => ({ id: lastIds[(k * step + index) % n]!, i: (k * step + index) % n }));
-      const latencies: number[] = [];
-      let correct = 0;
-      for (const { id, i } of picks) {
-        const started = performance.now();
-        const meta = await backend.getTaskMeta(id);
-        latencies.push(performance.now() - started);
-        if (meta.status === 'SUCCESS' && (meta.result as { n?: unknown }).n === i) correct++;
-      }
-      readCorrect.push(correct);
-      log(`reads ${index + 1}/${runs}: p50 ${percentile(latencies, 50).toFixed(3)} ms`);
-      return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
-    });
-
-    return {
-      sequential: { ...sequential, rows_stored: Math.min(...seqStored), failures: failures.length },
-      concurrent: { ...concurrent, rows_stored: Math.min(...concStored) },
-      reads: { ...reads, reads_correct: Math.min(...readCorrect) },
-    };
-  } finally {
-    await backend.close();
-  }
+  return {
+    sequential: { ...sequential, rows_stored: Math.min(...seqStored), failures: failures.length },
+    concurrent: { ...concurrent, rows_stored: Math.min(...concStored) },
+    reads: { ...reads, reads_correct: Math.min(...readCorrect) },
+  };
 }

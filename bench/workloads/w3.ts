@@ -22,7 +22,6 @@ import { execFileSync } from 'node:child_process';
 import type { ChannelModel } from 'amqplib';
 import { connectBroker } from '../../src/broker/amqp/connect.js';
 import { createTaskPublisher, type BrokerPublisher } from '../../src/broker/publisher.js';
-import { connectRedis } from '../../src/broker/redis/connect.js';
 import { bindingKey, PRIORITY_STEPS, priorityList } from '../../src/broker/redis/routing.js';
 import { declarationsFor } from '../../src/core/protocol/routing.js';
 import { openDatabase, type Database } from '../../src/db/open.js';
@@ -30,6 +29,7 @@ import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { Beat, DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { sideDatabaseUrl } from '../databases.js';
+import { claimBenchRedis } from '../redis-db.js';
 import { percentile, repeat, summarise, type Summary } from '../stats.js';
 import type { VariantResult, Workload } from '../workload.js';
 
@@ -42,9 +42,6 @@ const ROWS_PER_INSERT = 500;
 const QUEUE = 'celery';
 const VHOST = 'prisma-celery-bench';
 const BROKER_URL = process.env.BENCH_BROKER_URL ?? `amqp://guest:guest@127.0.0.1:5672/${encodeURIComponent(VHOST)}`;
-/** A database of its own, claimed as the tests claim theirs (a key in database 0), unless BENCH_REDIS_URL names one. */
-const REDIS_HOST = '127.0.0.1:6379';
-const REDIS_CLAIM_DBS = [15, 14, 13, 12];
 const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? 'amqp,redis').split(',').map((t) => t.trim());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -147,19 +144,8 @@ async function amqpTarget(): Promise<Target> {
 }
 
 async function redisTarget(): Promise<Target> {
-  const claims = await connectRedis(`redis://${REDIS_HOST}/0`);
-  const owner = `bench-${process.pid}`;
-  let url = process.env.BENCH_REDIS_URL;
-  let claim: string | undefined;
-  for (const db of url === undefined ? REDIS_CLAIM_DBS : []) {
-    const key = `prisma-celery-test:claim:${db}`;
-    if ((await claims.set(key, owner, 'EX', 3600, 'NX')) !== 'OK') continue;
-    claim = key;
-    url = `redis://${REDIS_HOST}/${db}`;
-    break;
-  }
-  if (url === undefined) throw new Error(`no free Redis database among ${REDIS_CLAIM_DBS.join(', ')} at ${REDIS_HOST}; set BENCH_REDIS_URL`);
-  const admin = await connectRedis(url);
+  const redis = await claimBenchRedis();
+  const { url, client: admin } = redis;
   const publisher = createTaskPublisher(url);
   await publisher.start();
   const lists = PRIORITY_STEPS.map((step) => priorityList(QUEUE, step));
@@ -175,9 +161,7 @@ async function redisTarget(): Promise<Target> {
     async close() {
       await publisher.close();
       await admin.del(...lists, bindingKey(QUEUE));
-      admin.disconnect();
-      if (claim !== undefined && (await claims.get(claim)) === owner) await claims.del(claim);
-      claims.disconnect();
+      await redis.release();
     },
   };
 }

@@ -16,10 +16,12 @@ import type { SqlParam, SqlRow } from '../db/sql.js';
 import { isTransient, withRetry } from '../db/transient.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
+import type { ResultBackend } from './contract.js';
 import { BackendClosedError, BackendDatabaseError, InvalidArgumentError } from './errors.js';
 import { cutoffsAt, DEFAULT_UNREADY_EXPIRES_MS, expireTables, type CleanupReport, type StatementRunner } from './expiry.js';
 import type { GroupRecord } from './groups.js';
 import { mergeWrites, type TaskWrite } from './guard.js';
+import { registerHooks } from './hooks.js';
 import { IsolationCheck } from './isolation.js';
 import { pendingMeta, revokedException, type TaskMeta } from './meta.js';
 import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions, type ResultBackendOptions } from './options.js';
@@ -61,7 +63,7 @@ interface Session {
   listening?: Listening;
 }
 
-export class PrismaResultBackend implements AsyncDisposable {
+export class PrismaResultBackend implements ResultBackend {
   readonly #source: string | Database;
   readonly #options: ResolvedOptions;
   readonly #wakeups = new Wakeups();
@@ -81,11 +83,13 @@ export class PrismaResultBackend implements AsyncDisposable {
     }
     this.#source = database;
     this.#options = resolveOptions(options);
-    reporters.set(this, (event) => this.#emit(event));
-    readyWaits.set(this, async (taskId, options) => {
-      const id = checkId('task', taskId);
-      this.#listen(await this.#ready());
-      return waitForReadyMeta(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
+    registerHooks(this, {
+      report: (event) => this.#emit(event),
+      readyMeta: async (taskId, options) => {
+        const id = checkId('task', taskId);
+        this.#listen(await this.#ready());
+        return waitForReadyMeta(() => this.getTaskMeta(id), id, options, this.#options.pollInterval, this.#wakeups);
+      },
     });
   }
 
@@ -365,20 +369,4 @@ export class PrismaResultBackend implements AsyncDisposable {
       printProblem('error', 'backend', 'the onEvent hook threw', error);
     }
   }
-}
-
-const reporters = new WeakMap<PrismaResultBackend, (event: BackendEvent) => void>();
-
-const readyWaits = new WeakMap<PrismaResultBackend, (taskId: string, options: WaitOptions) => Promise<TaskMeta>>();
-
-/** The task's meta once ready, woken as waitFor() is (for the celery-node helpers; not part of the public API). */
-export function readyMetaOf(backend: PrismaResultBackend, taskId: string, options: WaitOptions): Promise<TaskMeta> {
-  const wait = readyWaits.get(backend);
-  if (wait === undefined) return Promise.reject(new InvalidArgumentError('not a PrismaResultBackend'));
-  return wait(taskId, options);
-}
-
-/** Hands an event to the backend's onEvent (for the celery-node helpers; not part of the public API). */
-export function reportTo(backend: PrismaResultBackend, event: BackendEvent): void {
-  reporters.get(backend)?.(event);
 }

@@ -9,8 +9,9 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { FAILURE, STARTED } from '../core/states.js';
-import { readyMetaOf, reportTo, type PrismaResultBackend } from './backend.js';
+import type { ResultBackend } from './contract.js';
 import { InvalidArgumentError, TaskTimeoutError } from './errors.js';
+import { readyMetaOf, reportTo } from './hooks.js';
 import { notRegisteredException, type TaskMeta } from './meta.js';
 import type { TaskDetails } from './task-write.js';
 
@@ -28,7 +29,7 @@ export interface CeleryNodeWorker extends CeleryNodeApp {
 /** celery-node's backend contract, as this package fulfils it for an attached app. */
 export interface CeleryNodeBackend {
   isReady(): Promise<void>;
-  /** Waits for this app's stores; leaves the PrismaResultBackend open (you own it: close it yourself). */
+  /** Waits for this app's stores; leaves the result backend open (you own it: close it yourself). */
   disconnect(): Promise<void>;
   /** Never rejects (celery-node does not await it): a failure is retried, then reported through onEvent. */
   storeResult(taskId: string, result: unknown, state: string): Promise<void>;
@@ -47,14 +48,14 @@ export interface InstrumentOptions {
   queueOf?: (message: unknown) => string | null | undefined;
 }
 
-const adapters = new WeakMap<object, { backend: PrismaResultBackend; adapter: Tracker }>();
+const adapters = new WeakMap<object, { backend: ResultBackend; adapter: Tracker }>();
 
 /** The adapter plus the stores it has not seen settle. */
 class Tracker implements CeleryNodeBackend {
-  readonly #backend: PrismaResultBackend;
+  readonly #backend: ResultBackend;
   readonly #pending = new Set<Promise<void>>();
 
-  constructor(backend: PrismaResultBackend) {
+  constructor(backend: ResultBackend) {
     this.#backend = backend;
   }
 
@@ -93,12 +94,12 @@ class Tracker implements CeleryNodeBackend {
  * `backend`. Call it before the app's first start(), sendTask() or
  * asyncResult(): those create celery-node's own backend.
  */
-export function attachBackend<T extends CeleryNodeApp>(app: T, backend: PrismaResultBackend): T {
+export function attachBackend<T extends CeleryNodeApp>(app: T, backend: ResultBackend): T {
   attach(app, backend);
   return app;
 }
 
-function attach(app: CeleryNodeApp, backend: PrismaResultBackend): Tracker {
+function attach(app: CeleryNodeApp, backend: ResultBackend): Tracker {
   if (typeof app !== 'object' || app === null || typeof app.conf !== 'object') {
     throw new InvalidArgumentError('attachBackend needs a celery-node Worker or Client');
   }
@@ -134,7 +135,7 @@ const ERROR_STATES = new Set(['FAILURE', 'REVOKED']);
  * or an Error named for the state carrying the stored exception's fields
  * (`TIMEOUT` after `timeout` ms; 0 or none waits for good).
  */
-function wakeResults(app: CeleryNodeApp, backend: PrismaResultBackend): void {
+function wakeResults(app: CeleryNodeApp, backend: ResultBackend): void {
   const client = app as unknown as Record<'sendTask' | 'asyncResult', unknown>;
   for (const method of ['sendTask', 'asyncResult'] as const) {
     const original = client[method];
@@ -198,7 +199,7 @@ const headerId = (message: Message): string | null => {
  */
 export function instrumentWorker<T extends CeleryNodeWorker>(
   worker: T,
-  backend: PrismaResultBackend,
+  backend: ResultBackend,
   options: InstrumentOptions = {},
 ): T {
   const tracker = attach(worker, backend);

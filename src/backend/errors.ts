@@ -65,6 +65,17 @@ export class BackendDatabaseError extends PrismaCeleryError {
   }
 }
 
+/** Redis refused a write or read, or could not be reached, after retrying what was transient. `cause` is ioredis's error. */
+export class BackendRedisError extends PrismaCeleryError {
+  /** Whether the last failure was a transient one (connection lost or refused, server loading) that outlasted the retries. */
+  readonly transient: boolean;
+
+  constructor(message: string, options: { cause: unknown; transient: boolean }) {
+    super('E_BACKEND_REDIS', message, options);
+    this.transient = options.transient;
+  }
+}
+
 /** The backend's tables are missing: the migrations were not applied. */
 export class BackendNotMigratedError extends PrismaCeleryError {
   constructor(message: string, options?: { cause?: unknown }) {

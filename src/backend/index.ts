@@ -1,10 +1,14 @@
 /**
- * `prisma-celery/backend`: Celery's result backend on your SQL database.
+ * `prisma-celery/backend`: Celery's result backend on your SQL database,
+ * or on Redis in Celery's Redis backend layout.
  * Types are exported with `export type`; the celery-node helpers need no
  * celery-node import to load.
  */
 export { PrismaResultBackend } from './backend.js';
 export type { CleanupOptions } from './backend.js';
+export { RedisResultBackend } from './redis-backend.js';
+export type { RedisResultBackendOptions } from './redis-options.js';
+export type { BackendGroupRecord, BackendTaskRecord, ResultBackend } from './contract.js';
 export { attachBackend, instrumentWorker } from './celery-node.js';
 export type { CeleryNodeApp, CeleryNodeBackend, CeleryNodeWorker, InstrumentOptions } from './celery-node.js';
 export { createEagerClient, EagerTaskFailedError, type EagerClient, type EagerOptions, type EagerResult, type EagerTask, type EagerTaskFunction, type EagerTasks } from './eager.js';
@@ -12,6 +16,7 @@ export {
   BackendClosedError,
   BackendDatabaseError,
   BackendNotMigratedError,
+  BackendRedisError,
   InvalidArgumentError,
   InvalidStateError,
   InvalidTaskIdError,

@@ -22,7 +22,9 @@ export type BackendEvent =
   /** A celery-node worker could not handle a message at all (no task id, undecodable body…). */
   | { type: 'message-error'; taskId: string | null; error: unknown }
   /** args/kwargs were over maxResultBytes and were stored as null; the task itself was stored. */
-  | { type: 'args-dropped'; taskId: string; bytes: number };
+  | { type: 'args-dropped'; taskId: string; bytes: number }
+  /** Redis backend: the SUBSCRIBE connection could not be opened; waits poll until one can (each wait tries again). */
+  | { type: 'subscribe-failed'; error: unknown };
 
 export interface RedactInput {
   readonly taskId: string;
@@ -108,7 +110,7 @@ export interface ResolvedOptions {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+export function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got ${String(value)}`);
@@ -134,6 +136,9 @@ export function defaultOnEvent(event: BackendEvent): void {
       break;
     case 'unregistered-task':
       printProblem('error', 'backend', `task ${event.taskId} names "${event.name}", which this worker has no handler for; stored as FAILURE`);
+      break;
+    case 'subscribe-failed':
+      printProblem('warn', 'backend', 'waits poll Redis: the SUBSCRIBE connection could not be opened', event.error);
       break;
     default:
       break;

@@ -57,6 +57,21 @@ export function checkBrokerUrl(url: string): string {
 }
 
 /**
+ * A result backend URL as Celery's result_backend names Redis; checked as
+ * far as it can be without connecting, and returned unchanged.
+ */
+export function checkResultBackendUrl(url: string): string {
+  const redis = URL.canParse(url) && SCHEMES[new URL(url).protocol] === 'redis';
+  if (!redis) {
+    throw new ConfigError(
+      `"${redactUrl(url)}" is not a result backend URL: use redis://, rediss:// or redis+socket:// (results in the database need no setting)`,
+    );
+  }
+  parseRedisUrl(url);
+  return url;
+}
+
+/**
  * redis://[[user]:password@]host[:port][/db], rediss://… (TLS; query
  * ssl_cert_reqs, ssl_ca_certs, ssl_certfile, ssl_keyfile) and
  * redis+socket:///path?virtual_host=db.

@@ -320,6 +320,15 @@ export const serveHost = setting({
   description: 'Address the monitor listens on; the default lets only this machine in',
 });
 
+export const serveResultBackend = setting({
+  key: 'resultBackend',
+  flag: 'result-backend',
+  env: 'PRISMA_CELERY_RESULT_BACKEND',
+  type: types.resultBackendUrl(),
+  description:
+    "Celery's Redis result backend (redis://host:port/db, as your workers' result_backend) for /tasks/<id>/status and /done; default the database's results table",
+});
+
 export const serveToken = setting({
   key: 'serveToken',
   flag: 'token',
@@ -406,4 +415,4 @@ export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLev
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
-  servePort, serveHost, serveToken, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;
+  servePort, serveHost, serveResultBackend, serveToken, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;

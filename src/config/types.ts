@@ -1,4 +1,4 @@
-import { checkBrokerUrl } from '../broker/url.js';
+import { checkBrokerUrl, checkResultBackendUrl } from '../broker/url.js';
 import { parseDatabaseUrl } from '../db/url.js';
 import { ConfigError } from '../errors.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -77,6 +77,13 @@ export const types = {
     flagType: 'string',
     placeholder: '<url>',
     parse: (raw) => checkBrokerUrl(requireString(raw)),
+  }),
+
+  /** Celery's Redis result backend: redis(s):// or redis+socket://, as checkResultBackendUrl accepts it. */
+  resultBackendUrl: (): SettingType<string> => ({
+    flagType: 'string',
+    placeholder: '<url>',
+    parse: (raw) => checkResultBackendUrl(requireString(raw)),
   }),
 
   integer: (bounds: Bounds = {}): SettingType<number> => ({

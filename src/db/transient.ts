@@ -94,19 +94,21 @@ export interface RetryNotice {
  * Runs `operation` until it succeeds, fails with a non-transient error, or
  * has been tried `attempts` times. Waits grow exponentially from
  * `minDelayMs` to `maxDelayMs`, with full jitter so that writers that failed
- * together do not retry together.
+ * together do not retry together. `transient` says which errors are worth
+ * another try; by default the database's (another store passes its own).
  */
 export async function withRetry<T>(
   operation: () => Promise<T>,
   policy: RetryPolicy,
   onRetry: (notice: RetryNotice) => void,
   random: () => number = Math.random,
+  transient: (error: unknown) => boolean = isTransient,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
-      if (attempt >= policy.attempts || !isTransient(error)) throw error;
+      if (attempt >= policy.attempts || !transient(error)) throw error;
       const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.max(policy.minDelayMs, Math.round(ceiling * random()));
       onRetry({ attempt, delayMs, error });

@@ -30,12 +30,13 @@ export function createHandler(options: WebHandlerOptions): WebHandler {
   const { database, basePath } = resolved;
   // Reads only, through a database the caller owns: nothing to close.
   const backend = new PrismaResultBackend(database, { layout: resolved.layout });
+  const results = resolved.resultBackend ?? backend;
   const guard = new TokenGuard(resolved.token);
 
   const router = new Router()
     .add('GET', '/tasks', () => registeredTasks(database, resolved.tasks))
-    .add('GET', '/tasks/:id/status', (_, { id = '' }) => taskStatus(backend, id))
-    .add('GET', '/tasks/:id/done', (_, { id = '' }) => isTaskSuccessful(backend, id));
+    .add('GET', '/tasks/:id/status', (_, { id = '' }) => taskStatus(results, id))
+    .add('GET', '/tasks/:id/done', (_, { id = '' }) => isTaskSuccessful(results, id));
   // A browser sends a cross-site GET, or a form's POST, without asking; it cannot add the token's header.
   for (const method of resolved.applyOpen ? ['GET', 'POST'] : ['POST']) {
     router.add(method, '/apply/:name', (request, { name = '' }) => {

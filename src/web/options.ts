@@ -2,6 +2,7 @@
  * createHandler's one options object: every field with its default,
  * resolved and checked once, with bounded, human messages.
  */
+import type { ResultBackend } from '../backend/contract.js';
 import type { QueueStats } from '../broker/queue-stats.js';
 import type { Control } from '../control/index.js';
 import { formatLine, printProblem } from '../core/log-line.js';
@@ -35,6 +36,13 @@ export interface WebHandlerOptions {
   database: Database;
   /** Whose tables hold results and periodic tasks: `djcelery` (ours; the default) or `django` (django-celery-results' and django-celery-beat's). */
   layout?: Layout;
+  /**
+   * Where /tasks/:id/status and /tasks/:id/done read results: any
+   * ResultBackend, e.g. a RedisResultBackend (you keep owning it: close it
+   * yourself). Default: the database's celery_taskmeta. The monitor's
+   * results pages read the database's table either way.
+   */
+  resultBackend?: ResultBackend;
   /** Where the handler is mounted: with '/celery' it answers '/celery/tasks/…'. Default '' (the root). */
   basePath?: string;
   /** Your app's task names, for the registered-tasks view. Default: only the names periodic tasks send. */
@@ -85,6 +93,7 @@ export type ActionLog = (message: string) => void;
 export interface ResolvedWebOptions {
   readonly database: Database;
   readonly layout: Layout;
+  readonly resultBackend: ResultBackend | undefined;
   readonly basePath: string;
   readonly tasks: DeclaredTasks | undefined;
   readonly allowed: ReadonlySet<string>;
@@ -161,9 +170,13 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
     throw new ConfigError('token must be at least 16 characters (e.g. openssl rand -hex 32)');
   }
   const monitor = options.monitor === true ? {} : options.monitor === false || options.monitor === undefined ? null : options.monitor;
+  if (options.resultBackend !== undefined && (typeof options.resultBackend !== 'object' || typeof options.resultBackend?.getTaskMeta !== 'function')) {
+    throw new ConfigError('resultBackend must be a result backend (PrismaResultBackend, RedisResultBackend)');
+  }
   return {
     database,
     layout: layoutOption(options.layout),
+    resultBackend: options.resultBackend,
     basePath: basePathOf(options.basePath),
     tasks: options.tasks,
     allowed: allowList(options.apply, options.token),

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
+import { RedisResultBackend } from '../backend/redis-backend.js';
 import type { BrokerLog } from '../broker/log.js';
 import { LazyConnection } from '../broker/lazy-connection.js';
 import { createQueueStats } from '../broker/queue-stats.js';
@@ -33,6 +34,12 @@ export interface MonitorServerOptions {
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
   defaultQueue?: string;
+  /**
+   * Celery's Redis result backend (redis://…) the task-status views read
+   * (the server opens it on the first read and closes it); default the
+   * database's results table.
+   */
+  resultBackendUrl?: string;
   /** Broker (amqp://… or redis://…) for apply, "run now", retry, remote control and the queues' depths; without it the actions answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
@@ -75,9 +82,11 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
           (started) => started.close(),
         );
   const live = new LiveFeed(options.database, { ...options.live, layout: options.layout });
+  const resultBackend = options.resultBackendUrl === undefined ? undefined : new RedisResultBackend(options.resultBackendUrl);
   const handler = createHandler({
     database: options.database,
     layout: options.layout,
+    resultBackend,
     queueStats,
     live,
     ...(control && { control: () => control.get() }),
@@ -96,6 +105,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     await publisher?.close();
     await queueStats?.close();
     await control?.close();
+    await resultBackend?.close();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -112,6 +122,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
       await publisher?.close();
       await queueStats?.close();
       await control?.close();
+      await resultBackend?.close();
     })());
   return { url: `http://${shown}:${address.port}/`, close, [Symbol.asyncDispose]: close };
 }

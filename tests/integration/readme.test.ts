@@ -16,7 +16,8 @@
 //   statement, `# → text` after a command. Those lines must appear, in
 //   order, in what the block printed (other lines may come between).
 //
-// The database and broker URLs are injected as DATABASE_URL and BROKER_URL;
+// The database and broker URLs are injected as DATABASE_URL and BROKER_URL,
+// a Redis database of the suite's own as REDIS_URL;
 // URLs the README shows as examples (`--database-url postgresql://…`,
 // `DATABASE_URL=…`) are replaced by the test database's, and
 // `node_modules/prisma-celery/` by this checkout. ```text blocks are
@@ -30,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { redisDbPerSuite } from '../support/redis.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Two levels below the root, as the rewritten imports and the tsconfig's `extends` expect; one per run.
@@ -260,6 +262,7 @@ describe('the README', () => {
 
 describeWithBroker('the README', () => {
   describeEachDatabase('runs', (testDb) => {
+    const redis = redisDbPerSuite();
     let cwd = '';
     beforeAll(() => {
       cwd = join(WORK, `${testDb.provider}-${randomBytes(3).toString('hex')}`);
@@ -276,9 +279,9 @@ describeWithBroker('the README', () => {
           const result = vitest
             ? await run(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', WORK, '--config', join(WORK, 'vitest.config.mjs'), file], {
                 cwd: WORK,
-                env: blockEnv(testDb.url),
+                env: blockEnv(testDb.url, { REDIS_URL: redis.url }),
               })
-            : await run(process.execPath, ['--import', 'tsx', file], { cwd, env: blockEnv(testDb.url) });
+            : await run(process.execPath, ['--import', 'tsx', file], { cwd, env: blockEnv(testDb.url, { REDIS_URL: redis.url }) });
           const printed = `${result.stdout}\n${result.stderr}`;
           expect(result.code, printed).toBe(0);
           // vitest colours its summary.
@@ -296,7 +299,7 @@ describeWithBroker('the README', () => {
             if (withoutComment(command) in EXCLUDED) continue;
             const service = /npx prisma-celery (\w+)/.exec(command)?.[1] ?? '';
             const ready = SERVICES[service];
-            const result = await run('bash', ['-c', localized(command)], { cwd, env: blockEnv(testDb.url), ready });
+            const result = await run('bash', ['-c', localized(command)], { cwd, env: blockEnv(testDb.url, { REDIS_URL: redis.url }), ready });
             const printed = `$ ${command}\n${result.stdout}\n${result.stderr}`;
             if (result.code !== 0 && /npx prisma migrate deploy/.test(command) && ENGINE_DOWNLOAD_FAILED.test(printed)) {
               // Offline: the CLI loaded our config before it failed to fetch its engine.

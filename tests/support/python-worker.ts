@@ -55,6 +55,11 @@ export interface SendOptions {
   task_id?: string;
 }
 
+/** A task as Python's AsyncResult read it; `group` holds the restored group's member ids. */
+export type PythonResults = Record<string, { state: string; value: unknown; exc_type: string | null; exc_args: unknown[] | null; date_done: string }> & {
+  group?: string[] | null;
+};
+
 const READY_TIMEOUT_MS = 30_000;
 const WARM_SHUTDOWN_MS = 15_000;
 
@@ -195,7 +200,17 @@ export class PythonWorker implements AsyncDisposable {
     };
   }
 
-  private client(action: 'send' | 'revoke' | 'bind', request: object): Promise<{ stdout: string }> {
-    return run(PYTHON, [join(TASKS_DIR, 'client.py'), action, JSON.stringify(request)], { env: this.env(), timeout: 30_000 });
+  /**
+   * What Python reads from the worker's result backend: each task through
+   * AsyncResult(id).get(propagate=False), in order, waiting for those not
+   * ready (up to `timeout` s each), and the group through GroupResult.restore.
+   */
+  async readResults(request: { task_ids: string[]; group_id?: string; timeout?: number }): Promise<PythonResults> {
+    const { stdout } = await this.client('results', request, this.options.resultBackend);
+    return JSON.parse(stdout) as PythonResults;
+  }
+
+  private client(action: 'send' | 'revoke' | 'bind' | 'results', request: object, resultBackend?: string): Promise<{ stdout: string }> {
+    return run(PYTHON, [join(TASKS_DIR, 'client.py'), action, JSON.stringify(request)], { env: this.env(resultBackend), timeout: 30_000 });
   }
 }

@@ -67,6 +67,20 @@ function replyOf(error: unknown): { code: string; command: string | undefined } 
   return { code: /^\S+/.exec(error.message)?.[0] ?? '', command: typeof command === 'string' ? command.toLowerCase() : undefined };
 }
 
+// Replies that say "not now" rather than "no": a server still loading its data, busy in a script, failing over.
+const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'CLUSTERDOWN']);
+
+/**
+ * Whether a failed command is worth trying again: any failure to reach
+ * the server (the connection is down, closed mid-command, or the command
+ * could not be written), or a reply from the list above. Any other reply
+ * (WRONGTYPE, NOPERM, OOM…) is the server's answer and would be again.
+ */
+export function isTransientRedisError(error: unknown): boolean {
+  const reply = replyOf(error);
+  return reply === undefined ? error instanceof Error : TRANSIENT_REPLIES.has(reply.code);
+}
+
 /** The command a Redis error reply answered, if the error is one. */
 export const refusedCommand = (error: unknown): string | undefined => replyOf(error)?.command;
 

@@ -7,6 +7,10 @@
       broadcasts a revoke, as app.control.revoke does
   python3 client.py bind '{"queue": ..., "exchange": ..., "exchange_type": "topic", "routing_key": ...}'
       declares the queue bound to the exchange, as a worker consuming it would
+  python3 client.py results '{"task_ids": [...], "group_id": ..., "timeout": 20}'
+      reads each task with AsyncResult(id).get(propagate=False), in order
+      (waiting for those not ready), and the group with GroupResult.restore,
+      from CELERY_RESULT_BACKEND; prints them as one JSON object
   python3 client.py revoke-each '{"terminate": false}'
       connects, prints ok, then broadcasts a revoke for each task id read
       from stdin (one a line) and prints ok after each: the seconds Python
@@ -15,6 +19,7 @@
 import json
 import sys
 
+from celery.result import GroupResult
 from kombu import Exchange, Queue
 
 from tasks import app
@@ -33,6 +38,25 @@ def bind(queue, exchange, exchange_type, routing_key):
         Queue(queue, Exchange(exchange, type=exchange_type), routing_key=routing_key)(connection.default_channel).declare()
 
 
+def results(task_ids=(), group_id=None, timeout=20):
+    read = {}
+    for task_id in task_ids:
+        result = app.AsyncResult(task_id)
+        value = result.get(timeout=timeout, propagate=False)
+        failed = isinstance(value, BaseException)
+        read[task_id] = {
+            'state': result.state,
+            'value': None if failed else value,
+            'exc_type': type(value).__name__ if failed else None,
+            'exc_args': list(value.args) if failed else None,
+            'date_done': str(result.date_done),
+        }
+    if group_id is not None:
+        group = GroupResult.restore(group_id, app=app)
+        read['group'] = None if group is None else [child.id for child in group.results]
+    print(json.dumps(read))
+
+
 def revoke_each(terminate=False):
     with app.connection_for_write() as connection:
         connection.ensure_connection()
@@ -44,4 +68,4 @@ def revoke_each(terminate=False):
 
 if __name__ == '__main__':
     action, request = sys.argv[1], json.loads(sys.argv[2])
-    {'send': send, 'revoke': revoke, 'bind': bind, 'revoke-each': revoke_each}[action](**request)
+    {'send': send, 'revoke': revoke, 'bind': bind, 'results': results, 'revoke-each': revoke_each}[action](**request)
