@@ -35,6 +35,11 @@ const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
 /** A row's bytes besides its text columns (ids, dates, SQL per row). */
 const ROW_OVERHEAD_BYTES = 400;
 
+export interface BackendStats {
+  stores: number;
+  storeErrors: number;
+}
+
 export interface CleanupOptions {
   /** Groups and finished tasks done longer ago than this are expired: ms, or a duration such as "1d". */
   expires: number | string;
@@ -67,6 +72,7 @@ export class PrismaResultBackend implements AsyncDisposable {
   #session: Promise<Session> | undefined;
   #started: Session | undefined;
   #closing: Promise<void> | undefined;
+  readonly #counts = { stores: 0, storeErrors: 0 };
 
   /**
    * `database`: a URL (the backend opens the database and closes it in
@@ -125,7 +131,13 @@ export class PrismaResultBackend implements AsyncDisposable {
     // the queue) can never slip between a store's acceptance and its write.
     const session = this.#started ?? (await this.#ready());
     for (const event of built.events) this.#emit(event);
-    await session.batcher.enqueue(built.write);
+    try {
+      await session.batcher.enqueue(built.write);
+    } catch (error) {
+      this.#counts.storeErrors++;
+      throw error;
+    }
+    this.#counts.stores++;
     if (built.error) throw built.error;
   }
 
@@ -232,6 +244,14 @@ export class PrismaResultBackend implements AsyncDisposable {
       query: <T extends object>(sql: string, params: SqlParam[]) => this.#withRetry(session, 'cleanup', () => session.db.sql.query<T>(sql, params)),
     };
     return expire(runner, session.db.dialect, cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs), batchSize);
+  }
+
+  /**
+   * Counts since this backend was made: task states stored, and stores that
+   * failed for good (after the retries and the wait for the database).
+   */
+  stats(): BackendStats {
+    return { ...this.#counts };
   }
 
   /** Write statements sent so far (coalesced writes share one). */

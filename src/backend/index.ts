@@ -4,7 +4,7 @@
  * celery-node import to load.
  */
 export { PrismaResultBackend } from './backend.js';
-export type { CleanupOptions } from './backend.js';
+export type { BackendStats, CleanupOptions } from './backend.js';
 export { attachBackend, instrumentWorker } from './celery-node.js';
 export type { CeleryNodeApp, CeleryNodeBackend, CeleryNodeWorker, InstrumentOptions } from './celery-node.js';
 export { createEagerClient, EagerTaskFailedError, type EagerClient, type EagerOptions, type EagerResult, type EagerTask, type EagerTaskFunction, type EagerTasks } from './eager.js';
