@@ -5,14 +5,17 @@
 // groupBy, runtimes bucketed in JS).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import { createTaskPublisher } from '../../src/broker/publisher.js';
 import { createQueueStats, type QueueStats } from '../../src/broker/queue-stats.js';
 import { buildTaskMessage } from '../../src/core/protocol/index.js';
-import type { Database } from '../../src/db/open.js';
+import { openDatabase, type Database } from '../../src/db/open.js';
 import { RUNTIME_BUCKETS } from '../../src/web/metrics/table-reads.js';
 import { createHandler, Metrics, type WebHandler } from '../../src/web/index.js';
 import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
@@ -277,5 +280,31 @@ describeUnlessMissing(missingPrometheusParsers(), 'GET /metrics', () => {
         expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
       });
     });
+  });
+});
+
+describe('GET /metrics when the figures cannot be read', () => {
+  const scrape = async (database: Database): Promise<{ status: number; text: string }> => {
+    const response = await createHandler({ database, metrics: true, onError: quiet })(new Request('http://monitor/metrics'));
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('answers 503 with one line when the database does not answer', async () => {
+    await using database = await openDatabase('postgresql://postgres@127.0.0.1:1/nowhere');
+    const { status, text } = await scrape(database);
+    expect(status).toBe(503);
+    expect(text).toMatch(/^metrics unavailable: the database did not answer: [^\n]+\n$/);
+  });
+
+  it('answers 503 saying what to run when the tables are not migrated', async () => {
+    const file = join(tmpdir(), `prisma-celery-metrics-${randomBytes(4).toString('hex')}.db`);
+    try {
+      await using database = await openDatabase(`file:${file}`);
+      const { status, text } = await scrape(database);
+      expect(status).toBe(503);
+      expect(text).toMatch(/^metrics unavailable: the tables are not migrated \([^\n]+\): run `prisma-celery migrate deploy`\n$/);
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    }
   });
 });
