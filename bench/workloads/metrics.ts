@@ -14,7 +14,7 @@
 import { openDatabase, type Database } from '../../src/db/open.js';
 import { parseDatabaseUrl } from '../../src/db/url.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
-import { readTableFigures, RESULT_COUNTS_SQL, runtimeSql, TASK_COUNTS_SQL } from '../../src/web/metrics/table-reads.js';
+import { readTableFigures, RESULT_COUNTS_SQL, runtimeSql, taskCountsSql } from '../../src/web/metrics/table-reads.js';
 import { startMonitorServer } from '../../src/web/server.js';
 import { sideDatabaseUrl } from '../databases.js';
 import { fillMetricsTables } from '../metrics-fill.js';
@@ -53,7 +53,7 @@ export const metrics: Workload<{ n: number }> = {
       log(`filled ${n} task rows in ${fillSeconds.toFixed(1)} s`);
       const since = new Date(Date.now() - WINDOW_MS);
       for (const [label, sql, params] of [
-        ['tasks by state and name', TASK_COUNTS_SQL, []],
+        ['tasks by state and name', taskCountsSql(db), []],
         ['results by status', RESULT_COUNTS_SQL, []],
         ['runtimes in the window', runtimeSql(db), [since]],
       ] as const) {

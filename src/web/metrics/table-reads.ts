@@ -60,14 +60,21 @@ export function runtimeSql(database: Database): string {
   );
 }
 
-// Grouped in the order of the name, state, hidden index, which covers it.
-export const TASK_COUNTS_SQL = 'SELECT name, state, COUNT(*) AS n FROM djcelery_taskstate WHERE hidden = false GROUP BY name, state';
+/**
+ * Grouped in the order of the (name, state, hidden) index, which covers it.
+ * MariaDB left to itself takes the one-column hidden index and reads every
+ * row (8–12 s at a million rows here, against about 1 s through the covering one).
+ */
+export function taskCountsSql(database: Database): string {
+  const index = database.provider === 'mysql' ? ' FORCE INDEX (djcelery_taskstate_name_state_hidden_idx)' : '';
+  return `SELECT name, state, COUNT(*) AS n FROM djcelery_taskstate${index} WHERE hidden = false GROUP BY name, state`;
+}
 export const RESULT_COUNTS_SQL = 'SELECT status, COUNT(*) AS n FROM celery_taskmeta WHERE hidden = false GROUP BY status';
 
 /** One read of every table /metrics reports; `since` starts the runtime window. */
 export async function readTableFigures(database: Database, since: Date): Promise<TableFigures> {
   // One after another: a pool of one connection (SQLite) serialises them anyway, and a scrape should not take the whole pool.
-  const tasks = await database.sql.query<{ state: string; name: string | null; n: unknown }>(TASK_COUNTS_SQL);
+  const tasks = await database.sql.query<{ state: string; name: string | null; n: unknown }>(taskCountsSql(database));
   const results = await database.sql.query<{ status: string; n: unknown }>(RESULT_COUNTS_SQL);
   const runtimes = await database.sql.query<Record<string, unknown>>(runtimeSql(database), [since]);
   const workers = await database.prisma.workerState.findMany({
