@@ -102,6 +102,22 @@ describe('Refreshing', () => {
     expect((await second).value).toBe(3);
   });
 
+  it('with no wait, answers at once with the previous value and starts the read a little later, once', async () => {
+    const h = harness({ waitMs: 0, startDelayMs: 15 });
+    const first = h.refreshing.get();
+    h.reads[0]?.resolve(1);
+    await first;
+    h.tick(6000);
+    expect((await h.refreshing.get()).value).toBe(1);
+    expect((await h.refreshing.get()).value).toBe(1);
+    expect(h.reads).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(h.reads).toHaveLength(2);
+    h.reads[1]?.resolve(2);
+    await h.settle();
+    expect((await h.refreshing.get()).value).toBe(2);
+  });
+
   it('lets a read that fails after the previous value was served go unnoticed until the next scrape reads again', async () => {
     const h = harness({ waitMs: 1 });
     const first = h.refreshing.get();

@@ -74,6 +74,12 @@ interface Figures {
 
 /** How long a scrape waits for figures being read before it serves the previous ones. */
 const WAIT_MS = 40;
+/**
+ * SQLite's driver blocks the process while it reads (about a second at a
+ * million rows): a scrape that finds the figures stale is answered at once
+ * and the read starts this much later, when no scrape is waiting on it.
+ */
+const SQLITE_READ_DELAY_MS = 100;
 /** Previous figures are served at most this long past their refresh interval; after that a scrape waits for the read. */
 const MAX_STALE_MS = 60_000;
 /** Celery's task_default_queue. */
@@ -125,7 +131,12 @@ export class Metrics {
         const queues = database === undefined ? [...configured] : (await knownQueues(database, configured)).queues;
         return { tables, broker: queueStats === undefined ? null : await readBroker(queueStats, queues) };
       },
-      { minIntervalMs: refreshMs, waitMs: WAIT_MS, maxStaleMs: MAX_STALE_MS, now: () => this.#now().getTime() },
+      {
+        minIntervalMs: refreshMs,
+        ...(database?.provider === 'sqlite' ? { waitMs: 0, startDelayMs: SQLITE_READ_DELAY_MS } : { waitMs: WAIT_MS }),
+        maxStaleMs: MAX_STALE_MS,
+        now: () => this.#now().getTime(),
+      },
     );
 
     const tables = async (): Promise<TableFigures> => (await this.#figures.get()).value.tables as TableFigures;

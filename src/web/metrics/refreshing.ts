@@ -11,6 +11,9 @@
  *   does not leaves the previous value served, as long as that is younger
  *   than `maxStaleMs` beyond the interval; past that, the scrape waits for
  *   the read.
+ * - With `waitMs` 0 the previous value is served at once and the read
+ *   starts `startDelayMs` later, once that answer is on its way: for a
+ *   driver that blocks the process while it reads (better-sqlite3).
  * - A read that fails is not kept: the scrape that waited for it fails, and
  *   the next one reads again.
  */
@@ -27,6 +30,8 @@ export interface RefreshingOptions {
   readonly minIntervalMs: number;
   readonly waitMs: number;
   readonly maxStaleMs: number;
+  /** With waitMs 0: how long after the scrape that found the value stale its read starts. Default 0. */
+  readonly startDelayMs?: number;
   readonly now?: () => number;
 }
 
@@ -39,6 +44,7 @@ export class Refreshing<T> {
   readonly #now: () => number;
   #last: Timed<T> | undefined;
   #reading: Promise<Timed<T>> | undefined;
+  #soon: NodeJS.Timeout | undefined;
 
   constructor(read: () => Promise<T>, options: RefreshingOptions) {
     this.#read = read;
@@ -60,8 +66,12 @@ export class Refreshing<T> {
     const last = this.#last;
     const age = last === undefined ? Infinity : this.#now() - last.at;
     if (last !== undefined && age < this.intervalMs) return last;
+    if (last === undefined || age >= this.intervalMs + this.#options.maxStaleMs) return this.#start();
+    if (this.#options.waitMs === 0) {
+      this.#startSoon();
+      return last;
+    }
     const reading = this.#start();
-    if (last === undefined || age >= this.intervalMs + this.#options.maxStaleMs) return reading;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<Timed<T>>((resolve) => (timer = setTimeout(() => resolve(last), this.#options.waitMs)));
     try {
@@ -69,6 +79,17 @@ export class Refreshing<T> {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #startSoon(): void {
+    if (this.#reading !== undefined || this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      // Its failure reaches the next scrape, which reads again.
+      this.#start().catch(() => {});
+    }, this.#options.startDelayMs ?? 0);
+    // A read nobody waits for must not keep the process alive.
+    this.#soon.unref();
   }
 
   #start(): Promise<Timed<T>> {
