@@ -10,7 +10,7 @@ import { Metrics } from '../../src/web/index.js';
 import { ConfigError } from '../../src/errors.js';
 
 /** Reads that end when the test says, on a clock the test moves. */
-function harness(options: { minIntervalMs?: number; waitMs?: number; maxStaleMs?: number } = {}) {
+function harness(options: { minIntervalMs?: number; waitMs?: number; maxStaleMs?: number; startDelayMs?: number } = {}) {
   let clock = 1_000_000;
   const reads: { resolve: (value: number) => void; reject: (error: Error) => void }[] = [];
   const refreshing = new Refreshing(
