@@ -10,7 +10,7 @@ import { workloadIds, type Params, type Workload } from './workload.js';
 import { workloads } from './workloads/index.js';
 
 const USAGE = `usage: npm run bench -- [options]
-  --workload W   W0..W5 or SOAK; repeat or comma-separate (default: every implemented one)
+  --workload W   W0..W5, SOAK or METRICS; repeat or comma-separate (default: every implemented one)
   --db DB        sqlite | postgresql | mysql; repeat or comma-separate (default: all three)
   --runs R       repeats per variant (default 3)
   --n N          override the workload's N (quick runs)

@@ -2,7 +2,7 @@
 import type { BenchDatabase } from './databases.js';
 import type { Summary } from './stats.js';
 
-export const workloadIds = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'soak'] as const;
+export const workloadIds = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'soak', 'metrics'] as const;
 export type WorkloadId = (typeof workloadIds)[number];
 
 /** A workload's sizes (N, M, K, E, …), reported as the line's `params`. */

@@ -25,3 +25,4 @@ export type { PublishOptions } from './broker/send-policy.js';
 export { Control, ControlError } from './control/index.js';
 export type { CallOptions, ControlOptions, Gathered } from './control/index.js';
 export { ConfigError, MigrationError, PrismaCeleryError } from './errors.js';
+export { MetricsError } from './web/errors.js';

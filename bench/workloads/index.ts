@@ -7,5 +7,6 @@ import { w3 } from './w3.js';
 import { w4 } from './w4.js';
 import { w5 } from './w5.js';
 import { soak } from './soak.js';
+import { metrics } from './metrics.js';
 
-export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w1, w2, w3, w4, w5, soak };
+export const workloads: Partial<Record<WorkloadId, Workload>> = { w0, w1, w2, w3, w4, w5, soak, metrics };

@@ -37,6 +37,11 @@ const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
 /** A row's bytes besides its text columns (ids, dates, SQL per row). */
 const ROW_OVERHEAD_BYTES = 400;
 
+export interface BackendStats {
+  stores: number;
+  storeErrors: number;
+}
+
 export interface CleanupOptions {
   /** Groups and finished tasks done longer ago than this are expired: ms, or a duration such as "1d". */
   expires: number | string;
@@ -70,6 +75,7 @@ export class PrismaResultBackend implements ResultBackend {
   #session: Promise<Session> | undefined;
   #started: Session | undefined;
   #closing: Promise<void> | undefined;
+  readonly #counts = { stores: 0, storeErrors: 0 };
 
   /**
    * `database`: a URL (the backend opens the database and closes it in
@@ -130,7 +136,13 @@ export class PrismaResultBackend implements ResultBackend {
     // the queue) can never slip between a store's acceptance and its write.
     const session = this.#started ?? (await this.#ready());
     for (const event of built.events) this.#emit(event);
-    await session.batcher.enqueue(built.write);
+    try {
+      await session.batcher.enqueue(built.write);
+    } catch (error) {
+      this.#counts.storeErrors++;
+      throw error;
+    }
+    this.#counts.stores++;
     if (built.error) throw built.error;
   }
 
@@ -238,6 +250,14 @@ export class PrismaResultBackend implements ResultBackend {
     };
     const cutoffs = cutoffsAt(Date.now(), expiresMs, unreadyExpiresMs);
     return expireTables(runner, session.db.dialect, session.layout.expiry(cutoffs), cutoffs, batchSize);
+  }
+
+  /**
+   * Counts since this backend was made: task states stored, and stores that
+   * failed for good (after the retries and the wait for the database).
+   */
+  stats(): BackendStats {
+    return { ...this.#counts };
   }
 
   /** Write statements sent so far (coalesced writes share one). */

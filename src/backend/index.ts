@@ -5,7 +5,7 @@
  * celery-node import to load.
  */
 export { PrismaResultBackend } from './backend.js';
-export type { CleanupOptions } from './backend.js';
+export type { BackendStats, CleanupOptions } from './backend.js';
 export { RedisResultBackend } from './redis-backend.js';
 export type { RedisResultBackendOptions } from './redis-options.js';
 export type { BackendGroupRecord, BackendTaskRecord, ResultBackend } from './contract.js';

@@ -150,6 +150,14 @@ export const camEnableEvents = setting({
   description: 'Ask every worker to send task events (remote control enable_events) at start and every minute',
 });
 
+export const camMetricsPort = setting({
+  key: 'camMetricsPort',
+  flag: 'metrics-port',
+  env: 'CELERYCAM_METRICS_PORT',
+  type: types.integer({ min: 0, max: 65_535 }),
+  description: "Serve the camera's counters (events received, dropped changes, failed snapshots) as Prometheus text on this port, at /metrics, on --host (0 picks a free port); default off",
+});
+
 // Remote control (prisma-celery control, inspect). They also read brokerUrl.
 
 export const controlDestination = setting({
@@ -317,7 +325,7 @@ export const serveHost = setting({
   env: 'PRISMA_CELERY_HOST',
   type: types.text('<host>'),
   default: '127.0.0.1',
-  description: 'Address the monitor listens on; the default lets only this machine in',
+  description: "Address the monitor (serve) and the camera's --metrics-port listen on; the default lets only this machine in",
 });
 
 export const serveResultBackend = setting({
@@ -409,7 +417,7 @@ export const workerHostname = setting({
   description: 'Node name remote control and events know the worker by; %h is the host name, %n its first label, %d the domain',
 });
 
-export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents,
+export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,

@@ -20,6 +20,8 @@ export class BeatHeartbeat {
   readonly #beatId = randomUUID();
   readonly #started = new Date();
   #lastWrite = 0;
+  /** How late the last run sent was, seconds; written with the next heartbeat. */
+  #sendLag: number | undefined;
 
   /** `report` receives every failed write. */
   constructor(database: Database, maxInterval: number, report: (error: unknown) => void) {
@@ -47,6 +49,11 @@ export class BeatHeartbeat {
     await this.#write(now, null);
   }
 
+  /** A run was sent `lateBy` seconds after it was due: kept for the next write (a tick's, at most HEARTBEAT_EVERY_S away). */
+  sent(lateBy: number): void {
+    this.#sendLag = lateBy;
+  }
+
   async stopped(): Promise<void> {
     const now = new Date();
     await this.#write(now, now);
@@ -56,7 +63,7 @@ export class BeatHeartbeat {
     // Counted from the attempt: a database that does not answer is asked again only at the next pace.
     this.#lastWrite = now.getTime();
     const version = await packageVersion();
-    const row = { lastTick: now, stopped };
+    const row = { lastTick: now, stopped, ...(this.#sendLag === undefined ? {} : { sendLag: this.#sendLag }) };
     // An upsert: the row is made by whichever write first gets through, should the one at start have failed.
     await this.#attempt(() =>
       this.#database.prisma.beatState.upsert({

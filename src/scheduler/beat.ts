@@ -172,7 +172,10 @@ export class Beat implements AsyncDisposable {
         syncInterval: s.syncInterval,
         staticSchedule: s.schedule,
         clock: s.clock,
-        emit: this.#emit,
+        emit: (event) => {
+          if (event.type === 'task-sent' && event.lateBy !== undefined) this.#heartbeat?.sent(event.lateBy);
+          this.#emit(event);
+        },
         wake: () => this.#wake(),
       });
       this.#scheduler = scheduler;

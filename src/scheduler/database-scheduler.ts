@@ -41,7 +41,7 @@ import { BeatStore, type BeatTables, type RunToken, type StoredRow } from './bea
 import { DjangoBeatStore } from './django/beat-store.js';
 import { checkBeatTables } from './django/tables.js';
 import { DueHeap } from './due-heap.js';
-import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, type Entry, type RowVersion } from './entry.js';
+import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, scheduledAt, type Entry, type RowVersion } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
 import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingResend } from './pending-runs.js';
@@ -350,6 +350,7 @@ export class DatabaseScheduler implements Scheduler {
       return;
     }
     const ran = afterRun(entry, now);
+    const due = scheduledAt(entry);
     const claim = { id, changeVersion: entry.changeVersion, lastRunToken: token, runAt: now, nextRunAt: nextDueAt(ran, now) };
     let claimed: RunToken | null;
     try {
@@ -374,10 +375,10 @@ export class DatabaseScheduler implements Scheduler {
       return;
     }
     this.#hold({ entry: ran, token: claimed }, now);
-    await this.#send(ran, claimed, token, message, now);
+    await this.#send(ran, claimed, token, message, now, due === null ? undefined : Math.max(0, (now.getTime() - due.getTime()) / 1000));
   }
 
-  async #send(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, now: Date): Promise<void> {
+  async #send(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, now: Date, lateBy?: number): Promise<void> {
     try {
       await this.#context.publish(message);
     } catch (error) {
@@ -385,7 +386,7 @@ export class DatabaseScheduler implements Scheduler {
       return;
     }
     this.#retry.delete(ran.id);
-    this.#context.emit({ type: 'task-sent', entry: ran.name, task: ran.task, taskId: message.id, at: now });
+    this.#context.emit({ type: 'task-sent', entry: ran.name, task: ran.task, taskId: message.id, at: now, ...(lateBy === undefined ? {} : { lateBy }) });
   }
 
   async #giveBack(ran: Entry, claimed: RunToken, previous: RunToken, message: TaskMessage, error: unknown, now: Date): Promise<void> {

@@ -14,8 +14,12 @@ export type BeatEvent =
   | { type: 'schedule-synced'; changed: number; removed: number; version: number }
   /** The static schedule from the configuration was written to the table. */
   | { type: 'static-schedule-installed'; created: readonly string[]; updated: readonly string[] }
-  /** A run was reserved and its message confirmed by the broker. */
-  | { type: 'task-sent'; entry: string; task: string; taskId: string; at: Date }
+  /**
+   * A run was reserved and its message confirmed by the broker. `lateBy`:
+   * seconds from the instant the run was due to its claim (not known, so
+   * left out, for a message sent again after a lost answer).
+   */
+  | { type: 'task-sent'; entry: string; task: string; taskId: string; at: Date; lateBy?: number }
   /** Another beat (or an edit) got to the run first; this beat re-read the row and sends nothing. */
   | { type: 'run-taken'; entry: string }
   /** An entry beat cannot run was disabled in the table (bad JSON, unknown time zone, …), or an expired/finished one. */

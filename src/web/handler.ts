@@ -10,15 +10,19 @@
  *   GET       /tasks/:id/done      whether the task succeeded
  *   POST      /apply/:name         send a task (only the names allowed, with the token;
  *                                  GET too, and no token, with apply.unsafeOpen)
+ *   GET       /metrics             Prometheus text, with `metrics` (metrics/route.ts)
  *   and with `monitor`, the page at / and its API (monitor/routes.ts).
  */
 import { PrismaResultBackend } from '../backend/index.js';
+import { ConfigError } from '../errors.js';
 import { errorResponse } from './http/errors.js';
 import { TokenGuard } from './http/auth.js';
 import { jsonError } from './http/responses.js';
 import { Router } from './http/router.js';
+import { Metrics } from './metrics/metrics.js';
+import { metricsResponse } from './metrics/route.js';
 import { addMonitorRoutes } from './monitor/routes.js';
-import { resolveWebOptions, type WebHandlerOptions } from './options.js';
+import { resolveWebOptions, type ResolvedWebOptions, type WebHandlerOptions } from './options.js';
 import { applyTask } from './views/apply.js';
 import { registeredTasks } from './views/registered.js';
 import { isTaskSuccessful, taskStatus } from './views/task-status.js';
@@ -44,6 +48,8 @@ export function createHandler(options: WebHandlerOptions): WebHandler {
       return applyTask(resolved, request, name);
     });
   }
+  const metrics = metricsOf(options, resolved);
+  if (metrics !== undefined) router.add('GET', '/metrics', (request) => metricsResponse(metrics, guard, request, resolved.onError));
   if (resolved.monitor !== null) addMonitorRoutes(router, { ...resolved, liveness: resolved.monitor, backend, guard });
 
   return async (request) => {
@@ -60,4 +66,18 @@ export function createHandler(options: WebHandlerOptions): WebHandler {
       return errorResponse(error, resolved.onError);
     }
   };
+}
+
+/** The handler's Metrics: the one given, or with `true` one over its own database, queues and liveness. */
+function metricsOf(options: WebHandlerOptions, resolved: ResolvedWebOptions): Metrics | undefined {
+  if (options.metrics instanceof Metrics) return options.metrics;
+  if (options.metrics === undefined || options.metrics === false) return undefined;
+  if (options.metrics !== true) throw new ConfigError('metrics must be true, false or a Metrics');
+  return new Metrics({
+    database: resolved.database,
+    queueStats: resolved.queueStats,
+    queues: resolved.monitorQueues,
+    ...(resolved.monitor ?? {}),
+    now: resolved.now,
+  });
 }

@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/body.js';
 import type { ErrorLog } from './http/errors.js';
 import type { LiveFeed } from './live/live-feed.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { Liveness } from './monitor/workers.js';
 import type { ApplyOptions, Publisher } from './views/apply.js';
 import type { DeclaredTasks } from './views/registered.js';
@@ -72,6 +73,13 @@ export interface WebHandlerOptions {
    * whoever reaches it, as djcelery's was.
    */
   token?: string;
+  /**
+   * Serves GET /metrics (Prometheus text): `true` for the tables' and the
+   * queues' families read through this handler's database and queueStats,
+   * or a Metrics you made (to add a camera's or a backend's counters).
+   * Default false.
+   */
+  metrics?: boolean | Metrics;
   /** Serves the monitor page and its JSON API under `/` and `/api/`. Default false. */
   monitor?: boolean | MonitorOptions;
   /** Largest request body in bytes; larger ones get 413. Default 65536; 1 to 10485760. */
@@ -115,7 +123,7 @@ export interface ResolvedWebOptions {
   readonly now: () => Date;
 }
 
-function within(name: string, value: number, min: number, max: number, unit: string): number {
+export function within(name: string, value: number, min: number, max: number, unit: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be between ${min} and ${max} ${unit}, got ${String(value)}`);
   }

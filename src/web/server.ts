@@ -17,6 +17,7 @@ import { toNodeListener } from './adapters/node.js';
 import { createHandler } from './handler.js';
 import { LazyPublisher } from './lazy-publisher.js';
 import { LiveFeed, type LiveFeedOptions } from './live/live-feed.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ActionLog, MonitorOptions } from './options.js';
 
 export interface MonitorServerOptions {
@@ -43,6 +44,8 @@ export interface MonitorServerOptions {
   /** Broker (amqp://… or redis://…) for apply, "run now", retry, remote control and the queues' depths; without it the actions answer 503. */
   brokerUrl?: string;
   monitor?: MonitorOptions;
+  /** GET /metrics: true (the default) for the tables' and queues' families, false for none, or a Metrics of your own. */
+  metrics?: boolean | Metrics;
   /** The live updates' poll and heartbeat (GET /api/live). */
   live?: LiveFeedOptions;
   /** Broker trouble; default warnings and errors to the console. */
@@ -94,6 +97,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     apply: { allow, queue: options.defaultQueue },
     publisher,
     monitor: options.monitor ?? true,
+    metrics: options.metrics ?? true,
     onAction: options.actionLog,
   });
   const host = options.host ?? '127.0.0.1';

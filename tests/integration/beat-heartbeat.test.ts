@@ -2,12 +2,13 @@
 // again after ticks (no more often than every few seconds), and marks it
 // stopped on close; the monitor's /api/beats reads it as alive, then gone.
 // A row no beat updates any more goes late, then gone, by the same rule.
+// The row also keeps how late the last run beat sent was (/metrics' lag).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { beforeAll, expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import type { Database } from '../../src/db/open.js';
-import { Beat, HEARTBEAT_EVERY_S, type BeatEvent } from '../../src/scheduler/index.js';
+import { Beat, HEARTBEAT_EVERY_S, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { createHandler, type WebHandler } from '../../src/web/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
@@ -82,5 +83,26 @@ describeEachDatabase('beat heartbeat', (testDb) => {
     expect(await liveness(due - 0.5)).toBe('alive');
     expect(await liveness(due + 0.5)).toBe('late');
     expect(await liveness(3 * due + 0.5)).toBe('gone');
+  });
+
+  it('records how late the last run it sent was, from the instant the run was due', { timeout: 30_000 }, async () => {
+    const name = 'late by half a minute';
+    await new PeriodicTaskStore(db).upsert({ name, task: 'tasks.late', schedule: { every: '60s' } });
+    // Last run 90 s ago, every 60 s: due 30 s ago.
+    await db.prisma.periodicTask.update({ where: { name }, data: { lastRunAt: new Date(Date.now() - 90_000) } });
+    const events: BeatEvent[] = [];
+    const beat = new Beat({ database: db, publisher: { publish: async () => {} }, maxInterval: 0.2, onEvent: (e) => events.push(e) });
+    await beat.start();
+    let sent: BeatEvent | undefined;
+    try {
+      sent = await waitFor('the late run sent', () => events.find((e) => e.type === 'task-sent' && e.entry === name));
+    } finally {
+      await beat.close();
+    }
+    const lateBy = sent?.type === 'task-sent' ? sent.lateBy : undefined;
+    expect(lateBy).toBeGreaterThanOrEqual(30);
+    expect(lateBy).toBeLessThan(60);
+    const [row] = await db.prisma.beatState.findMany({ orderBy: { id: 'desc' }, take: 1 });
+    expect(row?.sendLag).toBeCloseTo(lateBy!, 6);
   });
 });

@@ -1,6 +1,7 @@
-// `prisma-celery cam` as a process: it consumes, and SIGTERM (or SIGINT)
-// writes the final snapshot before it exits 0. --freq is long, so only
-// that final snapshot can have written the rows.
+// `prisma-celery cam` as a process: it consumes, counts what it received at
+// its --metrics-port, and SIGTERM (or SIGINT) writes the final snapshot
+// before it exits 0. --freq is long, so only that final snapshot can have
+// written the rows.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,7 @@ describeWithBroker('prisma-celery cam', () => {
       it(`writes a final snapshot on ${signal} and exits 0`, { timeout: 60_000 }, async () => {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--freq', '600', '--maxrate', '100/m', '--database-url', testDb.url, '--broker', testBrokerUrl(), '--log-level', 'debug'],
+          ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--freq', '600', '--maxrate', '100/m', '--database-url', testDb.url, '--broker', testBrokerUrl(), '--log-level', 'debug', '--metrics-port', '0'],
           { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let output = '';
@@ -33,7 +34,13 @@ describeWithBroker('prisma-celery cam', () => {
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
         try {
-          await waitFor('the camera to consume', () => output.includes('consuming events from'));
+          await waitFor('the camera to consume and serve its metrics', () => output.includes('consuming events from') && output.includes('Prometheus metrics on'));
+          const metricsUrl = / INFO  cam +Prometheus metrics on (http:\S+)/.exec(output)?.[1] ?? '';
+          const received = async (): Promise<number> => {
+            const text = await (await fetch(metricsUrl)).text();
+            return Number(/^celery_camera_events_received_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+          };
+          const before = await received();
           const hostname = `cli-${randomBytes(3).toString('hex')}@test`;
           const uuid = randomUUID();
           const connection = await amqp.connect(testBrokerUrl());
@@ -54,8 +61,8 @@ describeWithBroker('prisma-celery cam', () => {
           } finally {
             await connection.close();
           }
-          // Let the camera take the deliveries off its queue.
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          // Its counter says when the camera has taken both events off its queue.
+          await waitFor('the events counted at /metrics', async () => (await received()) >= before + 2);
           expect(await db.prisma.taskState.findUnique({ where: { taskId: uuid } })).toBeNull();
           child.kill(signal);
           expect(await exited, output).toBe(0);

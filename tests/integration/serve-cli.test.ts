@@ -1,5 +1,5 @@
-// prisma-celery serve as a process: it says where it listens in the CLI's
-// log format, and stops cleanly on SIGTERM.
+// prisma-celery serve as a process: it says where it listens (the monitor
+// and /metrics) in the CLI's log format, and stops cleanly on SIGTERM.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -24,6 +24,10 @@ describeEachDatabase('prisma-celery serve', (testDb) => {
       await waitFor('the monitor to listen', () => stderr.includes('Monitor on '));
       const url = / INFO  serve +Monitor on (http:\S+) /.exec(stderr)?.[1] ?? '';
       expect((await fetch(url)).status).toBe(200);
+      expect(stderr).toContain(`Prometheus metrics on ${url}metrics`);
+      const metrics = await fetch(`${url}metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^# TYPE celery_tasks gauge$/m);
       child.kill('SIGTERM');
       expect(await exited, stderr).toBe(0);
     } finally {
@@ -31,7 +35,13 @@ describeEachDatabase('prisma-celery serve', (testDb) => {
     }
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
-    expect(lines.map((line) => line.slice(25))).toEqual([expect.stringMatching(/^INFO  serve +Monitor on /), 'INFO  serve    SIGTERM: stopping']);
+    // The scrape asked the broker (of BROKER_URL, or the default) for the queues' depths: its connection may say it closed.
+    const own = lines.map((line) => line.slice(25)).filter((line) => !/^INFO  serve +connection to \S+ closed$/.test(line));
+    expect(own).toEqual([
+      expect.stringMatching(/^INFO  serve +Monitor on /),
+      expect.stringMatching(/^INFO  serve +Prometheus metrics on http:\S+\/metrics$/),
+      'INFO  serve    SIGTERM: stopping',
+    ]);
     for (const line of lines) expect(line).toMatch(LOG_LINE);
   });
 });

@@ -88,6 +88,16 @@ export function missingTool(name: ToolName): string | null {
   return imports ? null : `${PYTHON} cannot import celery and redis; install them with: apt-get install -y python3-celery python3-redis`;
 }
 
+/**
+ * Null when Prometheus' own parsers are installed (promtool, and the Python
+ * client's text parser for Debian's interpreter), else what to install.
+ */
+export function missingPrometheusParsers(): string | null {
+  const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+  const python = spawnSync(PYTHON, ['-c', 'import prometheus_client.parser'], { stdio: 'ignore' }).status === 0;
+  return promtool && python ? null : "Prometheus' parsers are missing; install them with: apt-get install -y prometheus python3-prometheus-client";
+}
+
 /** Services and tools found missing by the global setup (outside CI only). */
 export const missingServices = (): Set<string> =>
   new Set((process.env.PRISMA_CELERY_TEST_MISSING ?? '').split(',').filter(Boolean));

@@ -7,10 +7,14 @@ import {
   camExpireSuccess,
   camFreq,
   camMaxrate,
+  camMetricsPort,
   databaseUrl,
   logLevel,
+  serveHost,
 } from '../../config/settings.js';
+import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
+import type { CameraStats } from '../../snapshot/camera/events.js';
 import { redactUrl } from '../../db/url.js';
 import { parseRate } from '../../snapshot/camera/rate-limit.js';
 import { cameraLog } from '../camera-log.js';
@@ -48,13 +52,22 @@ async function keepEventsOn(brokerUrl: string, log: ComponentLog): Promise<Async
   };
 }
 
+/** The camera's counters at /metrics on a port of its own; closed before the final snapshot's summary. */
+async function serveMetrics(camera: { stats(): CameraStats }, host: string, port: number, log: ComponentLog): Promise<AsyncDisposable> {
+  const [{ Metrics }, { startMetricsServer }] = await Promise.all([import('../../web/metrics/metrics.js'), import('../../web/metrics/metrics-server.js')]);
+  const server = await startMetricsServer(new Metrics({ camera }), { host, port, onError: (message, error) => log('error', `${message}: ${causeLine(error)}`) });
+  log('info', `Prometheus metrics on ${server.url}`);
+  return server;
+}
+
 export const cam = defineCommand({
   usage: 'cam [options]',
   description:
     "Listens to the Celery event stream (workers started with -E) and keeps djcelery_workerstate and djcelery_taskstate " +
     'current: a snapshot every --freq seconds, old rows expired by state, tasks whose events were missed completed ' +
-    'from celery_taskmeta. SIGINT or SIGTERM writes a final snapshot and exits.',
-  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, logLevel],
+    "from celery_taskmeta. With --metrics-port, the camera's counters are Prometheus text at /metrics on that port. " +
+    'SIGINT or SIGTERM writes a final snapshot and exits.',
+  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort, serveHost, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
@@ -81,6 +94,7 @@ export const cam = defineCommand({
       const stop = untilSignal();
       await camera.start();
       await using _events = settings.camEnableEvents ? await keepEventsOn(settings.brokerUrl, log) : null;
+      await using _metrics = settings.camMetricsPort === undefined ? null : await serveMetrics(camera, settings.serveHost, settings.camMetricsPort, log);
       log('info', `camera started: snapshots every ${settings.camFreq}s${maxrate === null ? '' : ` (at most ${settings.camMaxrate})`} of ${redactUrl(settings.brokerUrl)} into ${database.provider}`);
       const signal = await stop;
       log('info', `${signal}: writing the final snapshot`);

@@ -10,7 +10,7 @@ export const serve = defineCommand({
   usage: 'serve [options]',
   description:
     "Serves the monitor page (workers, tasks, task results, periodic tasks) and djcelery's JSON views " +
-    '(/tasks/<id>/status, /tasks/<id>/done, /tasks, /apply/<name>) over HTTP, from the tables the camera, the ' +
+    '(/tasks/<id>/status, /tasks/<id>/done, /tasks, /apply/<name>) and Prometheus metrics (/metrics) over HTTP, from the tables the camera, the ' +
     'result backend and beat keep (task status from Celery\'s Redis result backend instead with --result-backend redis://…). Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks and retry failed tasks, each change logged. The page also shows the queues' depths (with --broker) and whether each beat is alive. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
@@ -48,6 +48,7 @@ export const serve = defineCommand({
       });
       const mode = settings.serveToken === undefined ? 'read-only: no --token' : 'changes allowed with the token';
       log('info', `Monitor on ${server.url} (${mode}${settings.allowApply ? `; apply: ${settings.allowApply.join(', ')}` : ''})`);
+      log('info', `Prometheus metrics on ${server.url}metrics`);
       const signal = await stop;
       log('info', `${signal}: stopping`);
       return 0;

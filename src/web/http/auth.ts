@@ -39,6 +39,15 @@ export class TokenGuard {
     throw new HttpError(401, message, {}, { 'www-authenticate': 'Bearer' });
   }
 
+  /**
+   * For reads anyone may make (/metrics): a request without a token passes,
+   * one that sends a token other than the configured one gets 401, so a
+   * scraper holding an old token is told rather than served.
+   */
+  checkIfSent(request: Request): void {
+    if (this.#verdict(request) === 'wrong') throw new HttpError(401, 'token not accepted', {}, { 'www-authenticate': 'Bearer' });
+  }
+
   #verdict(request: Request): 'accepted' | 'wrong' | 'missing' {
     const match = /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '');
     if (this.#digest === null || match?.[1] === undefined) return 'missing';
