@@ -1,8 +1,9 @@
 // The public API for periodic tasks: create, change, enable, disable and
 // remove entries while beat runs. Every write of a task row is one
 // statement; the migration's triggers advance the change marker
-// (djcelery_periodictasks) in its transaction, so a running beat sees the
-// change within its poll, and never half of one.
+// (djcelery_periodictasks) and write the audit trail in its transaction, so
+// a running beat sees the change within its poll, never half of one, and
+// the history says who made it (the actor, named in the same transaction).
 import type { Database } from '../db/open.js';
 import { entryFromRow, nextDueAt } from './entry.js';
 import {
@@ -14,6 +15,7 @@ import {
   type TaskDefinition,
 } from './entry-input.js';
 import { SchedulerError } from './errors.js';
+import { auditHistory, withActor, type AuditEntry } from './schedule-audit.js';
 import { scheduleFromRow, type IntervalPeriod } from './schedules/index.js';
 
 /** A periodic task as stored, with beat's bookkeeping. */
@@ -31,6 +33,13 @@ export interface PeriodicTaskRecord extends TaskDefinition {
 export interface PeriodicTaskStoreOptions {
   /** The clock for next_run_at. Default: the system clock. */
   clock?: () => Date;
+  /** Who the audit trail names for this store's changes, unless a call says. Default `api`. */
+  actor?: string;
+}
+
+/** Per call: who the audit trail names for this change (instead of the store's actor). */
+export interface ChangeOptions {
+  actor?: string;
 }
 
 /** What upsert() did. */
@@ -50,17 +59,19 @@ const MAX_ATTEMPTS = 5;
 export class PeriodicTaskStore {
   readonly #db: Database;
   readonly #clock: () => Date;
+  readonly #actor: string;
 
   constructor(database: Database, options: PeriodicTaskStoreOptions = {}) {
     this.#db = database;
     this.#clock = options.clock ?? (() => new Date());
+    this.#actor = options.actor ?? 'api';
   }
 
-  async create(input: PeriodicTaskInput): Promise<PeriodicTaskRecord> {
+  async create(input: PeriodicTaskInput, options: ChangeOptions = {}): Promise<PeriodicTaskRecord> {
     const definition = defineTask(input);
     const columns = await this.#columns(definition);
     try {
-      await this.#db.prisma.periodicTask.create({ data: { ...columns, nextRunAt: this.#nextRun(definition) } });
+      await this.#as(options, (tx) => tx.periodicTask.create({ data: { ...columns, nextRunAt: this.#nextRun(definition) } }));
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new SchedulerError('E_ENTRY_EXISTS', `a periodic task named "${definition.name}" exists already`, {
@@ -77,13 +88,13 @@ export class PeriodicTaskStore {
    * Changes the named entry: fields left out keep their values, and a new
    * `schedule` replaces the old one. Last run and run count are kept.
    */
-  async update(name: string, patch: Partial<PeriodicTaskInput>): Promise<PeriodicTaskRecord> {
+  async update(name: string, patch: Partial<PeriodicTaskInput>, options: ChangeOptions = {}): Promise<PeriodicTaskRecord> {
     let outcome: { name: string } | undefined;
     for (let attempt = 1; outcome === undefined; attempt++) {
       const current = await this.#row(name);
       if (current === null) throw notFound(name);
       const definition = defineTask({ ...inputOf(current), ...patch });
-      const written = await this.#writeIf(current, definition);
+      const written = await this.#writeIf(current, definition, options);
       if (written) outcome = { name: definition.name };
       else if (attempt >= MAX_ATTEMPTS) throw busy(name);
     }
@@ -96,12 +107,12 @@ export class PeriodicTaskStore {
    * existing entry keeps its enabled flag (the static schedule's import: an
    * entry someone disabled stays disabled across restarts).
    */
-  async upsert(input: PeriodicTaskInput, options: { keepEnabled?: boolean } = {}): Promise<UpsertOutcome> {
+  async upsert(input: PeriodicTaskInput, options: ChangeOptions & { keepEnabled?: boolean } = {}): Promise<UpsertOutcome> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.#row(input.name);
       if (current === null) {
         try {
-          await this.create(input);
+          await this.create(input, options);
           return 'created';
         } catch (error) {
           // Someone created it meanwhile: compare with theirs.
@@ -112,24 +123,24 @@ export class PeriodicTaskStore {
       const wanted = defineTask(input);
       const definition = options.keepEnabled ? { ...wanted, enabled: current.enabled } : wanted;
       if (sameDefinition(definitionOf(current), definition)) return 'unchanged';
-      if (await this.#writeIf(current, definition)) return 'updated';
+      if (await this.#writeIf(current, definition, options)) return 'updated';
       if (attempt >= MAX_ATTEMPTS) throw busy(input.name);
     }
   }
 
   /** Enables the entry; false if it was enabled already. */
-  enable(name: string): Promise<boolean> {
-    return this.#setEnabled(name, true);
+  enable(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    return this.#setEnabled(name, true, options);
   }
 
   /** Disables the entry; false if it was disabled already. */
-  disable(name: string): Promise<boolean> {
-    return this.#setEnabled(name, false);
+  disable(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    return this.#setEnabled(name, false, options);
   }
 
   /** Deletes the entry (its schedule rows stay, as they may be shared); false if there was none. */
-  async remove(name: string): Promise<boolean> {
-    const { count } = await this.#db.prisma.periodicTask.deleteMany({ where: { name } });
+  async remove(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    const { count } = await this.#as(options, (tx) => tx.periodicTask.deleteMany({ where: { name } }));
     return count > 0;
   }
 
@@ -144,26 +155,40 @@ export class PeriodicTaskStore {
     return rows.map(recordOf);
   }
 
-  async #setEnabled(name: string, enabled: boolean): Promise<boolean> {
+  /** The entry's recorded changes, oldest first (the last `limit`, default 1000); after a deletion, by its name. */
+  history(name: string, options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    return auditHistory(this.#db, name, options);
+  }
+
+  async #setEnabled(name: string, enabled: boolean, options: ChangeOptions): Promise<boolean> {
     const current = await this.#row(name);
     if (current === null) throw notFound(name);
     if (current.enabled === enabled) return false;
     const definition = { ...definitionOf(current), enabled };
-    const { count } = await this.#db.prisma.periodicTask.updateMany({
-      where: { id: current.id, enabled: !enabled },
-      data: { enabled, nextRunAt: enabled ? this.#nextRun(definition, current) : null },
-    });
+    const { count } = await this.#as(options, (tx) =>
+      tx.periodicTask.updateMany({
+        where: { id: current.id, enabled: !enabled },
+        data: { enabled, nextRunAt: enabled ? this.#nextRun(definition, current) : null },
+      }),
+    );
     return count > 0;
   }
 
+  /** The task row's write, in a transaction that names who makes it (schedule-audit.ts). */
+  #as<T>(options: ChangeOptions, write: (tx: Prisma) => Promise<T>): Promise<T> {
+    return withActor(this.#db, options.actor ?? this.#actor, write);
+  }
+
   /** Writes `definition` over `current` if the row has not changed since it was read. */
-  async #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
+  async #writeIf(current: StoredTask, definition: TaskDefinition, options: ChangeOptions): Promise<boolean> {
     const columns = await this.#columns(definition);
     try {
-      const { count } = await this.#db.prisma.periodicTask.updateMany({
-        where: { id: current.id, changeVersion: current.changeVersion },
-        data: { ...columns, nextRunAt: this.#nextRun(definition, current) },
-      });
+      const { count } = await this.#as(options, (tx) =>
+        tx.periodicTask.updateMany({
+          where: { id: current.id, changeVersion: current.changeVersion },
+          data: { ...columns, nextRunAt: this.#nextRun(definition, current) },
+        }),
+      );
       return count === 1;
     } catch (error) {
       if (isUniqueViolation(error)) {

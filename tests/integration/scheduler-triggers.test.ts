@@ -27,8 +27,15 @@ const TRIGGERS: Record<Database['provider'], string[]> = {
 };
 const AUDIT = ['djcelery_periodictask_audit_created', 'djcelery_periodictask_audit_changed'];
 // PostgreSQL also tells listening beats when the marker moves (NOTIFY), and
-// audits deletions in the trigger that logs them (one per statement).
-TRIGGERS.postgresql = [...TRIGGERS.sqlite, ...AUDIT, 'djcelery_periodictasks_notify'];
+// restamps date_changed in a trigger of its own.
+TRIGGERS.postgresql = [
+  ...TRIGGERS.sqlite,
+  ...AUDIT,
+  'djcelery_periodictask_audit_deleted',
+  'djcelery_periodictask_edit_restamp',
+  'djcelery_periodictasks_notify',
+];
+// MySQL audits a deletion in the trigger that logs it.
 TRIGGERS.mysql = [...TRIGGERS.sqlite, ...AUDIT];
 TRIGGERS.sqlite = [...TRIGGERS.sqlite, ...AUDIT, 'djcelery_periodictask_audit_deleted'];
 

@@ -55,36 +55,6 @@ PREPARE audit_tables FROM @audit_sql;
 EXECUTE audit_tables;
 DEALLOCATE PREPARE audit_tables;
 
--- An instant as ISO 8601 text, in milliseconds and UTC.
-CREATE FUNCTION `djcelery_iso_time`(`at` DATETIME(3)) RETURNS VARCHAR(32) DETERMINISTIC
-RETURN CONCAT(DATE_FORMAT(`at`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(`at`) / 1000), 3, '0'), 'Z');
-
--- The fields the audit shows: every column but beat's bookkeeping and the
--- change tracking, the schedule in words instead of its row ids.
-CREATE FUNCTION `djcelery_periodictask_audit_fields`(
-    `name` VARCHAR(255), `task` VARCHAR(255), `interval_id` INTEGER, `crontab_id` INTEGER, `clocked_id` INTEGER,
-    `args` LONGTEXT, `kwargs` LONGTEXT, `headers` LONGTEXT, `queue` VARCHAR(255), `exchange` VARCHAR(255),
-    `routing_key` VARCHAR(255), `priority` INTEGER, `expires` DATETIME(3), `expire_seconds` INTEGER,
-    `one_off` BOOLEAN, `start_time` DATETIME(3), `enabled` BOOLEAN, `description` LONGTEXT
-) RETURNS LONGTEXT READS SQL DATA
-RETURN JSON_OBJECT(
-    'name', `name`, 'task', `task`,
-    'schedule', CASE
-        WHEN `interval_id` IS NOT NULL THEN (
-            SELECT IF(s.`every` = 1, CONCAT('every ', LEFT(s.`period`, CHAR_LENGTH(s.`period`) - 1)), CONCAT('every ', s.`every`, ' ', s.`period`))
-            FROM `djcelery_intervalschedule` s WHERE s.`id` = `interval_id`)
-        WHEN `crontab_id` IS NOT NULL THEN (
-            SELECT CONCAT('cron ', s.`minute`, ' ', s.`hour`, ' ', s.`day_of_month`, ' ', s.`month_of_year`, ' ', s.`day_of_week`, ' (', s.`timezone`, ')')
-            FROM `djcelery_crontabschedule` s WHERE s.`id` = `crontab_id`)
-        WHEN `clocked_id` IS NOT NULL THEN (
-            SELECT CONCAT('once at ', `djcelery_iso_time`(s.`clocked_time`)) FROM `djcelery_clockedschedule` s WHERE s.`id` = `clocked_id`)
-    END,
-    'args', `args`, 'kwargs', `kwargs`, 'headers', `headers`, 'queue', `queue`, 'exchange', `exchange`,
-    'routing_key', `routing_key`, 'priority', `priority`, 'expires', `djcelery_iso_time`(`expires`),
-    'expire_seconds', `expire_seconds`, 'one_off', JSON_EXTRACT(IF(`one_off`, 'true', 'false'), '$'),
-    'start_time', `djcelery_iso_time`(`start_time`), 'enabled', JSON_EXTRACT(IF(`enabled`, 'true', 'false'), '$'),
-    'description', `description`);
-
 -- The members of JSON object `a` whose values differ (as bytes) in `b`.
 CREATE FUNCTION `djcelery_json_changed`(`a` LONGTEXT, `b` LONGTEXT) RETURNS LONGTEXT DETERMINISTIC
 BEGIN
@@ -124,7 +94,23 @@ END;
 CREATE TRIGGER `djcelery_periodictask_audit_created` AFTER INSERT ON `djcelery_periodictask`
 FOR EACH ROW INSERT INTO `djcelery_periodictask_audit` (`changed_at`, `periodic_task_id`, `name`, `action`, `actor`, `fields_before`, `fields_after`)
     VALUES (UTC_TIMESTAMP(3), NEW.`id`, NEW.`name`, 'created', COALESCE((SELECT `actor` FROM `djcelery_periodictasks` WHERE `ident` = 1), 'sql'), NULL,
-            `djcelery_periodictask_audit_fields`(NEW.`name`, NEW.`task`, NEW.`interval_id`, NEW.`crontab_id`, NEW.`clocked_id`, NEW.`args`, NEW.`kwargs`, NEW.`headers`, NEW.`queue`, NEW.`exchange`, NEW.`routing_key`, NEW.`priority`, NEW.`expires`, NEW.`expire_seconds`, NEW.`one_off`, NEW.`start_time`, NEW.`enabled`, NEW.`description`));
+            JSON_OBJECT(
+                'name', NEW.`name`, 'task', NEW.`task`,
+                'schedule', CASE
+                    WHEN NEW.`interval_id` IS NOT NULL THEN (
+                        SELECT IF(s.`every` = 1, CONCAT('every ', LEFT(s.`period`, CHAR_LENGTH(s.`period`) - 1)), CONCAT('every ', s.`every`, ' ', s.`period`))
+                        FROM `djcelery_intervalschedule` s WHERE s.`id` = NEW.`interval_id`)
+                    WHEN NEW.`crontab_id` IS NOT NULL THEN (
+                        SELECT CONCAT('cron ', s.`minute`, ' ', s.`hour`, ' ', s.`day_of_month`, ' ', s.`month_of_year`, ' ', s.`day_of_week`, ' (', s.`timezone`, ')')
+                        FROM `djcelery_crontabschedule` s WHERE s.`id` = NEW.`crontab_id`)
+                    WHEN NEW.`clocked_id` IS NOT NULL THEN (
+                        SELECT CONCAT('once at ', CONCAT(DATE_FORMAT(s.`clocked_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(s.`clocked_time`) / 1000), 3, '0'), 'Z')) FROM `djcelery_clockedschedule` s WHERE s.`id` = NEW.`clocked_id`)
+                END,
+                'args', NEW.`args`, 'kwargs', NEW.`kwargs`, 'headers', NEW.`headers`, 'queue', NEW.`queue`, 'exchange', NEW.`exchange`,
+                'routing_key', NEW.`routing_key`, 'priority', NEW.`priority`, 'expires', CONCAT(DATE_FORMAT(NEW.`expires`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(NEW.`expires`) / 1000), 3, '0'), 'Z'),
+                'expire_seconds', NEW.`expire_seconds`, 'one_off', JSON_EXTRACT(IF(NEW.`one_off`, 'true', 'false'), '$'),
+                'start_time', CONCAT(DATE_FORMAT(NEW.`start_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(NEW.`start_time`) / 1000), 3, '0'), 'Z'), 'enabled', JSON_EXTRACT(IF(NEW.`enabled`, 'true', 'false'), '$'),
+                'description', NEW.`description`));
 
 -- An edit (a column beat does not own changed) or a touch (change_version
 -- set to 0) advances the marker and stamps the row; an edit restamps
@@ -170,8 +156,40 @@ FOR EACH ROW BEGIN
               NEW.`interval_id`, NEW.`crontab_id`, NEW.`clocked_id`,
               NEW.`priority`, NEW.`expires`, NEW.`expire_seconds`,
               NEW.`one_off`, NEW.`start_time`, NEW.`enabled`)) THEN
-        SET `was` = `djcelery_periodictask_audit_fields`(OLD.`name`, OLD.`task`, OLD.`interval_id`, OLD.`crontab_id`, OLD.`clocked_id`, OLD.`args`, OLD.`kwargs`, OLD.`headers`, OLD.`queue`, OLD.`exchange`, OLD.`routing_key`, OLD.`priority`, OLD.`expires`, OLD.`expire_seconds`, OLD.`one_off`, OLD.`start_time`, OLD.`enabled`, OLD.`description`);
-        SET `now` = `djcelery_periodictask_audit_fields`(NEW.`name`, NEW.`task`, NEW.`interval_id`, NEW.`crontab_id`, NEW.`clocked_id`, NEW.`args`, NEW.`kwargs`, NEW.`headers`, NEW.`queue`, NEW.`exchange`, NEW.`routing_key`, NEW.`priority`, NEW.`expires`, NEW.`expire_seconds`, NEW.`one_off`, NEW.`start_time`, NEW.`enabled`, NEW.`description`);
+        SET `was` = JSON_OBJECT(
+                'name', OLD.`name`, 'task', OLD.`task`,
+                'schedule', CASE
+                    WHEN OLD.`interval_id` IS NOT NULL THEN (
+                        SELECT IF(s.`every` = 1, CONCAT('every ', LEFT(s.`period`, CHAR_LENGTH(s.`period`) - 1)), CONCAT('every ', s.`every`, ' ', s.`period`))
+                        FROM `djcelery_intervalschedule` s WHERE s.`id` = OLD.`interval_id`)
+                    WHEN OLD.`crontab_id` IS NOT NULL THEN (
+                        SELECT CONCAT('cron ', s.`minute`, ' ', s.`hour`, ' ', s.`day_of_month`, ' ', s.`month_of_year`, ' ', s.`day_of_week`, ' (', s.`timezone`, ')')
+                        FROM `djcelery_crontabschedule` s WHERE s.`id` = OLD.`crontab_id`)
+                    WHEN OLD.`clocked_id` IS NOT NULL THEN (
+                        SELECT CONCAT('once at ', CONCAT(DATE_FORMAT(s.`clocked_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(s.`clocked_time`) / 1000), 3, '0'), 'Z')) FROM `djcelery_clockedschedule` s WHERE s.`id` = OLD.`clocked_id`)
+                END,
+                'args', OLD.`args`, 'kwargs', OLD.`kwargs`, 'headers', OLD.`headers`, 'queue', OLD.`queue`, 'exchange', OLD.`exchange`,
+                'routing_key', OLD.`routing_key`, 'priority', OLD.`priority`, 'expires', CONCAT(DATE_FORMAT(OLD.`expires`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(OLD.`expires`) / 1000), 3, '0'), 'Z'),
+                'expire_seconds', OLD.`expire_seconds`, 'one_off', JSON_EXTRACT(IF(OLD.`one_off`, 'true', 'false'), '$'),
+                'start_time', CONCAT(DATE_FORMAT(OLD.`start_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(OLD.`start_time`) / 1000), 3, '0'), 'Z'), 'enabled', JSON_EXTRACT(IF(OLD.`enabled`, 'true', 'false'), '$'),
+                'description', OLD.`description`);
+        SET `now` = JSON_OBJECT(
+                'name', NEW.`name`, 'task', NEW.`task`,
+                'schedule', CASE
+                    WHEN NEW.`interval_id` IS NOT NULL THEN (
+                        SELECT IF(s.`every` = 1, CONCAT('every ', LEFT(s.`period`, CHAR_LENGTH(s.`period`) - 1)), CONCAT('every ', s.`every`, ' ', s.`period`))
+                        FROM `djcelery_intervalschedule` s WHERE s.`id` = NEW.`interval_id`)
+                    WHEN NEW.`crontab_id` IS NOT NULL THEN (
+                        SELECT CONCAT('cron ', s.`minute`, ' ', s.`hour`, ' ', s.`day_of_month`, ' ', s.`month_of_year`, ' ', s.`day_of_week`, ' (', s.`timezone`, ')')
+                        FROM `djcelery_crontabschedule` s WHERE s.`id` = NEW.`crontab_id`)
+                    WHEN NEW.`clocked_id` IS NOT NULL THEN (
+                        SELECT CONCAT('once at ', CONCAT(DATE_FORMAT(s.`clocked_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(s.`clocked_time`) / 1000), 3, '0'), 'Z')) FROM `djcelery_clockedschedule` s WHERE s.`id` = NEW.`clocked_id`)
+                END,
+                'args', NEW.`args`, 'kwargs', NEW.`kwargs`, 'headers', NEW.`headers`, 'queue', NEW.`queue`, 'exchange', NEW.`exchange`,
+                'routing_key', NEW.`routing_key`, 'priority', NEW.`priority`, 'expires', CONCAT(DATE_FORMAT(NEW.`expires`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(NEW.`expires`) / 1000), 3, '0'), 'Z'),
+                'expire_seconds', NEW.`expire_seconds`, 'one_off', JSON_EXTRACT(IF(NEW.`one_off`, 'true', 'false'), '$'),
+                'start_time', CONCAT(DATE_FORMAT(NEW.`start_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(NEW.`start_time`) / 1000), 3, '0'), 'Z'), 'enabled', JSON_EXTRACT(IF(NEW.`enabled`, 'true', 'false'), '$'),
+                'description', NEW.`description`);
         SET `changed_from` = `djcelery_json_changed`(`was`, `now`);
         -- Schedule rows swapped for identical ones: nothing to show.
         IF JSON_LENGTH(`changed_from`) > 0 THEN
@@ -193,5 +211,21 @@ FOR EACH ROW BEGIN
         SELECT `version`, OLD.`id`, OLD.`name`, UTC_TIMESTAMP(3) FROM `djcelery_periodictasks` WHERE `ident` = 1;
     INSERT INTO `djcelery_periodictask_audit` (`changed_at`, `periodic_task_id`, `name`, `action`, `actor`, `fields_before`, `fields_after`)
         VALUES (UTC_TIMESTAMP(3), OLD.`id`, OLD.`name`, 'deleted', COALESCE((SELECT `actor` FROM `djcelery_periodictasks` WHERE `ident` = 1), 'sql'),
-                `djcelery_periodictask_audit_fields`(OLD.`name`, OLD.`task`, OLD.`interval_id`, OLD.`crontab_id`, OLD.`clocked_id`, OLD.`args`, OLD.`kwargs`, OLD.`headers`, OLD.`queue`, OLD.`exchange`, OLD.`routing_key`, OLD.`priority`, OLD.`expires`, OLD.`expire_seconds`, OLD.`one_off`, OLD.`start_time`, OLD.`enabled`, OLD.`description`), NULL);
+                JSON_OBJECT(
+                'name', OLD.`name`, 'task', OLD.`task`,
+                'schedule', CASE
+                    WHEN OLD.`interval_id` IS NOT NULL THEN (
+                        SELECT IF(s.`every` = 1, CONCAT('every ', LEFT(s.`period`, CHAR_LENGTH(s.`period`) - 1)), CONCAT('every ', s.`every`, ' ', s.`period`))
+                        FROM `djcelery_intervalschedule` s WHERE s.`id` = OLD.`interval_id`)
+                    WHEN OLD.`crontab_id` IS NOT NULL THEN (
+                        SELECT CONCAT('cron ', s.`minute`, ' ', s.`hour`, ' ', s.`day_of_month`, ' ', s.`month_of_year`, ' ', s.`day_of_week`, ' (', s.`timezone`, ')')
+                        FROM `djcelery_crontabschedule` s WHERE s.`id` = OLD.`crontab_id`)
+                    WHEN OLD.`clocked_id` IS NOT NULL THEN (
+                        SELECT CONCAT('once at ', CONCAT(DATE_FORMAT(s.`clocked_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(s.`clocked_time`) / 1000), 3, '0'), 'Z')) FROM `djcelery_clockedschedule` s WHERE s.`id` = OLD.`clocked_id`)
+                END,
+                'args', OLD.`args`, 'kwargs', OLD.`kwargs`, 'headers', OLD.`headers`, 'queue', OLD.`queue`, 'exchange', OLD.`exchange`,
+                'routing_key', OLD.`routing_key`, 'priority', OLD.`priority`, 'expires', CONCAT(DATE_FORMAT(OLD.`expires`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(OLD.`expires`) / 1000), 3, '0'), 'Z'),
+                'expire_seconds', OLD.`expire_seconds`, 'one_off', JSON_EXTRACT(IF(OLD.`one_off`, 'true', 'false'), '$'),
+                'start_time', CONCAT(DATE_FORMAT(OLD.`start_time`, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(OLD.`start_time`) / 1000), 3, '0'), 'Z'), 'enabled', JSON_EXTRACT(IF(OLD.`enabled`, 'true', 'false'), '$'),
+                'description', OLD.`description`), NULL);
 END;

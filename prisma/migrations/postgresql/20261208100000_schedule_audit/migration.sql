@@ -52,8 +52,9 @@ CREATE INDEX "djcelery_periodictask_audit_changed_at_idx" ON "djcelery_periodict
 -- writer waits until the first has committed with the actor cleared. Beat's
 -- bookkeeping (last_run_at, total_run_count, next_run_at) and touches
 -- change no audited field, so they write no audit row. Created and deleted
--- rows are audited per statement (transition tables); edits per row, so
--- beat's claims (UPDATEs) pay nothing.
+-- rows are audited once per statement from its transition table (a bulk
+-- insert is one INSERT … SELECT); edits per row, behind a condition that
+-- beat's claims never meet.
 
 CREATE FUNCTION "djcelery_periodictasks_version"() RETURNS integer
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
@@ -68,16 +69,40 @@ BEGIN
 END;
 $$;
 
+-- The row triggers run once per row, so they avoid what costs per call: a
+-- function with a SET clause (the search_path below) saves and restores the
+-- setting on every call, which took more time than the insert itself. They
+-- find the schema's functions through TG_TABLE_SCHEMA instead, and only on
+-- a transaction's first change.
 CREATE OR REPLACE FUNCTION "djcelery_periodictask_stamp"() RETURNS trigger
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+    "held" text := current_setting('prisma_celery.change_version', true);
 BEGIN
-    NEW."change_version" := "djcelery_periodictasks_version"();
-    IF TG_OP = 'UPDATE' AND "djcelery_periodictask_edited"(OLD, NEW) THEN
-        NEW."date_changed" := CURRENT_TIMESTAMP;
+    IF "held" IS NULL OR "held" = '' THEN
+        EXECUTE format('SELECT %I.%I()::text', TG_TABLE_SCHEMA, 'djcelery_periodictasks_version') INTO "held";
     END IF;
+    NEW."change_version" := "held"::integer;
     RETURN NEW;
 END;
 $$;
+
+-- An edit restamps date_changed (a touch does not): a trigger of its own, so
+-- the stamp calls nothing by name. Named to fire before the stamp (BEFORE
+-- triggers fire in name order), which changes the change_version its
+-- condition reads.
+CREATE FUNCTION "djcelery_periodictask_restamp"() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW."date_changed" := CURRENT_TIMESTAMP;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER "djcelery_periodictask_edit_restamp" BEFORE UPDATE ON "djcelery_periodictask"
+FOR EACH ROW WHEN ((NEW."change_version" <= 0 OR NEW."change_version" = OLD."change_version")
+    AND "djcelery_periodictask_edited"(OLD, NEW))
+EXECUTE FUNCTION "djcelery_periodictask_restamp"();
 
 -- Who is changing periodic tasks in this transaction.
 CREATE FUNCTION "djcelery_periodictask_actor"() RETURNS text
@@ -85,52 +110,80 @@ LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
     SELECT COALESCE((SELECT "actor" FROM "djcelery_periodictasks" WHERE "ident" = 1), 'sql');
 $$;
 
--- The fields the audit shows: every column but beat's bookkeeping and the
--- change tracking, the schedule in words instead of its row ids.
-CREATE FUNCTION "djcelery_periodictask_audit_fields"("t" "djcelery_periodictask") RETURNS jsonb
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-    SELECT jsonb_build_object(
-        'name', "t"."name", 'task', "t"."task",
-        'schedule', CASE
-            WHEN "t"."interval_id" IS NOT NULL THEN (
-                SELECT CASE WHEN "every" = 1 THEN 'every ' || left("period", -1) ELSE 'every ' || "every" || ' ' || "period" END
-                FROM "djcelery_intervalschedule" WHERE "id" = "t"."interval_id")
-            WHEN "t"."crontab_id" IS NOT NULL THEN (
-                SELECT 'cron ' || "minute" || ' ' || "hour" || ' ' || "day_of_month" || ' ' || "month_of_year" || ' ' || "day_of_week" || ' (' || "timezone" || ')'
-                FROM "djcelery_crontabschedule" WHERE "id" = "t"."crontab_id")
-            WHEN "t"."clocked_id" IS NOT NULL THEN (
-                SELECT 'once at ' || to_char("clocked_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-                FROM "djcelery_clockedschedule" WHERE "id" = "t"."clocked_id")
-        END,
-        'args', "t"."args", 'kwargs', "t"."kwargs", 'headers', "t"."headers", 'queue', "t"."queue",
-        'exchange', "t"."exchange", 'routing_key', "t"."routing_key", 'priority', "t"."priority",
-        'expires', to_char("t"."expires" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'expire_seconds', "t"."expire_seconds", 'one_off', "t"."one_off",
-        'start_time', to_char("t"."start_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-        'enabled', "t"."enabled", 'description', "t"."description");
+-- A schedule in words, from its joined row (NULL where not joined). These
+-- two are plain expressions, which PostgreSQL inlines into the audit's
+-- statements: called per row, a function costs more than the row.
+CREATE FUNCTION "djcelery_schedule_words"("i" "djcelery_intervalschedule", "c" "djcelery_crontabschedule", "k" "djcelery_clockedschedule")
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN ("i")."id" IS NOT NULL THEN
+            CASE WHEN ("i")."every" = 1 THEN 'every ' || left(("i")."period", -1) ELSE 'every ' || ("i")."every" || ' ' || ("i")."period" END
+        WHEN ("c")."id" IS NOT NULL THEN
+            'cron ' || ("c")."minute" || ' ' || ("c")."hour" || ' ' || ("c")."day_of_month" || ' ' || ("c")."month_of_year" || ' '
+            || ("c")."day_of_week" || ' (' || ("c")."timezone" || ')'
+        WHEN ("k")."id" IS NOT NULL THEN
+            'once at ' || to_char(("k")."clocked_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+    END;
 $$;
 
-CREATE FUNCTION "djcelery_periodictask_audit_created"() RETURNS trigger
+-- The fields the audit shows: every column but beat's bookkeeping and the
+-- change tracking, and the schedule in words instead of its row ids.
+CREATE FUNCTION "djcelery_periodictask_audit_fields"("t" "djcelery_periodictask", "schedule" text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT (to_jsonb("t") - ARRAY['id', 'interval_id', 'crontab_id', 'clocked_id', 'last_run_at', 'total_run_count',
+                                  'next_run_at', 'date_changed', 'change_version'])
+        || jsonb_build_object('schedule', "schedule");
+$$;
+
+CREATE FUNCTION "djcelery_periodictask_audit"() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO "djcelery_periodictask_audit" ("changed_at", "periodic_task_id", "name", "action", "actor", "fields_before", "fields_after")
-        SELECT CURRENT_TIMESTAMP, "added"."id", "added"."name", 'created', "who"."actor", NULL,
-               "djcelery_periodictask_audit_fields"("added")::text
-        FROM "added" CROSS JOIN (SELECT "djcelery_periodictask_actor"() AS "actor") AS "who";
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "djcelery_periodictask_audit" ("changed_at", "periodic_task_id", "name", "action", "actor", "fields_before", "fields_after")
+            SELECT CURRENT_TIMESTAMP, "t"."id", "t"."name", 'created', "who"."actor", NULL, 
+                   "djcelery_periodictask_audit_fields"("t", "djcelery_schedule_words"("i", "c", "k"))::text
+            FROM "added" AS "t"
+            LEFT JOIN "djcelery_intervalschedule" AS "i" ON "i"."id" = "t"."interval_id"
+            LEFT JOIN "djcelery_crontabschedule" AS "c" ON "c"."id" = "t"."crontab_id"
+            LEFT JOIN "djcelery_clockedschedule" AS "k" ON "k"."id" = "t"."clocked_id"
+            CROSS JOIN (SELECT "djcelery_periodictask_actor"() AS "actor") AS "who";
+    ELSE
+        INSERT INTO "djcelery_periodictask_audit" ("changed_at", "periodic_task_id", "name", "action", "actor", "fields_before", "fields_after")
+            SELECT CURRENT_TIMESTAMP, "t"."id", "t"."name", 'deleted', "who"."actor",
+                   "djcelery_periodictask_audit_fields"("t", "djcelery_schedule_words"("i", "c", "k"))::text, NULL
+            FROM "gone" AS "t"
+            LEFT JOIN "djcelery_intervalschedule" AS "i" ON "i"."id" = "t"."interval_id"
+            LEFT JOIN "djcelery_crontabschedule" AS "c" ON "c"."id" = "t"."crontab_id"
+            LEFT JOIN "djcelery_clockedschedule" AS "k" ON "k"."id" = "t"."clocked_id"
+            CROSS JOIN (SELECT "djcelery_periodictask_actor"() AS "actor") AS "who";
+    END IF;
     RETURN NULL;
 END;
 $$;
 
-CREATE FUNCTION "djcelery_periodictask_audit_changed"() RETURNS trigger
+-- An edit, audited per row: the trigger's condition leaves beat's claims
+-- (UPDATEs of its bookkeeping, many per second) without any audit work.
+CREATE FUNCTION "djcelery_periodictask_audit_edit"() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
+    "was" jsonb;
+    "is" jsonb;
     "changed_from" jsonb;
     "changed_to" jsonb;
 BEGIN
-    SELECT jsonb_object_agg("o"."key", "o"."value"), jsonb_object_agg("o"."key", "n"."value") INTO "changed_from", "changed_to"
-        FROM jsonb_each("djcelery_periodictask_audit_fields"(OLD)) AS "o"
-        JOIN jsonb_each("djcelery_periodictask_audit_fields"(NEW)) AS "n" ON "n"."key" = "o"."key"
-        WHERE "o"."value" IS DISTINCT FROM "n"."value";
+    SELECT "djcelery_periodictask_audit_fields"(OLD, "djcelery_schedule_words"("i", "c", "k")) INTO "was"
+        FROM (SELECT 1) AS "one"
+        LEFT JOIN "djcelery_intervalschedule" AS "i" ON "i"."id" = OLD."interval_id"
+        LEFT JOIN "djcelery_crontabschedule" AS "c" ON "c"."id" = OLD."crontab_id"
+        LEFT JOIN "djcelery_clockedschedule" AS "k" ON "k"."id" = OLD."clocked_id";
+    SELECT "djcelery_periodictask_audit_fields"(NEW, "djcelery_schedule_words"("i", "c", "k")) INTO "is"
+        FROM (SELECT 1) AS "one"
+        LEFT JOIN "djcelery_intervalschedule" AS "i" ON "i"."id" = NEW."interval_id"
+        LEFT JOIN "djcelery_crontabschedule" AS "c" ON "c"."id" = NEW."crontab_id"
+        LEFT JOIN "djcelery_clockedschedule" AS "k" ON "k"."id" = NEW."clocked_id";
+    SELECT jsonb_object_agg("a"."key", "a"."value"), jsonb_object_agg("a"."key", "b"."value") INTO "changed_from", "changed_to"
+        FROM jsonb_each("was") AS "a" JOIN jsonb_each("is") AS "b" ON "b"."key" = "a"."key"
+        WHERE "a"."value" IS DISTINCT FROM "b"."value";
     -- Schedule rows swapped for identical ones: nothing to show.
     IF "changed_from" IS NULL THEN
         RETURN NULL;
@@ -145,16 +198,15 @@ BEGIN
 END;
 $$;
 
--- A deletion is logged for beat and audited, once per statement.
+-- A deletion is logged for beat once per statement.
 CREATE OR REPLACE FUNCTION "djcelery_periodictask_log_deletion"() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    INSERT INTO "djcelery_periodictask_deleted" ("version", "periodic_task_id", "name", "deleted_at")
-        SELECT "djcelery_periodictasks_version"(), "gone"."id", "gone"."name", CURRENT_TIMESTAMP FROM "gone";
-    INSERT INTO "djcelery_periodictask_audit" ("changed_at", "periodic_task_id", "name", "action", "actor", "fields_before", "fields_after")
-        SELECT CURRENT_TIMESTAMP, "gone"."id", "gone"."name", 'deleted', "who"."actor",
-               "djcelery_periodictask_audit_fields"("gone")::text, NULL
-        FROM "gone" CROSS JOIN (SELECT "djcelery_periodictask_actor"() AS "actor") AS "who";
+    IF EXISTS (SELECT 1 FROM "gone") THEN
+        INSERT INTO "djcelery_periodictask_deleted" ("version", "periodic_task_id", "name", "deleted_at")
+            SELECT "bump"."version", "gone"."id", "gone"."name", CURRENT_TIMESTAMP
+            FROM "gone" CROSS JOIN (SELECT "djcelery_periodictasks_version"() AS "version") AS "bump";
+    END IF;
     RETURN NULL;
 END;
 $$;
@@ -167,8 +219,12 @@ FOR EACH STATEMENT EXECUTE FUNCTION "djcelery_periodictask_log_deletion"();
 
 CREATE TRIGGER "djcelery_periodictask_audit_created" AFTER INSERT ON "djcelery_periodictask"
 REFERENCING NEW TABLE AS "added"
-FOR EACH STATEMENT EXECUTE FUNCTION "djcelery_periodictask_audit_created"();
+FOR EACH STATEMENT EXECUTE FUNCTION "djcelery_periodictask_audit"();
 
 CREATE TRIGGER "djcelery_periodictask_audit_changed" AFTER UPDATE ON "djcelery_periodictask"
 FOR EACH ROW WHEN ("djcelery_periodictask_edited"(OLD, NEW))
-EXECUTE FUNCTION "djcelery_periodictask_audit_changed"();
+EXECUTE FUNCTION "djcelery_periodictask_audit_edit"();
+
+CREATE TRIGGER "djcelery_periodictask_audit_deleted" AFTER DELETE ON "djcelery_periodictask"
+REFERENCING OLD TABLE AS "gone"
+FOR EACH STATEMENT EXECUTE FUNCTION "djcelery_periodictask_audit"();
