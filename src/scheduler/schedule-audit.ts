@@ -23,6 +23,9 @@ export interface AuditEntry {
   readonly after: Readonly<Record<string, unknown>> | null;
 }
 
+/** How long the trail keeps a change unless told otherwise: 90 days, in seconds. */
+export const DEFAULT_AUDIT_RETENTION_S = 90 * 86_400;
+
 /** The longest actor the table keeps (VARCHAR(255)); longer ones are cut. */
 const MAX_ACTOR = 255;
 

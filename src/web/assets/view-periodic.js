@@ -1,9 +1,11 @@
 // Periodic tasks: their schedules in words and in cron form, next and last
 // run (to the second, with the zone), run count; enable, disable and run now; add and edit (form in
-// periodic-form.js). The buttons appear only once the page is unlocked.
+// periodic-form.js). The buttons appear only once the page is unlocked; each entry's history
+// (periodic-history.js) is open to read.
 import { get, post } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPeriodicForm } from './periodic-form.js';
+import { showPeriodicHistory } from './periodic-history.js';
 import { ago, at, message, pager, syncClock } from './widgets.js';
 
 /** A dotted task name that may wrap after its dots and underscores, so a long one does not push the buttons out. */
@@ -13,6 +15,7 @@ export function show(main, route, context) {
   const [, name, action] = route.path;
   if (name === 'new') return showPeriodicForm(main, null, context);
   if (name !== undefined && action === 'edit') return showPeriodicForm(main, name, context);
+  if (name !== undefined && action === 'history') return showPeriodicHistory(main, name);
   return showList(main, context);
 }
 
@@ -49,7 +52,8 @@ async function showList(main, context) {
   }
 
   function actions(entry) {
-    if (!context.canChange()) return null;
+    const history = h('a', { class: 'button secondary', href: hashLink(['periodic', entry.name, 'history']) }, 'History');
+    if (!context.canChange()) return h('div', { class: 'actions' }, history);
     return h(
       'div',
       { class: 'actions' },
@@ -58,6 +62,7 @@ async function showList(main, context) {
         : h('button', { type: 'button', 'data-action': 'enable', onclick: () => act(entry, 'enable') }, 'Enable'),
       context.config.canRun ? h('button', { type: 'button', class: 'secondary', 'data-action': 'run', onclick: () => act(entry, 'run') }, 'Run now') : null,
       h('a', { class: 'button secondary', href: hashLink(['periodic', entry.name, 'edit']) }, 'Edit'),
+      history,
     );
   }
 
