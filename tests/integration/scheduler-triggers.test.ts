@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { BeatStore } from '../../src/scheduler/beat-store.js';
 import { PeriodicTaskStore } from '../../src/scheduler/index.js';
-import { describeEachDatabase } from '../support/databases.js';
+import { describeEachDatabase, itWhen } from '../support/databases.js';
 
 const TRIGGERS: Record<Database['provider'], string[]> = {
   sqlite: [
@@ -158,7 +158,7 @@ describeEachDatabase('change-tracking triggers', (testDb) => {
     }
   });
 
-  if (testDb.provider === 'postgresql') it('advance the marker once per transaction on PostgreSQL, however many statements', async () => {
+  itWhen(testDb.provider === 'postgresql')('advance the marker once per transaction on PostgreSQL, however many statements', async () => {
     const before = await version();
     await db.prisma.$transaction([
       db.prisma.$executeRawUnsafe(`UPDATE djcelery_periodictask SET kwargs = '{"t": 1}' WHERE name = 'multi-a'`),
