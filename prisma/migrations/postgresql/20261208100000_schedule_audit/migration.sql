@@ -56,16 +56,22 @@ CREATE INDEX "djcelery_periodictask_audit_changed_at_idx" ON "djcelery_periodict
 -- insert is one INSERT … SELECT); edits per row, behind a condition that
 -- beat's claims never meet.
 
+-- The setting holds "<schema>:<version>": a transaction that changes the
+-- tables of two schemas (two installations in one database) bumps each
+-- schema's marker, again whenever it goes back to the other one.
 CREATE FUNCTION "djcelery_periodictasks_version"() RETURNS integer
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     "held" text := current_setting('prisma_celery.change_version', true);
+    "mine" text := current_schema() || ':';
+    "version" integer;
 BEGIN
-    IF "held" IS NULL OR "held" = '' THEN
-        "held" := "djcelery_periodictasks_bump"()::text;
-        PERFORM set_config('prisma_celery.change_version', "held", true);
+    IF "held" IS NOT NULL AND starts_with("held", "mine") THEN
+        RETURN substr("held", length("mine") + 1)::integer;
     END IF;
-    RETURN "held"::integer;
+    "version" := "djcelery_periodictasks_bump"();
+    PERFORM set_config('prisma_celery.change_version', "mine" || "version", true);
+    RETURN "version";
 END;
 $$;
 
@@ -78,11 +84,13 @@ CREATE OR REPLACE FUNCTION "djcelery_periodictask_stamp"() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     "held" text := current_setting('prisma_celery.change_version', true);
+    "mine" text := TG_TABLE_SCHEMA || ':';
 BEGIN
-    IF "held" IS NULL OR "held" = '' THEN
-        EXECUTE format('SELECT %I.%I()::text', TG_TABLE_SCHEMA, 'djcelery_periodictasks_version') INTO "held";
+    IF "held" IS NOT NULL AND starts_with("held", "mine") THEN
+        NEW."change_version" := substr("held", length("mine") + 1)::integer;
+    ELSE
+        EXECUTE format('SELECT %I.%I()', TG_TABLE_SCHEMA, 'djcelery_periodictasks_version') INTO NEW."change_version";
     END IF;
-    NEW."change_version" := "held"::integer;
     RETURN NEW;
 END;
 $$;
