@@ -51,5 +51,6 @@ function changesText({ action, before, after }: AuditEntry): string {
 const isBlank = (value: unknown): boolean =>
   value === null || value === undefined || value === false || value === '' || value === '{}' || value === '[]';
 
+// Text as it is, but an empty one visible.
 const valueText = (value: unknown): string =>
-  value === null || value === undefined ? '-' : typeof value === 'string' ? value : JSON.stringify(value);
+  value === null || value === undefined ? '-' : typeof value === 'string' && value !== '' ? value : JSON.stringify(value);

@@ -4,7 +4,8 @@ import { get } from './api.js';
 import { h, replace } from './dom.js';
 import { ago, at, message } from './widgets.js';
 
-const text = (value) => (value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+// Text as it is, but an empty one visible.
+const text = (value) => (value === null || value === undefined ? '—' : typeof value === 'string' && value !== '' ? value : JSON.stringify(value));
 const blank = (value) => value === null || value === undefined || value === false || value === '' || value === '{}' || value === '[]';
 
 /** The fields of one change: before → after, or the entry as made (created) or as it was (deleted). */
