@@ -52,8 +52,7 @@ async function showList(main, context) {
   }
 
   function actions(entry) {
-    const history = h('a', { class: 'button secondary', href: hashLink(['periodic', entry.name, 'history']) }, 'History');
-    if (!context.canChange()) return h('div', { class: 'actions' }, history);
+    if (!context.canChange()) return null;
     return h(
       'div',
       { class: 'actions' },
@@ -62,7 +61,6 @@ async function showList(main, context) {
         : h('button', { type: 'button', 'data-action': 'enable', onclick: () => act(entry, 'enable') }, 'Enable'),
       context.config.canRun ? h('button', { type: 'button', class: 'secondary', 'data-action': 'run', onclick: () => act(entry, 'run') }, 'Run now') : null,
       h('a', { class: 'button secondary', href: hashLink(['periodic', entry.name, 'edit']) }, 'Edit'),
-      history,
     );
   }
 
@@ -91,7 +89,14 @@ async function showList(main, context) {
               'tr',
               { 'data-name': entry.name, class: entry.enabled ? null : 'disabled' },
               h('td', {}, h('span', { class: `liveness ${entry.enabled ? 'online' : 'offline'}` }, entry.enabled ? 'yes' : 'no')),
-              h('td', {}, h('strong', {}, entry.name), entry.description ? h('div', { class: 'muted small' }, entry.description) : null),
+              h(
+                'td',
+                {},
+                h('strong', {}, entry.name),
+                entry.description ? h('div', { class: 'muted small' }, entry.description) : null,
+                // Under the name, open to read, so the buttons' column keeps its width.
+                h('div', { class: 'small' }, h('a', { class: 'history', href: hashLink(['periodic', entry.name, 'history']) }, 'History')),
+              ),
               h('td', { class: 'mono' }, breakable(entry.task)),
               h('td', { class: entry.kind === null ? 'invalid' : null }, entry.schedule, entry.oneOff ? h('span', { class: 'muted' }, ' (once)') : null),
               h('td', { class: 'mono' }, entry.cron ?? h('span', { class: 'muted' }, '—')),
