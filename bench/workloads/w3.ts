@@ -14,6 +14,8 @@
  *   public API (the fifth edit through raw SQL), timed until the running
  *   scheduler holds the new kwargs; waits between edits as BENCH.md says.
  *   Not at 100,000 (the poll is the same; the seeding is long).
+ * - bulk_insert_k10000 / k30000: one INSERT … SELECT of that many tasks,
+ *   with the change-tracking and audit triggers (bulk-insert.ts); no broker.
  * BENCH_TRANSPORTS=amqp,redis picks the brokers (default both); Redis runs
  * K up to 10,000 only: at 100,000 nothing but the idle ticks is measured,
  * and those publish nothing.
@@ -32,6 +34,7 @@ import { sideDatabaseUrl } from '../databases.js';
 import { claimBenchRedis } from '../redis-db.js';
 import { percentile, repeat, summarise, type Summary } from '../stats.js';
 import type { VariantResult, Workload } from '../workload.js';
+import { measureBulkInsert } from './bulk-insert.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const NOTICE_UP_TO = 10_000;
@@ -207,6 +210,8 @@ export const w3: Workload<{ k_small: number; k_large: number; k_idle: number; d:
     const db = await openDatabase(url);
     const results: Record<string, VariantResult> = {};
     try {
+      await empty(db);
+      Object.assign(results, await measureBulkInsert(db, runs, log));
       for (const transport of TRANSPORTS) {
         if (transport !== 'amqp' && transport !== 'redis') throw new Error(`BENCH_TRANSPORTS: unknown transport "${transport}" (amqp, redis)`);
         const target = transport === 'amqp' ? await amqpTarget() : await redisTarget();

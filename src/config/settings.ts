@@ -221,6 +221,15 @@ const jsonObject = (example: string): SettingType<Record<string, unknown>> => ({
   },
 });
 
+export const auditRetention = setting({
+  key: 'auditRetention',
+  flag: 'audit-retention',
+  env: 'PRISMA_CELERY_AUDIT_RETENTION',
+  type: types.duration(),
+  default: '90d',
+  description: 'Schedule changes recorded longer ago than this are pruned from the audit trail (by beat, hourly, and by cleanup); 0 keeps them all',
+});
+
 export const beatScheduler = setting({
   key: 'beatScheduler',
   flag: 'scheduler',
@@ -345,6 +354,15 @@ export const serveToken = setting({
   description: 'Bearer token that allows changes (periodic tasks, apply); without one the monitor is read-only',
 });
 
+export const serveTokenLabel = setting({
+  key: 'serveTokenLabel',
+  flag: 'token-label',
+  env: 'PRISMA_CELERY_TOKEN_LABEL',
+  type: types.text('<name>'),
+  default: 'monitor',
+  description: 'Who the token stands for: the audit trail names changes made through the page web:<name>',
+});
+
 // A list in a flag or variable is comma separated; a config file may give an array.
 function nameList(placeholder: string, what: string): SettingType<string[]> {
   return {
@@ -419,8 +437,8 @@ export const workerHostname = setting({
 
 export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
-  beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
+  auditRetention, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
-  servePort, serveHost, serveResultBackend, serveToken, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;
+  servePort, serveHost, serveResultBackend, serveToken, serveTokenLabel, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;

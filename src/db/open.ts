@@ -39,7 +39,7 @@ export interface Database extends AsyncDisposable {
 }
 
 export interface OpenOptions {
-  /** Connections in the pool (PostgreSQL, MySQL). Default 10. */
+  /** Most connections in the pool (PostgreSQL, MySQL), opened as needed. Default 10. */
   poolSize?: number;
   /** Milliseconds SQLite waits on a locked file before failing. Default 5000. */
   sqliteBusyTimeoutMs?: number;
@@ -155,6 +155,13 @@ async function createClient(
         password: target.password,
         database: target.database,
         connectionLimit: poolSize,
+        // The driver fills the pool to its limit at once (minimumIdle
+        // defaults to connectionLimit): 10 connections per process, 40 for
+        // four workers, before any are needed. One idle connection, and
+        // more only while every one is busy, as PostgreSQL's pool does;
+        // extra ones close after idleTimeout (30 min). Not 0: this driver
+        // then never opens one, and every query times out.
+        minimumIdle: 1,
         prepareCacheLength: options.preparedStatements === false ? 0 : MYSQL_PREPARE_CACHE,
         initSql: "SET time_zone = '+00:00'",
       });

@@ -4,6 +4,7 @@
 // database-scheduler.ts; this file only moves rows.
 import type { Database } from '../db/open.js';
 import type { PeriodicTaskRow, RowVersion } from './entry.js';
+import { withActor } from './schedule-audit.js';
 
 /**
  * last_run_at as beat read it, to compare in the claim's WHERE. PostgreSQL
@@ -202,10 +203,14 @@ export class BeatStore implements BeatTables, ChangeLog {
    * django-celery-beat does for a finished one-off: enabled again, it runs again.
    */
   async disable(id: number, changeVersion: RowVersion, resetRuns = false): Promise<boolean> {
-    const count = await this.#execute(
-      `UPDATE djcelery_periodictask SET enabled = ${this.#false()}${resetRuns ? ', total_run_count = 0' : ''} ` +
-        `WHERE id = ${this.#p(1)} AND change_version = ${this.#p(2)} AND enabled = ${this.#true()}`,
-      [id, changeVersion],
+    // A schedule change, unlike the bookkeeping: the audit trail names beat.
+    const count = await withActor(this.#db, 'beat', (tx) =>
+      tx.$executeRawUnsafe(
+        `UPDATE djcelery_periodictask SET enabled = ${this.#false()}${resetRuns ? ', total_run_count = 0' : ''} ` +
+          `WHERE id = ${this.#p(1)} AND change_version = ${this.#p(2)} AND enabled = ${this.#true()}`,
+        id,
+        changeVersion,
+      ),
     );
     return count === 1;
   }

@@ -16,6 +16,7 @@ import { abortable } from './abortable.js';
 import { BeatHeartbeat } from './beat-heartbeat.js';
 import { defineTask, type PeriodicTaskInput } from './entry-input.js';
 import { SchedulerError } from './errors.js';
+import { DEFAULT_AUDIT_RETENTION_S } from './schedule-audit.js';
 import { safeListener, type BeatEvent, type BeatEventListener } from './events.js';
 import { DEFAULT_SCHEDULER, resolveScheduler } from './registry.js';
 import type { Scheduler, SchedulerClass } from './scheduler.js';
@@ -55,6 +56,8 @@ export interface BeatOptions {
   schedule?: Readonly<Record<string, StaticEntryConfig>> | readonly PeriodicTaskInput[];
   /** Result expiry in seconds; when above 0, Celery's `celery.backend_cleanup` entry (daily 04:00) is installed. Default none. */
   resultExpires?: number | null;
+  /** Seconds the audit trail of schedule changes keeps; older rows are pruned hourly. 0 keeps them all. Default 90 days. */
+  auditRetention?: number;
   /** The messages' origin header. Default "gen<pid>@<hostname>", as Celery names a producer. */
   origin?: string;
   /** Where a scheduler module path starts from. Default process.cwd(). */
@@ -91,6 +94,7 @@ interface Settings {
   minDelay: number;
   maxDelay: number;
   stopTimeout: number;
+  auditRetention: number;
   clock: () => Date;
 }
 
@@ -171,6 +175,7 @@ export class Beat implements AsyncDisposable {
         maxInterval: s.maxInterval,
         syncInterval: s.syncInterval,
         staticSchedule: s.schedule,
+        auditRetention: s.auditRetention,
         clock: s.clock,
         emit: (event) => {
           if (event.type === 'task-sent' && event.lateBy !== undefined) this.#heartbeat?.sent(event.lateBy);
@@ -328,6 +333,10 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
   if (resultExpires !== null && !(Number.isFinite(resultExpires) && resultExpires >= 0)) {
     throw new ConfigError(`resultExpires must be a number of seconds, 0 or more (got ${resultExpires})`);
   }
+  const auditRetention = options.auditRetention ?? DEFAULT_AUDIT_RETENTION_S;
+  if (!(Number.isFinite(auditRetention) && auditRetention >= 0)) {
+    throw new ConfigError(`auditRetention must be a number of seconds, 0 or more (got ${auditRetention})`);
+  }
   const scheduler = options.scheduler ?? DEFAULT_SCHEDULER;
   if (typeof scheduler !== 'function' && (typeof scheduler !== 'string' || scheduler.trim() === '')) {
     throw new ConfigError('scheduler must be a scheduler name, ./module.js#Export, or a class');
@@ -350,6 +359,7 @@ export function resolveBeatOptions(options: BeatOptions): Settings {
     minDelay,
     maxDelay,
     stopTimeout,
+    auditRetention,
     clock: options.clock ?? (() => new Date()),
   };
 }

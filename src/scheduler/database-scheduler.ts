@@ -44,6 +44,7 @@ import { DueHeap } from './due-heap.js';
 import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, scheduledAt, type Entry, type RowVersion } from './entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
+import { DEFAULT_AUDIT_RETENTION_S, pruneAudit } from './schedule-audit.js';
 import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingResend } from './pending-runs.js';
 import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
@@ -55,6 +56,8 @@ const RUNS_PER_TICK = 100;
 const DELETION_LOG_MS = 24 * 3600_000;
 const FULL_RELOAD_AFTER_MS = DELETION_LOG_MS / 2;
 const PRUNE_EVERY_MS = 3600_000;
+/** Who the audit trail names for the static schedule's writes. */
+const STATIC_SCHEDULE_ACTOR = 'beat:static-schedule';
 const RETRY_MIN_S = 1;
 const RETRY_MAX_S = 32;
 
@@ -207,7 +210,7 @@ export class DatabaseScheduler implements Scheduler {
   async #installStatic(): Promise<void> {
     const { staticSchedule } = this.#context;
     if (staticSchedule.length === 0) return;
-    const tasks = new PeriodicTaskStore(this.#context.database, { clock: this.#context.clock, layout: this.#context.layout });
+    const tasks = new PeriodicTaskStore(this.#context.database, { clock: this.#context.clock, layout: this.#context.layout, actor: STATIC_SCHEDULE_ACTOR });
     const created: string[] = [];
     const updated: string[] = [];
     for (const input of staticSchedule) {
@@ -218,9 +221,19 @@ export class DatabaseScheduler implements Scheduler {
     this.#context.emit({ type: 'static-schedule-installed', created, updated });
   }
 
-  /** Forgets deletions older than the log keeps (every beat does it; it is idempotent). */
+  /**
+   * Forgets deletions older than the log keeps, and audit rows older than
+   * the retention (every beat does it; it is idempotent, and each delete
+   * statement covers a bounded range of ids).
+   */
   async #prune(now: Date): Promise<void> {
-    await this.#store.changes?.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+    const changes = this.#store.changes;
+    // The deletion log and the audit trail are ours: the django layout keeps neither.
+    if (changes !== undefined) {
+      await changes.pruneDeletions(new Date(now.getTime() - DELETION_LOG_MS));
+      const retention = this.#context.auditRetention ?? DEFAULT_AUDIT_RETENTION_S;
+      if (retention > 0) await pruneAudit(this.#context.database, new Date(now.getTime() - retention * 1000));
+    }
     this.#lastPrune = now.getTime();
   }
 

@@ -29,10 +29,12 @@ export { SchedulerError } from './errors.js';
 export { defaultListener, describeEvent, type BeatEvent, type BeatEventListener } from './events.js';
 export {
   PeriodicTaskStore,
+  type ChangeOptions,
   type PeriodicTaskRecord,
   type PeriodicTaskStoreOptions,
   type UpsertOutcome,
 } from './periodic-tasks.js';
+export { pruneAudit, type AuditAction, type AuditEntry } from './schedule-audit.js';
 export { DEFAULT_SCHEDULER, KNOWN_SCHEDULERS, resolveScheduler } from './registry.js';
 export type { Scheduler, SchedulerClass, SchedulerContext } from './scheduler.js';
 export { BACKEND_CLEANUP, parseStaticSchedule, withDefaultEntries, type StaticEntryConfig } from './static-schedule.js';

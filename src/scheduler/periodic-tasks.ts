@@ -1,10 +1,11 @@
 // The public API for periodic tasks: create, change, enable, disable and
 // remove entries while beat runs. Every write of a task row is one
 // statement. On our tables (djcelery) the migration's triggers advance the
-// change marker in its transaction; on django-celery-beat's, the store
-// bumps Django's marker after the write, as Django's signals do. Either
-// way a running beat (ours or Python's) sees the change within its poll,
-// and never half of one.
+// change marker and write the audit trail in its transaction, naming who
+// made it (the actor, set in the same transaction); on django-celery-beat's,
+// the store bumps Django's marker after the write, as Django's signals do,
+// and keeps no audit trail. Either way a running beat (ours or Python's)
+// sees the change within its poll, and never half of one.
 import type { Layout } from '../db/layout.js';
 import type { Database } from '../db/open.js';
 import { DjangoTaskRows } from './django/task-rows.js';
@@ -17,7 +18,9 @@ import {
   type ScheduleInput,
   type TaskDefinition,
 } from './entry-input.js';
+import { ConfigError } from '../errors.js';
 import { SchedulerError } from './errors.js';
+import { auditHistory, type AuditEntry } from './schedule-audit.js';
 import { scheduleFromRow, type IntervalPeriod, type SolarEvent } from './schedules/index.js';
 import { MAX_ATTEMPTS, PrismaTaskRows, type StoredTask, type TaskRows } from './task-rows.js';
 
@@ -38,6 +41,13 @@ export interface PeriodicTaskStoreOptions {
   clock?: () => Date;
   /** Whose tables: djcelery (ours, the default) or django (django-celery-beat's). */
   layout?: Layout;
+  /** Who the audit trail names for this store's changes, unless a call says. Default `api`. */
+  actor?: string;
+}
+
+/** Per call: who the audit trail names for this change (instead of the store's actor). */
+export interface ChangeOptions {
+  actor?: string;
 }
 
 /** What upsert() did. */
@@ -54,17 +64,23 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
  * It does no I/O until called and owns nothing: close the Database yourself.
  */
 export class PeriodicTaskStore {
+  readonly #db: Database;
+  readonly #layout: Layout;
   readonly #rows: TaskRows;
   readonly #clock: () => Date;
+  readonly #actor: string;
 
   constructor(database: Database, options: PeriodicTaskStoreOptions = {}) {
+    this.#db = database;
+    this.#layout = options.layout ?? 'djcelery';
     this.#clock = options.clock ?? (() => new Date());
-    this.#rows = options.layout === 'django' ? new DjangoTaskRows(database, this.#clock) : new PrismaTaskRows(database);
+    this.#rows = this.#layout === 'django' ? new DjangoTaskRows(database, this.#clock) : new PrismaTaskRows(database);
+    this.#actor = options.actor ?? 'api';
   }
 
-  async create(input: PeriodicTaskInput): Promise<PeriodicTaskRecord> {
+  async create(input: PeriodicTaskInput, options: ChangeOptions = {}): Promise<PeriodicTaskRecord> {
     const definition = defineTask(input);
-    await this.#rows.insert(definition, this.#nextRun(definition));
+    await this.#rows.insert(definition, this.#nextRun(definition), this.#actorOf(options));
     return this.#mustGet(definition.name);
   }
 
@@ -72,13 +88,13 @@ export class PeriodicTaskStore {
    * Changes the named entry: fields left out keep their values, and a new
    * `schedule` replaces the old one. Last run and run count are kept.
    */
-  async update(name: string, patch: Partial<PeriodicTaskInput>): Promise<PeriodicTaskRecord> {
+  async update(name: string, patch: Partial<PeriodicTaskInput>, options: ChangeOptions = {}): Promise<PeriodicTaskRecord> {
     let outcome: { name: string } | undefined;
     for (let attempt = 1; outcome === undefined; attempt++) {
       const current = await this.#row(name);
       if (current === null) throw notFound(name);
       const definition = defineTask({ ...inputOf(current), ...patch });
-      const written = await this.#writeIf(current, definition);
+      const written = await this.#writeIf(current, definition, options);
       if (written) outcome = { name: definition.name };
       else if (attempt >= MAX_ATTEMPTS) throw busy(name);
     }
@@ -91,12 +107,12 @@ export class PeriodicTaskStore {
    * existing entry keeps its enabled flag (the static schedule's import: an
    * entry someone disabled stays disabled across restarts).
    */
-  async upsert(input: PeriodicTaskInput, options: { keepEnabled?: boolean } = {}): Promise<UpsertOutcome> {
+  async upsert(input: PeriodicTaskInput, options: ChangeOptions & { keepEnabled?: boolean } = {}): Promise<UpsertOutcome> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.#row(input.name);
       if (current === null) {
         try {
-          await this.create(input);
+          await this.create(input, options);
           return 'created';
         } catch (error) {
           // Someone created it meanwhile: compare with theirs.
@@ -107,24 +123,24 @@ export class PeriodicTaskStore {
       const wanted = defineTask(input);
       const definition = options.keepEnabled ? { ...wanted, enabled: current.enabled } : wanted;
       if (sameDefinition(definitionOf(current), definition)) return 'unchanged';
-      if (await this.#writeIf(current, definition)) return 'updated';
+      if (await this.#writeIf(current, definition, options)) return 'updated';
       if (attempt >= MAX_ATTEMPTS) throw busy(input.name);
     }
   }
 
   /** Enables the entry; false if it was enabled already. */
-  enable(name: string): Promise<boolean> {
-    return this.#setEnabled(name, true);
+  enable(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    return this.#setEnabled(name, true, options);
   }
 
   /** Disables the entry; false if it was disabled already. */
-  disable(name: string): Promise<boolean> {
-    return this.#setEnabled(name, false);
+  disable(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    return this.#setEnabled(name, false, options);
   }
 
   /** Deletes the entry (its schedule rows stay, as they may be shared); false if there was none. */
-  remove(name: string): Promise<boolean> {
-    return this.#rows.remove(name);
+  remove(name: string, options: ChangeOptions = {}): Promise<boolean> {
+    return this.#rows.remove(name, this.#actorOf(options));
   }
 
   async get(name: string): Promise<PeriodicTaskRecord | null> {
@@ -137,17 +153,29 @@ export class PeriodicTaskStore {
     return (await this.#rows.list()).map(recordOf);
   }
 
-  async #setEnabled(name: string, enabled: boolean): Promise<boolean> {
+  /** The entry's recorded changes, oldest first (the last `limit`, default 1000); after a deletion, by its name. */
+  history(name: string, options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    if (this.#layout === 'django') {
+      throw new ConfigError("the django layout keeps no audit trail of schedule changes (django-celery-beat's tables have no triggers of ours)");
+    }
+    return auditHistory(this.#db, name, options);
+  }
+
+  async #setEnabled(name: string, enabled: boolean, options: ChangeOptions): Promise<boolean> {
     const current = await this.#row(name);
     if (current === null) throw notFound(name);
     if (current.enabled === enabled) return false;
     const definition = { ...definitionOf(current), enabled };
-    return this.#rows.setEnabled(current, enabled, enabled ? this.#nextRun(definition, current) : null);
+    return this.#rows.setEnabled(current, enabled, enabled ? this.#nextRun(definition, current) : null, this.#actorOf(options));
   }
 
   /** Writes `definition` over `current` if the row has not changed since it was read. */
-  #writeIf(current: StoredTask, definition: TaskDefinition): Promise<boolean> {
-    return this.#rows.writeIf(current, definition, this.#nextRun(definition, current));
+  #writeIf(current: StoredTask, definition: TaskDefinition, options: ChangeOptions): Promise<boolean> {
+    return this.#rows.writeIf(current, definition, this.#nextRun(definition, current), this.#actorOf(options));
+  }
+
+  #actorOf(options: ChangeOptions): string {
+    return options.actor ?? this.#actor;
   }
 
   #nextRun(definition: TaskDefinition, current?: StoredTask): Date | null {

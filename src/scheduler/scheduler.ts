@@ -25,6 +25,8 @@ export interface SchedulerContext {
   readonly maxInterval: number;
   /** How often to look for edits made elsewhere, in seconds (at most maxInterval). */
   readonly syncInterval: number;
+  /** Audit trail rows older than this many seconds are pruned; 0 keeps them all. Default 90 days. */
+  readonly auditRetention?: number;
   /** Entries from the configuration, to write to the table at start (checked already). */
   readonly staticSchedule: readonly PeriodicTaskInput[];
   /** The clock for anything not given a `now`. */

@@ -7,6 +7,7 @@ import type { Database } from '../db/open.js';
 import type { ScheduleDefinition, TaskDefinition } from './entry-input.js';
 import type { RowVersion } from './entry.js';
 import { SchedulerError } from './errors.js';
+import { withActor } from './schedule-audit.js';
 import type { IntervalPeriod, SolarSpec } from './schedules/index.js';
 
 /** A periodic task row with its schedule relations, as the store reads it. */
@@ -44,13 +45,14 @@ export interface TaskRows {
   find(name: string): Promise<StoredTask | null>;
   /** Every row, by name. */
   list(): Promise<StoredTask[]>;
+  // Writes name their `actor` for the audit trail, where the layout keeps one.
   /** Inserts; throws SchedulerError E_ENTRY_EXISTS if the name is taken. */
-  insert(definition: TaskDefinition, nextRunAt: Date | null): Promise<void>;
+  insert(definition: TaskDefinition, nextRunAt: Date | null, actor: string): Promise<void>;
   /** Writes `definition` over `current` if the row has not changed since it was read. */
-  writeIf(current: StoredTask, definition: TaskDefinition, nextRunAt: Date | null): Promise<boolean>;
+  writeIf(current: StoredTask, definition: TaskDefinition, nextRunAt: Date | null, actor: string): Promise<boolean>;
   /** Flips enabled if it is still the opposite. */
-  setEnabled(current: StoredTask, enabled: boolean, nextRunAt: Date | null): Promise<boolean>;
-  remove(name: string): Promise<boolean>;
+  setEnabled(current: StoredTask, enabled: boolean, nextRunAt: Date | null, actor: string): Promise<boolean>;
+  remove(name: string, actor: string): Promise<boolean>;
 }
 
 export const MAX_ATTEMPTS = 5;
@@ -59,9 +61,11 @@ type Prisma = Database['prisma'];
 
 /** djcelery_periodictask and its schedule tables, through Prisma. */
 export class PrismaTaskRows implements TaskRows {
+  readonly #db: Database;
   readonly #prisma: Prisma;
 
   constructor(database: Database) {
+    this.#db = database;
     this.#prisma = database.prisma;
   }
 
@@ -73,35 +77,39 @@ export class PrismaTaskRows implements TaskRows {
     return this.#prisma.periodicTask.findMany({ include: INCLUDE, orderBy: { name: 'asc' } });
   }
 
-  async insert(definition: TaskDefinition, nextRunAt: Date | null): Promise<void> {
+  async insert(definition: TaskDefinition, nextRunAt: Date | null, actor: string): Promise<void> {
     const columns = await this.#columns(definition);
     try {
-      await this.#prisma.periodicTask.create({ data: { ...columns, nextRunAt } });
+      await withActor(this.#db, actor, (tx) => tx.periodicTask.create({ data: { ...columns, nextRunAt } }));
     } catch (error) {
       throw isUniqueViolation(error) ? nameTaken(definition.name, error) : error;
     }
   }
 
-  async writeIf(current: StoredTask, definition: TaskDefinition, nextRunAt: Date | null): Promise<boolean> {
+  async writeIf(current: StoredTask, definition: TaskDefinition, nextRunAt: Date | null, actor: string): Promise<boolean> {
     const columns = await this.#columns(definition);
     try {
-      const { count } = await this.#prisma.periodicTask.updateMany({
-        where: { id: current.id, changeVersion: Number(current.changeVersion) },
-        data: { ...columns, nextRunAt },
-      });
+      const { count } = await withActor(this.#db, actor, (tx) =>
+        tx.periodicTask.updateMany({
+          where: { id: current.id, changeVersion: Number(current.changeVersion) },
+          data: { ...columns, nextRunAt },
+        }),
+      );
       return count === 1;
     } catch (error) {
       throw isUniqueViolation(error) ? renameTaken(current.name, definition.name, error) : error;
     }
   }
 
-  async setEnabled(current: StoredTask, enabled: boolean, nextRunAt: Date | null): Promise<boolean> {
-    const { count } = await this.#prisma.periodicTask.updateMany({ where: { id: current.id, enabled: !enabled }, data: { enabled, nextRunAt } });
+  async setEnabled(current: StoredTask, enabled: boolean, nextRunAt: Date | null, actor: string): Promise<boolean> {
+    const { count } = await withActor(this.#db, actor, (tx) =>
+      tx.periodicTask.updateMany({ where: { id: current.id, enabled: !enabled }, data: { enabled, nextRunAt } }),
+    );
     return count > 0;
   }
 
-  async remove(name: string): Promise<boolean> {
-    const { count } = await this.#prisma.periodicTask.deleteMany({ where: { name } });
+  async remove(name: string, actor: string): Promise<boolean> {
+    const { count } = await withActor(this.#db, actor, (tx) => tx.periodicTask.deleteMany({ where: { name } }));
     return count > 0;
   }
 

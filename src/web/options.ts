@@ -80,6 +80,11 @@ export interface WebHandlerOptions {
    * Default false.
    */
   metrics?: boolean | Metrics;
+  /**
+   * Who the token stands for: the audit trail of schedule changes names
+   * changes made through the monitor `web:<tokenLabel>`. Default `monitor`.
+   */
+  tokenLabel?: string;
   /** Serves the monitor page and its JSON API under `/` and `/api/`. Default false. */
   monitor?: boolean | MonitorOptions;
   /** Largest request body in bytes; larger ones get 413. Default 65536; 1 to 10485760. */
@@ -110,6 +115,8 @@ export interface ResolvedWebOptions {
   readonly applyOpen: boolean;
   readonly publisher: Publisher | undefined;
   readonly token: string | undefined;
+  /** Who the audit trail names for changes made through the monitor: `web:<tokenLabel>`. */
+  readonly actor: string;
   readonly monitor: Liveness | null;
   /** The queues the monitor lists whatever the tables say: the configured ones and the default queue. */
   readonly monitorQueues: readonly string[];
@@ -177,6 +184,10 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 16)) {
     throw new ConfigError('token must be at least 16 characters (e.g. openssl rand -hex 32)');
   }
+  const label = options.tokenLabel ?? 'monitor';
+  if (typeof label !== 'string' || label.trim() === '' || label.length > 200) {
+    throw new ConfigError(`tokenLabel must be a name of 1 to 200 characters, got ${JSON.stringify(label)}`);
+  }
   const monitor = options.monitor === true ? {} : options.monitor === false || options.monitor === undefined ? null : options.monitor;
   if (options.resultBackend !== undefined && (typeof options.resultBackend !== 'object' || typeof options.resultBackend?.getTaskMeta !== 'function')) {
     throw new ConfigError('resultBackend must be a result backend (PrismaResultBackend, RedisResultBackend)');
@@ -192,6 +203,7 @@ export function resolveWebOptions(options: WebHandlerOptions): ResolvedWebOption
     applyOpen: options.apply?.unsafeOpen === true,
     publisher: options.publisher,
     token: options.token,
+    actor: `web:${label.trim()}`,
     monitor:
       monitor === null
         ? null

@@ -31,6 +31,8 @@ export interface MonitorServerOptions {
   port?: number;
   /** Turns on changes (periodic tasks, apply) for requests that carry it. */
   token?: string;
+  /** Who the token stands for in the audit trail of schedule changes (`web:<label>`). Default `monitor`. */
+  tokenLabel?: string;
   /** Task names the apply route may send; needs `token`. */
   allowApply?: readonly string[];
   /** Queue apply sends to when the request names none: your workers' default queue. Default `celery`. */
@@ -94,6 +96,7 @@ export async function startMonitorServer(options: MonitorServerOptions): Promise
     live,
     ...(control && { control: () => control.get() }),
     token: options.token,
+    ...(options.tokenLabel !== undefined && { tokenLabel: options.tokenLabel }),
     apply: { allow, queue: options.defaultQueue },
     publisher,
     monitor: options.monitor ?? true,

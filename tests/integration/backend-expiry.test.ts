@@ -127,7 +127,7 @@ describeEachDatabase('result backend expiry', (testDb) => {
     });
     const { code, stdout, stderr } = await runCliCaptured(['cleanup', '--database-url', testDb.url, '--expires', '1d', '--unready-expires', '2d'], { cwd: process.cwd() });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^Expired 8 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    expect(stdout).toMatch(/^Expired 8 task results and 3 groups done before \d{4}-\d\d-\d\dT[\d:.]+Z\nPruned 0 schedule changes recorded before \d{4}-[\d:.T-]+Z\n$/);
     expect((await remaining()).tasks).toEqual([...Array.from({ length: 24 }, (_, i) => `age-${String(i).padStart(2, '0')}`), 'started-36h']);
   });
 });

@@ -1,7 +1,8 @@
 // What openDatabase sets up on each database's sessions.
 import { expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/open.js';
-import { describeEachDatabase, itWhen } from '../support/databases.js';
+import { parseDatabaseUrl } from '../../src/db/url.js';
+import { describeEachDatabase, itWhen, mysqlAdmin } from '../support/databases.js';
 
 describeEachDatabase('openDatabase', (testDb) => {
   /** The same small statement through db.sql, ten times. */
@@ -26,6 +27,20 @@ describeEachDatabase('openDatabase', (testDb) => {
       if (preparedStatements) expect(prepared).toBeLessThanOrEqual(1);
       else expect(prepared).toBeGreaterThanOrEqual(10);
     }
+  });
+
+  itWhen(testDb.provider === 'mysql')('opens MySQL connections as they are needed, not the whole pool up front', async () => {
+    const target = parseDatabaseUrl(testDb.url);
+    const name = target.provider === 'mysql' ? target.database : '';
+    const open = (): Promise<number> =>
+      mysqlAdmin(async (conn) => Number((await conn.query('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ?', [name]))[0].n));
+    await using db = await openDatabase(testDb.url, { poolSize: 10 });
+    // One after another: one connection in use and one spare, never the ten the pool may hold.
+    for (let i = 0; i < 10; i++) await db.sql.query('SELECT 1 AS one');
+    expect(await open()).toBeLessThanOrEqual(2);
+    // Several at once: the pool grows for them.
+    await Promise.all(Array.from({ length: 4 }, () => db.sql.query('SELECT SLEEP(0.2) AS slept')));
+    expect(await open()).toBeGreaterThanOrEqual(3);
   });
 
   itWhen(testDb.provider === 'postgresql')('runs db.sql\'s small statements as named prepared statements on PostgreSQL', async () => {

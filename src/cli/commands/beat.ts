@@ -1,4 +1,5 @@
 import {
+  auditRetention,
   beatMaxInterval,
   beatSchedule,
   beatScheduler,
@@ -26,7 +27,7 @@ export const beat = defineCommand({
     'Prisma Studio, plain SQL) are picked up within half a second. Several beats may share one database: each run ' +
     'is claimed in the database before it is sent, so exactly one beat takes it. When --expires is above 0, ' +
     "Celery's celery.backend_cleanup entry (daily at 04:00 UTC) is installed. Stops within --stop-timeout on SIGINT or SIGTERM.",
-  settings: [databaseUrl, layout, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, logLevel],
+  settings: [databaseUrl, layout, brokerUrl, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule, resultExpires, auditRetention, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`beat takes no arguments, got ${positionals.join(' ')}`);
@@ -54,6 +55,7 @@ export const beat = defineCommand({
       stopTimeout: settings.beatStopTimeout,
       schedule,
       resultExpires: settings.resultExpires,
+      auditRetention: settings.auditRetention,
       onEvent: log,
     });
     // The first signal stops after the tick under way; a second one is the user insisting.

@@ -1,4 +1,4 @@
-import { cleanupBatchSize, databaseUrl, layout, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
+import { auditRetention, cleanupBatchSize, databaseUrl, layout, logLevel, resultExpires, unreadyExpires } from '../../config/settings.js';
 import { TABLES } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
 
@@ -9,8 +9,9 @@ export const cleanup = defineCommand({
   description:
     'Expires task results and saved groups done longer ago than --expires (unfinished tasks: --unready-expires): deletes them, and rows marked ' +
     'hidden, one batch of primary-key ids per statement (--batch-size ids at first, more while statements ' +
-    'stay quick), so no statement holds locks for long. Run it from cron, as celery beat runs backend_cleanup daily.',
-  settings: [databaseUrl, layout, resultExpires, unreadyExpires, cleanupBatchSize, logLevel],
+    'stay quick), so no statement holds locks for long; prunes the audit trail of schedule changes older than ' +
+    '--audit-retention the same way. Run it from cron, as celery beat runs backend_cleanup daily.',
+  settings: [databaseUrl, layout, resultExpires, unreadyExpires, cleanupBatchSize, auditRetention, logLevel],
 
   async run({ positionals, settings, out, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cleanup takes no arguments, got ${positionals.join(' ')}`);
@@ -32,6 +33,14 @@ export const cleanup = defineCommand({
     );
     if (settings.logLevel === 'debug') {
       out(`${report.statements} statements, the longest ${report.longestStatementMs.toFixed(1)} ms`);
+    }
+    // The audit trail is kept in our tables only: the django layout has none.
+    if (settings.auditRetention > 0 && settings.layout !== 'django') {
+      const [{ openDatabase }, { pruneAudit }] = await Promise.all([import('../../db/open.js'), import('../../scheduler/schedule-audit.js')]);
+      await using database = await openDatabase(settings.databaseUrl);
+      const before = new Date(Date.now() - settings.auditRetention * 1000);
+      const pruned = await pruneAudit(database, before, settings.cleanupBatchSize);
+      out(`Pruned ${plural(pruned.deleted, 'schedule change')} recorded before ${before.toISOString()}`);
     }
     return 0;
   },

@@ -36,6 +36,7 @@ import { canonicalTimeZone, CrontabSchedule, intervalFromDuration, ScheduleError
 import type { Resolved } from '../../config/setting.js';
 import { TABLES, type Checks } from '../checks.js';
 import { defineCommand, UsageError } from '../command.js';
+import { cliActor, history } from './schedule-history.js';
 
 const settingsUsed = [
   databaseUrl,
@@ -66,13 +67,14 @@ type Settings = Resolved<typeof settingsUsed>;
 type Out = (line: string) => void;
 
 export const schedule = defineCommand({
-  usage: 'schedule <next|add|edit|list|enable|disable|remove> [name] [task] [options]',
+  usage: 'schedule <next|add|edit|list|enable|disable|remove|history> [name] [task] [options]',
   description:
     'Periodic tasks without SQL. `next` prints the next runs (ISO 8601 with offset) of --crontab "m h dom mon dow" ' +
     '[--tz ZONE], --every 90s, or --name ENTRY from the database, after --from (default now), computed as beat ' +
     'computes them. `add NAME TASK` creates an entry with --every, --crontab [--tz] or --at; `edit NAME [TASK]` ' +
     'changes only the fields given, with the same flags; `list` shows every entry; `enable`, `disable` and ' +
-    '`remove` take a NAME. A running beat picks changes up within half a second.',
+    '`remove` take a NAME; `history NAME` lists its recorded changes (who, what, before → after). A running beat picks ' +
+    'changes up within half a second.',
   actions: {
     next: 'Print the next --count runs of --crontab, --every or --name (--json for an array)',
     add: 'Create an entry: add NAME TASK (--every | --crontab [--tz] | --at) [--args] [--kwargs] [--queue] …',
@@ -81,6 +83,7 @@ export const schedule = defineCommand({
     enable: 'Enable the entry NAME',
     disable: 'Disable the entry NAME',
     remove: 'Delete the entry NAME',
+    history: "List the entry NAME's recorded changes: time, who, action, field: before → after (--json for objects)",
   },
   settings: settingsUsed,
 
@@ -118,6 +121,9 @@ export const schedule = defineCommand({
           return 0;
         });
       }
+      case 'history':
+        expectArgs(rest, 1, 'schedule history NAME');
+        return withStore(check, settings, (store) => history(store, rest[0] ?? '', settings.jsonOutput, out));
       default:
         throw new UsageError(
           action === undefined
@@ -134,7 +140,7 @@ function expectArgs(args: readonly string[], count: number, usage: string): void
 
 async function withStore(check: Checks, settings: Settings, work: (store: PeriodicTaskStore) => Promise<number>): Promise<number> {
   await using database = await openStore(check, settings);
-  return await work(new PeriodicTaskStore(database, { layout: settings.layout }));
+  return await work(new PeriodicTaskStore(database, { layout: settings.layout, actor: cliActor() }));
 }
 
 /** The database, its periodic-task tables checked: ours, or Django's column by column. */

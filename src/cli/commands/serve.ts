@@ -1,4 +1,4 @@
-import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, layout, logLevel, serveHost, servePort, serveResultBackend, serveToken } from '../../config/settings.js';
+import { allowApply, brokerUrl, camFreq, databaseUrl, defaultQueue, layout, logLevel, serveHost, servePort, serveResultBackend, serveToken, serveTokenLabel } from '../../config/settings.js';
 import { causeLine } from '../../db/adapter-error.js';
 import { openDatabase } from '../../db/open.js';
 import { TABLES } from '../checks.js';
@@ -14,7 +14,7 @@ export const serve = defineCommand({
     'result backend and beat keep (task status from Celery\'s Redis result backend instead with --result-backend redis://…). Read-only unless --token is set: then the page, once unlocked with the token, ' +
     "can enable, disable, run, add and edit periodic tasks and retry failed tasks, each change logged. The page also shows the queues' depths (with --broker) and whether each beat is alive. --freq is the camera's, to tell online workers. " +
     'SIGINT or SIGTERM stops it.',
-  settings: [databaseUrl, layout, brokerUrl, serveResultBackend, serveHost, servePort, serveToken, allowApply, defaultQueue, camFreq, logLevel],
+  settings: [databaseUrl, layout, brokerUrl, serveResultBackend, serveHost, servePort, serveToken, serveTokenLabel, allowApply, defaultQueue, camFreq, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
@@ -38,6 +38,7 @@ export const serve = defineCommand({
         host: settings.serveHost,
         port: settings.servePort,
         token: settings.serveToken,
+        tokenLabel: settings.serveTokenLabel,
         allowApply: settings.allowApply,
         defaultQueue: settings.defaultQueue,
         brokerUrl: settings.brokerUrl,

@@ -1,9 +1,11 @@
 // Periodic tasks: their schedules in words and in cron form, next and last
 // run (to the second, with the zone), run count; enable, disable and run now; add and edit (form in
-// periodic-form.js). The buttons appear only once the page is unlocked.
+// periodic-form.js). The buttons appear only once the page is unlocked; each entry's history
+// (periodic-history.js) is open to read.
 import { get, post } from './api.js';
 import { h, hashLink, replace } from './dom.js';
 import { showPeriodicForm } from './periodic-form.js';
+import { showPeriodicHistory } from './periodic-history.js';
 import { ago, at, message, pager, syncClock } from './widgets.js';
 
 /** A dotted task name that may wrap after its dots and underscores, so a long one does not push the buttons out. */
@@ -13,6 +15,7 @@ export function show(main, route, context) {
   const [, name, action] = route.path;
   if (name === 'new') return showPeriodicForm(main, null, context);
   if (name !== undefined && action === 'edit') return showPeriodicForm(main, name, context);
+  if (name !== undefined && action === 'history') return showPeriodicHistory(main, name);
   return showList(main, context);
 }
 
@@ -86,7 +89,14 @@ async function showList(main, context) {
               'tr',
               { 'data-name': entry.name, class: entry.enabled ? null : 'disabled' },
               h('td', {}, h('span', { class: `liveness ${entry.enabled ? 'online' : 'offline'}` }, entry.enabled ? 'yes' : 'no')),
-              h('td', {}, h('strong', {}, entry.name), entry.description ? h('div', { class: 'muted small' }, entry.description) : null),
+              h(
+                'td',
+                {},
+                h('strong', {}, entry.name),
+                entry.description ? h('div', { class: 'muted small' }, entry.description) : null,
+                // Under the name, open to read, so the buttons' column keeps its width.
+                h('div', { class: 'small' }, h('a', { class: 'history', href: hashLink(['periodic', entry.name, 'history']) }, 'History')),
+              ),
               h('td', { class: 'mono' }, breakable(entry.task)),
               h('td', { class: entry.kind === null ? 'invalid' : null }, entry.schedule, entry.oneOff ? h('span', { class: 'muted' }, ' (once)') : null),
               h('td', { class: 'mono' }, entry.cron ?? h('span', { class: 'muted' }, '—')),

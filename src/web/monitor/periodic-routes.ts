@@ -9,6 +9,9 @@
  *   PUT  /api/periodic-tasks/:name                edit
  *   POST /api/periodic-tasks/:name/enable|disable
  *   POST /api/periodic-tasks/:name/run            send its task now, as beat would
+ *   GET  /api/periodic-tasks/:name/history        its recorded changes, oldest first
+ *
+ * Changes are named `web:<tokenLabel>` in the audit trail.
  */
 import { buildTaskMessage } from '../../core/protocol/index.js';
 import { entryFromRow, messageOptionsFor, PeriodicTaskStore, SchedulerError, type PeriodicTaskRecord } from '../../scheduler/index.js';
@@ -20,6 +23,9 @@ import { defaultOrigin, sendOrFail } from '../views/apply.js';
 import { formToInput, invalid } from './periodic-form.js';
 import { describeSchedule, listPeriodicTasks } from './periodic-list.js';
 import type { MonitorContext } from './context.js';
+
+/** Changes the page shows of one entry: the latest. */
+const HISTORY_LIMIT = 200;
 
 /** The scheduler's refusals as answers: the page shows the message next to the field. */
 function refusal(error: unknown): never {
@@ -93,7 +99,7 @@ function formOf(record: PeriodicTaskRecord): Record<string, unknown> {
 
 export function addPeriodicRoutes(router: Router, context: MonitorContext): void {
   const { database, guard, maxBodyBytes } = context;
-  const store = new PeriodicTaskStore(database, { clock: context.now, layout: context.layout });
+  const store = new PeriodicTaskStore(database, { clock: context.now, layout: context.layout, actor: context.actor });
   const mustGet = async (name: string): Promise<PeriodicTaskRecord> => {
     const record = await store.get(name);
     if (record === null) throw new HttpError(404, `no periodic task is named ${JSON.stringify(name)}`);
@@ -123,6 +129,10 @@ export function addPeriodicRoutes(router: Router, context: MonitorContext): void
       return json({ ...(await listPeriodicTasks(database, new URL(request.url).searchParams, now, context.layout)), now: now.toISOString() });
     })
     .add('GET', '/api/periodic-tasks/:name', async (_, { name = '' }) => json(formOf(await mustGet(name))))
+    .add('GET', '/api/periodic-tasks/:name/history', async (_, { name = '' }) => {
+      const entries = await store.history(name, { limit: HISTORY_LIMIT });
+      return json({ name, changes: entries.map((entry) => ({ ...entry, at: entry.at.toISOString() })) });
+    })
     .add(
       'POST',
       '/api/periodic-tasks',
