@@ -97,17 +97,17 @@ export function compareHistory(folder: MigrationsFolder, history: DatabaseHistor
 }
 
 /**
- * The tables of django-celery 2.5 (the models of its `djcelery` app): a
- * database holding any of them without our history is one to adopt
- * (`migrate adopt`), not to deploy beside.
+ * The tables of django-celery 2.5 (its TaskMeta and TaskSetMeta keep
+ * Celery's own `celery_` names): a database holding any of them without
+ * our history is one to adopt (`migrate adopt`), not to deploy on.
  */
 export const DJCELERY_TABLES: readonly string[] = [
+  'celery_taskmeta',
+  'celery_tasksetmeta',
   'djcelery_crontabschedule',
   'djcelery_intervalschedule',
   'djcelery_periodictask',
   'djcelery_periodictasks',
-  'djcelery_taskmeta',
-  'djcelery_tasksetmeta',
   'djcelery_taskstate',
   'djcelery_workerstate',
 ];
@@ -121,7 +121,7 @@ export const DJCELERY_TABLES: readonly string[] = [
  */
 export function assertDeployable(folder: MigrationsFolder, history: DatabaseHistory, comparison: HistoryComparison): void {
   if (!history.hasTable) {
-    const ours = new Set([...createdTables(folder), ...DJCELERY_TABLES]);
+    const ours = new Set(createdTables(folder));
     const clashing = history.otherTables.filter((t) => ours.has(t));
     if (clashing.length > 0) {
       const shown = clashing.slice(0, 5).join(', ') + (clashing.length > 5 ? ', …' : '');

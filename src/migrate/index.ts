@@ -16,8 +16,8 @@ export type { MigrationStatus };
  *
  * Throws MigrationError, classified by `code`:
  * - P3005: the database (schema) has no migration history of ours but
- *   already holds a table our migrations create, or a django-celery one
- *   (other apps' tables, such as Django's, are left alone);
+ *   already holds a table our migrations create (other apps' tables,
+ *   such as Django's, are left alone);
  * - P3009: a failed migration is recorded; resolve it first;
  * - P3018: a migration failed to apply (`migration` names it; the cause is
  *   the database's error);

@@ -213,18 +213,18 @@ describeEachDatabase(
       expect(await migrateStatus(url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
     });
 
-    it('refuses, in one line, a table of ours (here django-celery\'s) without our history (P3005)', async () => {
+    it('refuses, in one line, a table of ours without our history, pointing a django-celery one to adopt (P3005)', async () => {
       const url = await freshUrl('nonempty');
       const target = parseDatabaseUrl(url);
       if (target.provider === 'postgresql') await sql(url, `CREATE SCHEMA "${target.schema}"`);
       await sql(url, 'CREATE TABLE users_own_table (id INTEGER PRIMARY KEY)');
-      await sql(url, 'CREATE TABLE djcelery_taskmeta (id INTEGER PRIMARY KEY)');
+      await sql(url, 'CREATE TABLE celery_taskmeta (id INTEGER PRIMARY KEY)');
 
       const error = await rejection(migrateDeploy(url));
       expect(error.code).toBe('P3005');
       expect(error.message).not.toContain('\n');
-      expect(error.message).toMatch(/^The database already holds djcelery_taskmeta but no migration history .*`prisma-celery migrate adopt/);
-      expect(await tablesAt(url)).toEqual(['djcelery_taskmeta', 'users_own_table']);
+      expect(error.message).toMatch(/^The database already holds celery_taskmeta but no migration history .*`prisma-celery migrate adopt/);
+      expect(await tablesAt(url)).toEqual(['celery_taskmeta', 'users_own_table']);
       expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
     });
 
