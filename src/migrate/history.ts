@@ -99,9 +99,9 @@ export function compareHistory(folder: MigrationsFolder, history: DatabaseHistor
 /**
  * The tables of django-celery 2.5 (its TaskMeta and TaskSetMeta keep
  * Celery's own `celery_` names): a database holding any of them without
- * our history is one to adopt (`migrate adopt`), not to deploy on.
+ * our history is named as such when deploy refuses it.
  */
-export const DJCELERY_TABLES: readonly string[] = [
+const DJCELERY_TABLES: readonly string[] = [
   'celery_taskmeta',
   'celery_tasksetmeta',
   'djcelery_crontabschedule',
@@ -130,7 +130,7 @@ export function assertDeployable(folder: MigrationsFolder, history: DatabaseHist
         'P3005',
         `The database already holds ${shown} but no migration history of prisma-celery (${MIGRATIONS_TABLE}): ` +
           (djcelery
-            ? 'a django-celery database; take it over with `prisma-celery migrate adopt --database-url …`.'
+            ? `a django-celery database, whose tables deploy does not take over; ${namespaceHint(folder.provider)}`
             : `drop those tables, or ${namespaceHint(folder.provider)}`),
       );
     }
