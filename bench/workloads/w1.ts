@@ -89,7 +89,7 @@ async function openDjangoDatabase(bench: BenchDatabase, log: (message: string) =
   }
   try {
     await promisify(execFile)(PYTHON, ['-m', 'django', 'migrate', 'django_celery_results', '--verbosity', '0'], {
-      env: { ...process.env, DJANGO_SETTINGS_MODULE: 'django_results_settings', DJANGO_TEST_DATABASE_URL: url, PYTHONPATH: DJANGO_SETTINGS_DIR },
+      env: { ...process.env, DJANGO_SETTINGS_MODULE: 'django_settings', DJANGO_TEST_APPS: 'django_celery_results', DJANGO_TEST_DATABASE_URL: url, PYTHONPATH: DJANGO_SETTINGS_DIR },
       timeout: 120_000,
     });
   } catch (error) {

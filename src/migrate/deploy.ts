@@ -2,7 +2,7 @@
 // The history checks are ours and the same everywhere; applying is done by
 // Prisma's schema engine (SQLite, PostgreSQL) or our MySQL applier.
 import { existsSync } from 'node:fs';
-import { parseDatabaseUrl } from '../db/url.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../db/url.js';
 import { MigrationError } from '../errors.js';
 import { ensurePostgresSchema, openMigrationConnection, type MigrationConnection } from './connection.js';
 import { applyWithEngine } from './engine-applier.js';
@@ -11,6 +11,7 @@ import {
   assertUnmodified,
   compareHistory,
   readDatabaseHistory,
+  type DatabaseHistory,
   type HistoryComparison,
   type MigrationRecord,
 } from './history.js';
@@ -50,7 +51,7 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
     const opened = (connection = await openMigrationConnection(target));
     const applied = await withMigrateLock(target, opened, async () => {
       if (target.provider === 'postgresql') await ensurePostgresSchema(opened.adapter, target.schema);
-      return applyPending(opened, folder, log);
+      return applyPending(opened, target, folder, log);
     });
     return { applied };
   } catch (error) {
@@ -61,7 +62,12 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
 }
 
 /** Under the migrate lock: check the history, then apply what is pending. */
-async function applyPending(connection: MigrationConnection, folder: MigrationsFolder, log: (line: string) => void): Promise<string[]> {
+async function applyPending(
+  connection: MigrationConnection,
+  target: DatabaseTarget,
+  folder: MigrationsFolder,
+  log: (line: string) => void,
+): Promise<string[]> {
   const history = await readDatabaseHistory(connection.adapter, connection.provider);
   const comparison = compareHistory(folder, history);
   assertDeployable(folder, history, comparison);
@@ -73,10 +79,20 @@ async function applyPending(connection: MigrationConnection, folder: MigrationsF
   const applied =
     connection.provider === 'mysql'
       ? await applyMysqlMigrations(connection.adapter, comparison.pending, history.hasTable, log)
-      : await applyViaEngine(connection, folder, history.hasTable, comparison);
+      : await applyViaEngine(connection, folder, history.hasTable, otherApps(target, history), comparison);
   if (connection.provider !== 'mysql') for (const name of applied) log(`Applied migration \`${name}\``);
   log(`Applied ${applied.length} migration(s).`);
   return applied;
+}
+
+/**
+ * Tables of other apps that assertDeployable let stand, named as the
+ * engine's external-tables filter names them (schema-qualified on
+ * PostgreSQL). Once our history exists the engine no longer checks.
+ */
+function otherApps(target: DatabaseTarget, history: DatabaseHistory): string[] {
+  if (history.hasTable) return [];
+  return target.provider === 'postgresql' ? history.otherTables.map((t) => `${target.schema}.${t}`) : history.otherTables;
 }
 
 /** Errors of our own pass through; anything else (unreachable server, missing privilege…) is wrapped. */
@@ -89,11 +105,12 @@ async function applyViaEngine(
   connection: MigrationConnection,
   folder: MigrationsFolder,
   hasTable: boolean,
+  otherApps: string[],
   before: HistoryComparison,
 ): Promise<string[]> {
   connection.takeEngineError();
   try {
-    return await applyWithEngine(connection, folder, hasTable);
+    return await applyWithEngine(connection, folder, hasTable, otherApps);
   } catch (error) {
     if (!(error instanceof EngineFailure)) throw error;
     const databaseError = connection.takeEngineError();

@@ -21,11 +21,17 @@ const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE "${MIGRATIONS_TABLE}" (
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 );`;
 
-/** Applies the folder's pending migrations; returns the names applied. */
+/**
+ * Applies the folder's pending migrations; returns the names applied.
+ * `otherApps` are tables of other apps (Django's…) that deploy has let
+ * stand: the engine is told they are external, or its own emptiness check
+ * would refuse the database.
+ */
 export async function applyWithEngine(
   connection: MigrationConnection,
   folder: MigrationsFolder,
   hasMigrationsTable: boolean,
+  otherApps: string[] = [],
 ): Promise<string[]> {
   const factory = connection.engineFactory;
   if (!factory) throw new Error(`the schema engine has no ${connection.provider} connector`);
@@ -37,7 +43,7 @@ export async function applyWithEngine(
     const output = await engine.call('applyMigrations', (e) =>
       e.applyMigrations({
         migrationsList: toEngineMigrationList(folder),
-        filters: { externalTables: [], externalEnums: [] },
+        filters: { externalTables: otherApps, externalEnums: [] },
       }),
     );
     return output.appliedMigrationNames;

@@ -4,7 +4,7 @@ import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import type { Provider } from '../db/url.js';
 import { MigrationError } from '../errors.js';
 import { queryRows } from './connection.js';
-import type { MigrationFile, MigrationsFolder } from './migrations-dir.js';
+import { createdTables, type MigrationFile, type MigrationsFolder } from './migrations-dir.js';
 
 export const MIGRATIONS_TABLE = '_prisma_migrations';
 
@@ -97,19 +97,43 @@ export function compareHistory(folder: MigrationsFolder, history: DatabaseHistor
 }
 
 /**
- * The refusals of `prisma migrate deploy`, in its order: a non-empty
- * database without history (P3005), failed migrations (P3009); and one of
- * ours: an applied migration whose file has changed since.
+ * The tables of django-celery 2.5 (its TaskMeta and TaskSetMeta keep
+ * Celery's own `celery_` names): a database holding any of them without
+ * our history is named as such when deploy refuses it.
+ */
+const DJCELERY_TABLES: readonly string[] = [
+  'celery_taskmeta',
+  'celery_tasksetmeta',
+  'djcelery_crontabschedule',
+  'djcelery_intervalschedule',
+  'djcelery_periodictask',
+  'djcelery_periodictasks',
+  'djcelery_taskstate',
+  'djcelery_workerstate',
+];
+
+/**
+ * The refusals of `prisma migrate deploy`, in its order: a database without
+ * history that already holds a table our migrations would create (P3005;
+ * unlike Prisma, other apps' tables, such as Django's, are fine beside
+ * ours), failed migrations (P3009); and one of ours: an applied migration
+ * whose file has changed since.
  */
 export function assertDeployable(folder: MigrationsFolder, history: DatabaseHistory, comparison: HistoryComparison): void {
-  if (!history.hasTable && history.otherTables.length > 0) {
-    const shown = history.otherTables.slice(0, 10).join(', ') + (history.otherTables.length > 10 ? ', …' : '');
-    throw new MigrationError(
-      'P3005',
-      'The database schema is not empty. Read more about how to baseline an existing production database: ' +
-        `https://pris.ly/d/migrate-baseline (found tables without a migration history: ${shown}). ` +
-        namespaceHint(folder.provider),
-    );
+  if (!history.hasTable) {
+    const ours = new Set(createdTables(folder));
+    const clashing = history.otherTables.filter((t) => ours.has(t));
+    if (clashing.length > 0) {
+      const shown = clashing.slice(0, 5).join(', ') + (clashing.length > 5 ? ', …' : '');
+      const djcelery = clashing.some((t) => DJCELERY_TABLES.includes(t));
+      throw new MigrationError(
+        'P3005',
+        `The database already holds ${shown} but no migration history of prisma-celery (${MIGRATIONS_TABLE}): ` +
+          (djcelery
+            ? `a django-celery database, whose tables deploy does not take over; ${namespaceHint(folder.provider)}`
+            : `drop those tables, or ${namespaceHint(folder.provider)}`),
+      );
+    }
   }
   if (comparison.failed.length > 0) {
     const details = comparison.failed
@@ -146,10 +170,10 @@ export function assertUnmodified(folder: MigrationsFolder, comparison: HistoryCo
 function namespaceHint(provider: Provider): string {
   switch (provider) {
     case 'postgresql':
-      return "Give prisma-celery a schema of its own, e.g. add '?schema=celery' to the URL.";
+      return "give prisma-celery a schema of its own, e.g. add '?schema=celery' to the URL.";
     case 'mysql':
-      return 'Give prisma-celery a database of its own.';
+      return 'give prisma-celery a database of its own.';
     case 'sqlite':
-      return 'Give prisma-celery a SQLite file of its own.';
+      return 'give prisma-celery a SQLite file of its own.';
   }
 }

@@ -15,7 +15,9 @@ export type { MigrationStatus };
  * the URL's schema is created if missing and holds `_prisma_migrations`.
  *
  * Throws MigrationError, classified by `code`:
- * - P3005: the database (schema) holds other tables but no migration history;
+ * - P3005: the database (schema) has no migration history of ours but
+ *   already holds a table our migrations create (other apps' tables,
+ *   such as Django's, are left alone);
  * - P3009: a failed migration is recorded; resolve it first;
  * - P3018: a migration failed to apply (`migration` names it; the cause is
  *   the database's error);

@@ -77,6 +77,15 @@ function readOptional(file: string): string | null {
   }
 }
 
+/**
+ * The tables the folder's migrations create, sorted. SQLite's table
+ * redefinitions go through a temporary `new_<name>`, which is left out.
+ */
+export function createdTables(folder: MigrationsFolder): string[] {
+  const names = new Set(folder.migrations.flatMap((m) => [...m.script.matchAll(/CREATE TABLE\s+["`]?(\w+)/gi)].map((match) => String(match[1]))));
+  return [...names].filter((name) => !(name.startsWith('new_') && names.has(name.slice(4)))).sort();
+}
+
 /** The folder as the schema engine takes it (what the Prisma CLI builds). */
 export function toEngineMigrationList(folder: MigrationsFolder, shadowDbInitScript = ''): MigrationList {
   return {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
 import { LayoutTablesError } from '../../src/db/layout.js';
 import { createHandler } from '../../src/web/index.js';
+import { markersOf, markersSql } from '../../src/web/live/markers.js';
 import type { Database } from '../../src/db/open.js';
 import { Beat, DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { checkBeatTables } from '../../src/scheduler/django/tables.js';
@@ -195,6 +196,19 @@ describeUnlessMissing(missingDjangoBeat(), 'django-celery-beat layout', () => {
         expect((await cli('disable', 'cli-mul')).code).toBe(0);
         expect((await python())['cli-mul']).toBeUndefined();
         expect((await cli('list')).stdout).toContain('api-sunset');
+      });
+
+      it('moves the live feed\'s periodic marker on a Django save, and lists the queues of Django\'s entries', async () => {
+        const periodicMarker = async () => markersOf((await db.sql.query(markersSql(db, ['periodic'], 'django')))[0] ?? {}, ['periodic']).periodic;
+        const before = await periodicMarker();
+        await django.send({ op: 'save', name: 'q-orm', task: 'tasks.queued', every: 60 });
+        expect(await periodicMarker()).not.toBe(before);
+
+        await django.send({ op: 'update', name: 'q-orm', fields: { queue: 'django-queue' } });
+        const handler = createHandler({ database: db, layout: 'django', monitor: true, token: 'monitor-token-0123456789' });
+        const response = await handler(new Request('http://monitor/api/queues'));
+        const body = (await response.json()) as { items: { queue: string }[] };
+        expect(body.items.map((item) => item.queue)).toContain('django-queue');
       });
 
       it('lists and edits the entries in the monitor, which Python then reads', async () => {

@@ -213,18 +213,31 @@ describeEachDatabase(
       expect(await migrateStatus(url)).toEqual({ applied: names, pending: [], failed: [], upToDate: true });
     });
 
-    it('refuses a database that holds other tables but no migration history (P3005)', async () => {
+    it('refuses, in one line, a table of ours without our history, naming a django-celery one (P3005)', async () => {
       const url = await freshUrl('nonempty');
       const target = parseDatabaseUrl(url);
       if (target.provider === 'postgresql') await sql(url, `CREATE SCHEMA "${target.schema}"`);
       await sql(url, 'CREATE TABLE users_own_table (id INTEGER PRIMARY KEY)');
+      await sql(url, 'CREATE TABLE celery_taskmeta (id INTEGER PRIMARY KEY)');
 
       const error = await rejection(migrateDeploy(url));
       expect(error.code).toBe('P3005');
-      expect(error.message).toContain('The database schema is not empty');
-      expect(error.message).toContain('users_own_table');
-      expect(await tablesAt(url)).toEqual(['users_own_table']);
+      expect(error.message).not.toContain('\n');
+      expect(error.message).toMatch(/^The database already holds celery_taskmeta but no migration history .*a django-celery database, .* of its own/);
+      expect(await tablesAt(url)).toEqual(['celery_taskmeta', 'users_own_table']);
       expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
+    });
+
+    it('deploys beside tables of other apps, leaving them alone', async () => {
+      const url = await freshUrl('beside');
+      const target = parseDatabaseUrl(url);
+      if (target.provider === 'postgresql') await sql(url, `CREATE SCHEMA "${target.schema}"`);
+      await sql(url, 'CREATE TABLE users_own_table (id INTEGER PRIMARY KEY)');
+      await sql(url, 'INSERT INTO users_own_table (id) VALUES (7)');
+
+      expect((await migrateDeploy(url)).applied).toEqual(names);
+      expect(await tablesAt(url)).toEqual([...modelTables(db.provider), '_prisma_migrations', 'users_own_table'].sort());
+      expect(await sql(url, 'SELECT id FROM users_own_table')).toEqual([{ id: 7 }]);
     });
 
     it('names a failed migration, records it, and refuses to go on until it is rolled back (P3018, P3009)', async () => {

@@ -12,22 +12,33 @@ export type LiveTopic = 'results' | 'tasks' | 'workers' | 'periodic';
 /** Each topic's marker as text (null when its table is empty), compared as a whole. */
 export type Markers = Readonly<Record<LiveTopic, string>>;
 
+type Source = readonly [table: string, columns: readonly string[], where?: string];
+
 /** The maxima per topic: a new row moves the id, an updated row its time. */
-const COLUMNS: Readonly<Record<LiveTopic, readonly [table: string, columns: readonly string[], where?: string]>> = {
+const COLUMNS: Readonly<Record<LiveTopic, Source>> = {
   results: ['celery_taskmeta', ['id', 'date_done']],
   tasks: ['djcelery_taskstate', ['id', 'tstamp']],
   workers: ['djcelery_workerstate', ['id', 'last_heartbeat']],
   periodic: ['djcelery_periodictasks', ['version'], 'ident = 1'],
 };
 
-/** The results table of each layout, where it is not ours. */
-const RESULT_TABLES: Readonly<Record<Layout, string>> = { djcelery: 'celery_taskmeta', django: 'django_celery_results_taskresult' };
+/**
+ * Where the django layout reads a topic instead: django-celery-results'
+ * table, and django-celery-beat's change marker (its signals, and our
+ * store, bump last_update on every change of an entry). Each keeps the
+ * number of columns of ours, which markersOf() relies on.
+ */
+const DJANGO_COLUMNS: Readonly<Partial<Record<LiveTopic, Source>>> = {
+  results: ['django_celery_results_taskresult', ['id', 'date_done']],
+  periodic: ['django_celery_beat_periodictasks', ['last_update'], 'ident = 1'],
+};
+
+const sourceOf = (topic: LiveTopic, layout: Layout): Source => (layout === 'django' ? DJANGO_COLUMNS[topic] : undefined) ?? COLUMNS[topic];
 
 export function markersSql(database: Database, topics: readonly LiveTopic[], layout: Layout = 'djcelery'): string {
   const q = (name: string) => database.dialect.ident(name);
   const parts = topics.flatMap((topic) => {
-    const [ourTable, columns, where] = COLUMNS[topic];
-    const table = topic === 'results' ? RESULT_TABLES[layout] : ourTable;
+    const [table, columns, where] = sourceOf(topic, layout);
     return columns.map((column, i) => `(SELECT MAX(${q(column)}) FROM ${q(table)}${where === undefined ? '' : ` WHERE ${where}`}) AS ${q(`${topic}_${i}`)}`);
   });
   return `SELECT ${parts.join(', ')}`;

@@ -7,6 +7,7 @@ import type { QueueDepth, QueueStats } from '../../broker/queue-stats.js';
 import { causeLine } from '../../db/adapter-error.js';
 import type { Layout } from '../../db/layout.js';
 import type { Database } from '../../db/open.js';
+import { PeriodicTaskStore } from '../../scheduler/index.js';
 
 /** Results looked at for their queue: the newest, through the date_done index (the queue column has none). */
 const RECENT_RESULTS = 1000;
@@ -24,7 +25,8 @@ export async function knownQueues(
   const [results, periodic] = await Promise.all([
     // django-celery-results keeps no queue.
     layout === 'django' ? [] : database.prisma.taskMeta.findMany({ orderBy: { dateDone: 'desc' }, take: RECENT_RESULTS, select: { queue: true } }),
-    database.prisma.periodicTask.findMany({ select: { queue: true, exchange: true, routingKey: true } }),
+    // Through the store: on the django layout the entries live in django-celery-beat's table.
+    new PeriodicTaskStore(database, { layout }).list(),
   ]);
   // A periodic task's routing key without an exchange names its queue (the scheduler's routeOf).
   const periodicQueues = periodic.map((row) => (named(row.exchange) ? null : named(row.routingKey) ? row.routingKey : row.queue));

@@ -15,7 +15,8 @@ import json
 import os
 import sys
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'django_beat_settings')
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'django_settings')
+os.environ.setdefault('DJANGO_TEST_APPS', 'django_celery_beat')
 
 import django  # noqa: E402
 

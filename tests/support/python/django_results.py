@@ -8,13 +8,14 @@
 A worker runs it as `celery -A django_results worker`; with
 DJANGO_TEST_MIGRATE=1 it migrates first, which spares the tests a Python
 start of its own. The database is DJANGO_TEST_DATABASE_URL's (see
-django_results_settings.py).
+django_settings.py).
 """
 import json
 import os
 import sys
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'django_results_settings')
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'django_settings')
+os.environ.setdefault('DJANGO_TEST_APPS', 'django_celery_results')
 
 import django  # noqa: E402
 
