@@ -4,8 +4,8 @@
  * camera as `cam --freq 1` runs them into the tables. Measured:
  * - missing: tasks without their SUCCESS row 20 s after the stream ended
  *   (0 is the pass mark: the rate is sustained);
- * - lag: from an event's due time to the commit of the snapshot that wrote
- *   its task's SUCCESS row, p50 and p99;
+ * - lag: from the publish of a task's last event to the commit of the
+ *   snapshot that wrote its SUCCESS row, p50 and p99;
  * - the camera process's peak RSS and CPU seconds;
  * - per flush: its time per 1,000 task rows, the part of it spent waiting
  *   on the database (bench/db-calls.ts) and the rest (merge, rows,
@@ -83,7 +83,27 @@ async function successRows(db: Database): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-function publish(plan: SustainedPlan): Promise<{ events: number; seconds: number; lateMs: number }> {
+interface Published {
+  events: number;
+  seconds: number;
+  lateMs: number;
+  /** [events sent so far, epoch ms], one per publisher tick. */
+  sent: [number, number][];
+}
+
+/** When event `k` went out: the first tick whose count covers it. */
+function sentAt(sent: readonly [number, number][], k: number): number {
+  let low = 0;
+  let high = sent.length - 1;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sent[mid]![0] > k) high = mid;
+    else low = mid + 1;
+  }
+  return sent[low]![1];
+}
+
+function publish(plan: SustainedPlan): Promise<Published> {
   const script = fileURLToPath(new URL('./sustained-publisher.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   child.once('message', () => {
@@ -94,7 +114,7 @@ function publish(plan: SustainedPlan): Promise<{ events: number; seconds: number
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { events: number; seconds: number; lateMs: number }) : reject(new Error(`publisher exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Published) : reject(new Error(`publisher exited with ${code}`))));
   });
 }
 
@@ -104,7 +124,8 @@ export async function sustainedRun(db: Database, brokerUrl: string, options: { r
   const calls = countDatabaseCalls();
   const tasks = Math.floor((options.rate * options.seconds) / 3);
   const plan: SustainedPlan = { brokerUrl, rate: options.rate, batch: options.batch, tasks, t0: 0, run: randomBytes(4).toString('hex') };
-  const lag = new Float64Array(tasks).fill(Number.NaN);
+  // Commit times of each task's SUCCESS row; lags once the publisher says when it sent each event.
+  const committed = new Float64Array(tasks).fill(Number.NaN);
   let written = 0;
   const snapshotMs: number[] = [];
   let tasksWritten = 0;
@@ -133,8 +154,8 @@ export async function sustainedRun(db: Database, brokerUrl: string, options: { r
     for (const row of rows) {
       if (row.state !== 'SUCCESS' || !row.taskId.startsWith(plan.run)) continue;
       const task = Number.parseInt(row.taskId.slice(-12), 16);
-      if (!Number.isNaN(lag[task]!)) continue;
-      lag[task] = at - (plan.t0 + ((3 * task + 2) * 1000) / plan.rate);
+      if (!Number.isNaN(committed[task]!)) continue;
+      committed[task] = at;
       written++;
     }
   };
@@ -149,7 +170,8 @@ export async function sustainedRun(db: Database, brokerUrl: string, options: { r
     while (written < tasks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const used = process.cpuUsage(cpu);
     const stored = await successRows(db);
-    const lags = [...lag].filter((value) => !Number.isNaN(value));
+    const lags: number[] = [];
+    committed.forEach((at, task) => Number.isNaN(at) || lags.push(at - sentAt(published.sent, 3 * task + 2)));
     const perThousand = (ms: number): number => (tasksWritten === 0 ? 0 : (ms * 1000) / tasksWritten);
     const flushMs = snapshotMs.reduce((a, b) => a + b, 0);
     return {

@@ -5,7 +5,9 @@
  * task-received, -started and -succeeded in a row, one event a message
  * (`single`) or ten to a task.multi message (`batched`). Event k of the run
  * is due at t0 + k / rate; each tick publishes what is due by then, so
- * `lateMs` says how far behind the plan the publisher itself fell.
+ * `lateMs` says how far behind the plan the publisher itself fell, and
+ * `sent` when each event went out: [events sent so far, epoch ms] per tick.
+ * Messages are encoded before the clock starts.
  *
  * Started with the plan as JSON in argv[2]; says `ready` over IPC once
  * connected and is then sent t0; prints one JSON line when done.
@@ -34,6 +36,25 @@ function event(k: number): Record<string, unknown> {
   }
 }
 
+interface Message {
+  routingKey: string;
+  hostname: string;
+  body: Buffer;
+  /** Events up to and including this message. */
+  through: number;
+}
+const messages: Message[] = [];
+for (let k = 0; k < total; ) {
+  const events = [];
+  for (let i = 0; i < plan.batch && k < total; i++) events.push(event(k++));
+  const first = events[0]!;
+  messages.push(
+    plan.batch === 1
+      ? { routingKey: String(first.type).replace(/-/g, '.'), hostname: String(first.hostname), body: Buffer.from(JSON.stringify(first)), through: k }
+      : { routingKey: 'task.multi', hostname: String(first.hostname), body: Buffer.from(JSON.stringify(events)), through: k },
+  );
+}
+
 const connection = await amqp.connect(plan.brokerUrl);
 const channel = await connection.createChannel();
 await channel.assertExchange('celeryev', 'topic', { durable: true, autoDelete: false });
@@ -43,30 +64,25 @@ plan.t0 = await new Promise<number>((resolve) => {
   process.send?.('ready');
 });
 process.disconnect?.();
-const send = (routingKey: string, hostname: string, body: string): boolean =>
-  channel.publish('celeryev', routingKey, Buffer.from(body), { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1, headers: { hostname } });
+const send = (m: Message): boolean =>
+  channel.publish('celeryev', m.routingKey, m.body, { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 1, headers: { hostname: m.hostname } });
 
 let next = 0;
 let lateMs = 0;
-while (next < total) {
+const sent: [number, number][] = [];
+while (next < messages.length) {
   const now = Date.now();
   const due = Math.min(total, Math.floor(((now - plan.t0) * plan.rate) / 1000));
-  if (due > next) lateMs = Math.max(lateMs, now - (plan.t0 + (next * 1000) / plan.rate));
+  const from = next === 0 ? 0 : messages[next - 1]!.through;
+  if (due > from) lateMs = Math.max(lateMs, now - (plan.t0 + (from * 1000) / plan.rate));
   let room = true;
-  while (next < due && room) {
-    if (plan.batch === 1) {
-      const e = event(next++);
-      room = send(String(e.type).replace(/-/g, '.'), String(e.hostname), JSON.stringify(e));
-    } else {
-      const events = [];
-      for (let i = 0; i < plan.batch && next < total; i++) events.push(event(next++));
-      room = send('task.multi', String(events[0]!.hostname), JSON.stringify(events));
-    }
-  }
+  // A message goes once its first event is due.
+  while (next < messages.length && (next === 0 ? 0 : messages[next - 1]!.through) < due && room) room = send(messages[next++]!);
+  if (next > 0) sent.push([messages[next - 1]!.through, Date.now()]);
   if (!room) await new Promise((resolve) => channel.once('drain', resolve));
   else await new Promise((resolve) => setTimeout(resolve, TICK_MS));
 }
 // The channel's close-ok comes after the server took every message.
 await channel.close();
 await connection.close();
-process.stdout.write(`${JSON.stringify({ events: total, seconds: (Date.now() - plan.t0) / 1000, lateMs })}\n`);
+process.stdout.write(`${JSON.stringify({ events: total, seconds: (Date.now() - plan.t0) / 1000, lateMs, sent })}\n`);
