@@ -80,10 +80,7 @@ export class Camera implements AsyncDisposable {
     this.db = options.database;
     this.now = options.now ?? Date.now;
     this.state = new ClusterState({ maxTasks: this.resolved.maxTasks, maxWorkers: this.resolved.maxWorkers, now: this.now });
-    this.store = new SnapshotStore(this.db, {
-      rowsPerStatement: this.resolved.rowsPerStatement,
-      rowsPerTransaction: this.resolved.rowsPerTransaction,
-    });
+    this.store = new SnapshotStore(this.db, { rowsPerStatement: this.resolved.rowsPerStatement });
     this.throttle = new WorkerWriteThrottle(this.resolved.workerWriteIntervalMs);
     this.bucket = this.resolved.maxrate === null ? null : new TokenBucket(this.resolved.maxrate, this.now);
     this.consumer = new EventConsumer({

@@ -44,10 +44,8 @@ export interface CameraOptions {
    * Past it the oldest are dropped, counted and reported (`changes-dropped`).
    */
   maxPendingTasks?: number;
-  /** Task rows per INSERT; default 500. */
+  /** Task rows per statement, each statement its own transaction; default 5000. 1–100000. */
   rowsPerStatement?: number;
-  /** Task rows per transaction; default 5000. */
-  rowsPerTransaction?: number;
   /** Celery's event_exchange; default `celeryev`. */
   exchange?: string;
   /** Event queue x-message-ttl, ms; default 5000 (AMQP: Redis keeps no queue for events). */
@@ -77,7 +75,6 @@ export interface ResolvedCameraOptions {
   maxWorkers: number;
   maxPendingTasks: number;
   rowsPerStatement: number;
-  rowsPerTransaction: number;
 }
 
 function within(name: string, value: number, min: number, max: number, unit = ''): number {
@@ -117,7 +114,6 @@ export function resolveCameraOptions(o: CameraOptions): ResolvedCameraOptions {
     maxTasks: integer('maxTasks', o.maxTasks ?? 10_000, 1, 10_000_000),
     maxWorkers: integer('maxWorkers', o.maxWorkers ?? 5_000, 1, 1_000_000),
     maxPendingTasks: integer('maxPendingTasks', o.maxPendingTasks ?? 100_000, 100, 100_000_000),
-    rowsPerStatement: integer('rowsPerStatement', o.rowsPerStatement ?? 500, 1, 5000),
-    rowsPerTransaction: integer('rowsPerTransaction', o.rowsPerTransaction ?? 5000, 1, 1_000_000),
+    rowsPerStatement: integer('rowsPerStatement', o.rowsPerStatement ?? 5000, 1, 100_000),
   };
 }
