@@ -25,7 +25,6 @@ import {
   workerEnsure,
   workerIds,
   workerUpsert,
-  type SqlValue,
   type Statement,
 } from './upsert-sql.js';
 
