@@ -26,6 +26,15 @@ function wrap(proto: Record<string, unknown>, name: string): void {
     dbCalls.calls++;
     const started = performance.now();
     const done = (): void => void (dbCalls.ms += performance.now() - started);
+    // pg's pool calls its client with a callback: time until the callback.
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      args[args.length - 1] = (...results: unknown[]): unknown => {
+        done();
+        return (last as Method)(...results);
+      };
+      return original.apply(this, args);
+    }
     const result = original.apply(this, args);
     if (result instanceof Promise) return result.finally(done);
     done();
