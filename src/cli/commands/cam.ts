@@ -7,6 +7,7 @@ import {
   camExpireSuccess,
   camFreq,
   camMaxrate,
+  camSharedQueue,
   databaseUrl,
   logLevel,
 } from '../../config/settings.js';
@@ -54,7 +55,7 @@ export const cam = defineCommand({
     "Listens to the Celery event stream (workers started with -E) and keeps djcelery_workerstate and djcelery_taskstate " +
     'current: a snapshot every --freq seconds, old rows expired by state, tasks whose events were missed completed ' +
     'from celery_taskmeta. SIGINT or SIGTERM writes a final snapshot and exits.',
-  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, logLevel],
+  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camSharedQueue, camEnableEvents, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
@@ -76,6 +77,7 @@ export const cam = defineCommand({
         expireError: settings.camExpireError || null,
         expirePending: settings.camExpirePending || null,
         cleanupInterval: settings.camCleanupInterval,
+        sharedQueue: settings.camSharedQueue ?? null,
         onEvent: cameraLog(log),
       });
       const stop = untilSignal();

@@ -93,6 +93,7 @@ export class Camera implements AsyncDisposable {
     this.consumer = new EventConsumer({
       brokerUrl: options.brokerUrl,
       exchange: options.exchange,
+      sharedQueue: this.resolved.sharedQueue,
       queueTtlMs: options.queueTtlMs,
       queueExpiresMs: options.queueExpiresMs,
       wakeUpWorkers: options.wakeUpWorkers,
@@ -226,6 +227,8 @@ export class Camera implements AsyncDisposable {
 
   private async shutter(final: boolean): Promise<SnapshotSummary> {
     const started = performance.now();
+    // Every event delivered so far is in the state, so in what is drained now.
+    const delivered = this.consumer.mark();
     const changes = this.state.drainChanges();
     const now = this.now();
     const { write, later } = final ? { write: [...changes.workers], later: [] } : this.throttle.split(changes.workers, now);
@@ -260,6 +263,8 @@ export class Camera implements AsyncDisposable {
       this.counters.rowsRejected += outcome.rejected.length;
       this.emit({ type: 'rows-rejected', rows: outcome.rejected });
     }
+    // A shared queue's events are acknowledged once written: a camera that dies before leaves them to the others.
+    if (outcome.error === null) this.consumer.acknowledge(delivered);
     this.databaseFailing = outcome.error !== null;
     this.lastSnapshotMs = summary.durationMs;
     if (outcome.error !== null) {
