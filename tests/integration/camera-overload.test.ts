@@ -7,7 +7,7 @@
 // the camera's process, and a write waiting on its lock blocks the event
 // loop, so nothing arrives meanwhile to overflow the cap.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
