@@ -77,9 +77,13 @@ function hookStore(): void {
   };
 }
 
-async function successRows(db: Database): Promise<number> {
+/** This run's tasks stored as finished. */
+async function successRows(db: Database, run: string): Promise<number> {
   const q = db.dialect.ident;
-  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT COUNT(*) AS n FROM ${q('djcelery_taskstate')} WHERE ${q('state')} = 'SUCCESS'`);
+  const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(
+    `SELECT COUNT(*) AS n FROM ${q('djcelery_taskstate')} WHERE ${q('state')} = 'SUCCESS' AND ${q('task_id')} LIKE ${db.dialect.param(1)}`,
+    `${run}-%`,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -133,7 +137,10 @@ export async function sustainedRun(db: Database, brokerUrl: string, options: { r
   let flushCalls = 0;
   let flushDbMs = 0;
   const onEvent = (event: CameraEvent): void => {
-    if (event.type === 'snapshot-failed') failed++;
+    if (event.type === 'snapshot-failed') {
+      failed++;
+      if (failed === 1) process.stderr.write(`[sustained] snapshot failed: ${String((event.summary.error as Error)?.message ?? event.summary.error)}\n`);
+    }
     if (event.type !== 'snapshot' || event.summary.tasksWritten === 0) return;
     snapshotMs.push(event.summary.durationMs);
     tasksWritten += event.summary.tasksWritten;
@@ -169,7 +176,7 @@ export async function sustainedRun(db: Database, brokerUrl: string, options: { r
     const deadline = Date.now() + 20_000;
     while (written < tasks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const used = process.cpuUsage(cpu);
-    const stored = await successRows(db);
+    const stored = await successRows(db, plan.run);
     const lags: number[] = [];
     committed.forEach((at, task) => Number.isNaN(at) || lags.push(at - sentAt(published.sent, 3 * task + 2)));
     const perThousand = (ms: number): number => (tasksWritten === 0 ? 0 : (ms * 1000) / tasksWritten);
