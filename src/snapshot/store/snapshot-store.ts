@@ -6,12 +6,12 @@
  * by id (one lock order for every writer), up to `rowsPerStatement` rows
  * in one statement that carries them as one JSON parameter (upsert-sql.ts;
  * on MySQL fewer when max_allowed_packet says so). Each statement commits
- * alone, which bounds how long one holds row locks. A failure never loses rows: what was not
- * committed comes back as `unwritten` for the caller to hand back to the
- * cluster state. When a statement fails with an error that is not a
- * transient one (busy, deadlock, lost connection) while the database still
- * answers, the fault is in the rows (or a stale worker id):
- * the transaction's rows are retried in halves until the one row that
+ * alone, which bounds how long one holds row locks. A failure never loses
+ * rows: what was not committed comes back as `unwritten` for the caller to
+ * hand back to the cluster state. When a statement fails with an error
+ * that is not a transient one (busy, deadlock, lost connection) while the
+ * database still answers, the fault is in the rows (or a stale worker id):
+ * the statement's rows are retried in halves until the one row that
  * cannot be stored is found and reported as rejected, so a single bad row
  * never blocks every later snapshot.
  */
