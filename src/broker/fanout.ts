@@ -58,6 +58,19 @@ export interface ListenSpec {
   /** AMQP: x-message-ttl and x-expires of that queue, in ms. */
   queueTtlMs: number;
   queueExpiresMs: number;
+  /**
+   * AMQP only: the queue is one several listeners share (competing
+   * consumers, each message to one of them), so it is not deleted when a
+   * listener leaves, and its messages are acknowledged by acknowledge():
+   * what a listener had not acknowledged when it went goes back to the
+   * queue for another. Redis cannot share a PUB/SUB channel's messages.
+   */
+  shared?: boolean;
+}
+
+/** Everything delivered up to a point, on one connection; see FanoutLink.acknowledge. */
+export interface DeliveryMark {
+  readonly brand: 'DeliveryMark';
 }
 
 export type LinkStatus =
@@ -99,5 +112,12 @@ export interface FanoutLink {
   close(): Promise<void>;
   /** False when it cannot be sent now (disconnected): the caller keeps it. */
   publish(message: OutboundMessage): boolean;
+  /** A shared listen's messages delivered so far; null when there are none to acknowledge. */
+  mark(): DeliveryMark | null;
+  /**
+   * Acknowledges every message up to `mark`. Marks of an earlier connection
+   * are ignored: the broker put those messages back when it closed.
+   */
+  acknowledge(mark: DeliveryMark | null): void;
   readonly connected: boolean;
 }

@@ -4,6 +4,7 @@
 // at most once a minute while anything is written.
 import { causeLine } from '../db/adapter-error.js';
 import type { CameraEvent, SnapshotSummary } from '../snapshot/camera/events.js';
+import type { DroppedTaskChanges } from '../snapshot/state/cluster-state.js';
 import type { ComponentLog } from './log.js';
 
 /** Task ids named in one line about rejected rows; the rest are counted. */
@@ -41,8 +42,23 @@ export function cameraLog(log: ComponentLog, options: { now?: () => number; ever
         const more = event.rows.length > IDS_SHOWN ? ` and ${event.rows.length - IDS_SHOWN} more` : '';
         return log('error', `rows the database refuses, dropped: ${shown.join(', ')}${more}`, 'rows-rejected');
       }
-      case 'changes-dropped':
-        return log('error', `database down too long: dropped the ${event.count} oldest task changes (${event.total} so far)`, 'changes-dropped');
+      case 'changes-dropped': {
+        const why =
+          event.cause === 'database-down'
+            ? 'database down'
+            : `database too slow for the events (snapshots succeed, the last took ${seconds(event.lastSnapshotMs)} s)`;
+        return log(
+          'error',
+          `${why}: dropped ${event.count} task changes past the cap of ${event.maxPendingTasks} pending (${event.total} so far): ${droppedParts(event.dropped)}`,
+          `changes-dropped ${event.cause}`,
+        );
+      }
+      case 'falling-behind':
+        return log(
+          'warn',
+          `falling behind: a snapshot of ${event.summary.tasksWritten} task rows took ${seconds(event.summary.durationMs)} s, longer than the time between snapshots; ${event.pendingTasks} task changes pending, the oldest ${seconds(event.oldestPendingMs)} s old`,
+          'falling-behind',
+        );
       case 'cleanup':
         return log('info', `cleanup: deleted ${event.result.deleted} expired task rows`);
       case 'cleanup-failed':
@@ -57,6 +73,17 @@ export function cameraLog(log: ComponentLog, options: { now?: () => number; ever
           : log('info', 'stopped; final snapshot written');
     }
   };
+}
+
+/** What a drop cost, the cheapest first; only the kinds that occurred. */
+function droppedParts(dropped: DroppedTaskChanges): string {
+  const parts: [number, string][] = [
+    [dropped.unfinished, 'unfinished tasks never written (their next event writes them whole)'],
+    [dropped.unfinishedWritten, 'unfinished tasks left at an older state until their next event'],
+    [dropped.finished, 'finished tasks never written (missing)'],
+    [dropped.finishedWritten, 'finished tasks left at an older state (reconciliation completes them from celery_taskmeta)'],
+  ];
+  return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(', ');
 }
 
 /** Milliseconds as seconds with one decimal. */

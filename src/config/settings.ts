@@ -141,6 +141,15 @@ export const camCleanupInterval = setting({
   description: 'How often the camera expires old task rows',
 });
 
+export const camSharedQueue = setting({
+  key: 'camSharedQueue',
+  flag: 'shared-queue',
+  env: 'PRISMA_CELERY_CAM_SHARED_QUEUE',
+  type: types.text('<name>'),
+  description:
+    'Consume events from this named queue, shared by every camera given the same name, so several cameras split the work (RabbitMQ only); events are acknowledged once written; default a queue of its own',
+});
+
 export const camEnableEvents = setting({
   key: 'camEnableEvents',
   flag: 'enable-events',
@@ -435,7 +444,7 @@ export const workerHostname = setting({
   description: 'Node name remote control and events know the worker by; %h is the host name, %n its first label, %d the domain',
 });
 
-export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort,
+export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camSharedQueue, camEnableEvents, camMetricsPort,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   auditRetention, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
   scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,

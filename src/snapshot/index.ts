@@ -7,7 +7,7 @@ export type { CameraOptions } from './camera/options.js';
 export type { CameraEvent, CameraStats, SnapshotSummary } from './camera/events.js';
 export { parseRate } from './camera/rate-limit.js';
 export { SnapshotError, type SnapshotErrorCode } from './errors.js';
-export { ClusterState, type ClusterChanges, type ClusterStateOptions } from './state/cluster-state.js';
+export { ClusterState, type ClusterChanges, type ClusterStateOptions, type DroppedTaskChanges } from './state/cluster-state.js';
 export type { TaskRow, WorkerRow } from './state/rows.js';
 export { decodeEvents, type BodyFormat, type DecodedBody, type DecodeProblem, type DecodeProblemReason } from './events/decode.js';
 export type * from './events/types.js';

@@ -47,11 +47,11 @@ describeEachDatabase('camera store', (testDb) => {
 
   beforeAll(async () => {
     db = await testDb.open();
-    store = new SnapshotStore(db, { rowsPerStatement: 7, rowsPerTransaction: 20 });
+    store = new SnapshotStore(db, { rowsPerStatement: 7 });
   });
 
   describe('task upsert', () => {
-    it('inserts new rows with their worker, in several statements and transactions', async () => {
+    it('inserts new rows with their worker, in several statements', async () => {
       await clear(db);
       const rows = Array.from({ length: 45 }, (_, i) =>
         row(`many-${String(i).padStart(2, '0')}`, 'SUCCESS', { name: 'tasks.add', result: String(i), worker: `w${i % 3}@host`, runtime: 0.5 }),
@@ -131,6 +131,18 @@ describeEachDatabase('camera store', (testDb) => {
       expect(odd?.eta).toBeNull();
       expect(odd?.runtime).toBeNull();
       expect((await stored(db, 'odd-2'))?.worker?.hostname).toBe('h'.repeat(255));
+    });
+
+    it('stores text and numbers exactly as given: quotes, backslashes, newlines, emoji, JSON look-alikes', async () => {
+      await clear(db);
+      const text = `it's "quoted" \\ back\nslash\t\u00e9 😀 {"i": null} $.i`;
+      const when = new Date(Date.UTC(2026, 5, 7, 8, 9, 10, 11));
+      await store.write([row('exact-1', 'SUCCESS', { name: 'tasks.ü', args: text, kwargs: '{}', result: 'null', traceback: text, runtime: 0.1 + 0.2, retries: 3, eta: when, expires: when })], []);
+      const exact = await stored(db, 'exact-1');
+      expect(exact).toMatchObject({ name: 'tasks.ü', args: text, kwargs: '{}', result: 'null', traceback: text, runtime: 0.1 + 0.2, retries: 3 });
+      expect(exact?.eta?.toISOString()).toBe(when.toISOString());
+      expect(exact?.expires?.toISOString()).toBe(when.toISOString());
+      expect(exact?.tstamp.toISOString()).toBe(T0.toISOString());
     });
 
     it('keeps rows it could not write for the next snapshot when the statement fails', async () => {

@@ -12,16 +12,27 @@ import { eventMessage } from '../../src/snapshot/node-events/event-body.js';
 import { PYTHON } from './services.js';
 import { waitFor } from './wait.js';
 
-/** task-received, -started and -succeeded for each id, as one task.multi array per task, on either transport. */
-export async function publishTasks(url: string, ids: readonly string[], hostname: string): Promise<void> {
+export type TaskStage = 'task-received' | 'task-started' | 'task-succeeded';
+
+/**
+ * task-received, -started and -succeeded for each id (or the `stages`
+ * given), as one task.multi array per task, on either transport.
+ */
+export async function publishTasks(
+  url: string,
+  ids: readonly string[],
+  hostname: string,
+  stages: readonly TaskStage[] = ['task-received', 'task-started', 'task-succeeded'],
+): Promise<void> {
   const now = Date.now() / 1000;
   const bodies = ids.map((uuid, i) => {
     const common = { hostname, utcoffset: 0, pid: 1, clock: i };
-    return JSON.stringify([
-      { ...common, uuid, name: 'tasks.add', args: `(${i}, 1)`, kwargs: '{}', retries: 0, eta: null, expires: null, timestamp: now, type: 'task-received' },
-      { ...common, uuid, timestamp: now + 0.001, type: 'task-started' },
-      { ...common, uuid, result: String(i + 1), runtime: 0.001, timestamp: now + 0.002, type: 'task-succeeded' },
-    ]);
+    const events = {
+      'task-received': { ...common, uuid, name: 'tasks.add', args: `(${i}, 1)`, kwargs: '{}', retries: 0, eta: null, expires: null, timestamp: now, type: 'task-received' },
+      'task-started': { ...common, uuid, timestamp: now + 0.001, type: 'task-started' },
+      'task-succeeded': { ...common, uuid, result: String(i + 1), runtime: 0.001, timestamp: now + 0.002, type: 'task-succeeded' },
+    };
+    return JSON.stringify(stages.map((stage) => events[stage]));
   });
   if (transportOf(url) === 'redis') return publishOnRedis(url, bodies, hostname);
   const connection = await amqp.connect(url);

@@ -157,4 +157,27 @@ describe('cameraLog', () => {
     onEvent({ type: 'rows-rejected', rows });
     expect(lines).toEqual(['rows the database refuses, dropped: t0 (task-id-too-long), t1 (task-id-too-long), t2 (task-id-too-long) and 4997 more']);
   });
+
+  it('says whether dropped changes are the fault of a slow database or a down one, and what they cost, once a minute', () => {
+    const { lines, onEvent, tick } = camera();
+    const drop = (cause: 'database-slow' | 'database-down', total: number): CameraEvent => ({
+      type: 'changes-dropped',
+      count: 10,
+      total,
+      dropped: { unfinished: 0, unfinishedWritten: 0, finished: 10, finishedWritten: 0 },
+      cause,
+      maxPendingTasks: 100,
+      lastSnapshotMs: 4200,
+    });
+    onEvent(drop('database-slow', 10));
+    onEvent(drop('database-slow', 20));
+    tick(61_000);
+    onEvent(drop('database-down', 30));
+    expect(lines[0]).toBe(
+      'database too slow for the events (snapshots succeed, the last took 4.2 s): dropped 10 task changes past the cap of 100 pending (10 so far): 10 finished tasks never written (missing)',
+    );
+    expect(lines.some((line) => line.startsWith('database down: dropped 10 task changes past the cap of 100 pending (30 so far)'))).toBe(true);
+    expect(lines.filter((line) => line.startsWith('database too slow')).length).toBe(1);
+  });
 });
+

@@ -231,4 +231,36 @@ describe('draining and restoring snapshot changes', () => {
       ['a', 'SUCCESS'],
     ]);
   });
+
+  it('drops the changes whose loss costs least first: unfinished before finished, never written before written', () => {
+    let clock = 1000;
+    const state = new ClusterState({ now: () => clock });
+    // Written once as RECEIVED, then finished: dropping its SUCCESS would leave it stuck.
+    state.apply(received('stuck', T0));
+    state.markWritten(state.drainChanges().tasks);
+    state.apply(task('task-succeeded', 'stuck', T0 + 1, { result: '5', runtime: 0.1 }));
+    clock = 2000;
+    state.apply(received('new-unfinished', T0 + 2));
+    state.apply(received('new-finished', T0 + 3));
+    state.apply(task('task-succeeded', 'new-finished', T0 + 4, { result: '5', runtime: 0.1 }));
+    expect(state.oldestPendingTaskSince).toBe(1000);
+    expect(state.dropTaskChanges(1)).toEqual({ unfinished: 1, unfinishedWritten: 0, finished: 0, finishedWritten: 0 });
+    expect(state.dropTaskChanges(1)).toEqual({ unfinished: 0, unfinishedWritten: 0, finished: 1, finishedWritten: 0 });
+    expect(state.drainChanges().tasks.map((t) => [t.taskId, t.state])).toEqual([['stuck', 'SUCCESS']]);
+    expect(state.oldestPendingTaskSince).toBeNull();
+  });
+
+  it('keeps one pending change per task however often it changes, dated by its first', () => {
+    let clock = 5000;
+    const state = new ClusterState({ now: () => clock });
+    state.apply(received('a', T0));
+    clock = 6000;
+    state.apply(task('task-started', 'a', T0 + 1));
+    expect(state.pendingTaskCount).toBe(1);
+    expect(state.oldestPendingTaskSince).toBe(5000);
+    const failed = state.drainChanges();
+    expect(failed.since).toBe(5000);
+    state.restoreChanges(failed);
+    expect(state.oldestPendingTaskSince).toBe(5000);
+  });
 });

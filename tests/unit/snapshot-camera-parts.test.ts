@@ -7,7 +7,7 @@ import { parseRate, TokenBucket } from '../../src/snapshot/camera/rate-limit.js'
 import { WorkerWriteThrottle } from '../../src/snapshot/camera/worker-throttle.js';
 import type { TaskRow } from '../../src/snapshot/state/rows.js';
 import { sanitizeTasks } from '../../src/snapshot/store/sanitize.js';
-import { taskRowsPerStatement, taskUpsertSql } from '../../src/snapshot/store/upsert-sql.js';
+import { taskRowsJson, taskUpsertSql } from '../../src/snapshot/store/upsert-sql.js';
 import type { Database } from '../../src/db/open.js';
 
 describe('maxrate', () => {
@@ -87,16 +87,19 @@ describe('rows and SQL', () => {
     expect(sanitizeTasks([{ ...base, traceback: 'a\0b' }], 'mysql').rows[0]?.traceback).toBe('a\0b');
   });
 
-  it('keeps every statement within the parameter limits', () => {
-    expect(taskRowsPerStatement('sqlite', 5000)).toBe(Math.floor(32_766 / 13));
-    expect(taskRowsPerStatement('postgresql', 500)).toBe(500);
+  it('sends the rows as one JSON document, instants as each provider stores them', () => {
+    const row = { ...base, tstamp: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 67)), eta: null, worker: 'w@h' };
+    const of = (provider: 'postgresql' | 'mysql' | 'sqlite') => JSON.parse(taskRowsJson(provider, [row], () => 7)) as Record<string, unknown>[];
+    expect(of('postgresql')[0]).toMatchObject({ i: row.taskId, s: row.state, t: '2026-01-02T03:04:05.067Z', e: null, w: 7 });
+    expect(of('mysql')[0]?.t).toBe('2026-01-02 03:04:05.067');
+    expect(of('sqlite')[0]?.t).toBe('2026-01-02T03:04:05.067+00:00');
   });
 
   it('assigns state last on MySQL, after every guard that reads it', () => {
-    const sql = taskUpsertSql(dialectOf('mysql'), 2);
+    const sql = taskUpsertSql(dialectOf('mysql'));
     const update = sql.slice(sql.indexOf('ON DUPLICATE KEY UPDATE'));
     const assignments = update.split(/, (?=`\w+` = )/);
     expect(assignments.at(-1)).toMatch(/^`state` = IF\(/);
-    expect(sql.match(/\?/g)).toHaveLength(26);
+    expect(sql.match(/\?/g)).toHaveLength(1);
   });
 });

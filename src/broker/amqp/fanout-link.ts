@@ -3,17 +3,29 @@
  * backoff with jitter), on each connection one channel that declares the
  * exchanges, a fresh queue bound to the listened exchange (not durable,
  * auto-delete, x-message-ttl, x-expires: how Celery declares an event
- * receiver's or a pidbox queue) consumed without acks, as Celery does.
+ * receiver's or a pidbox queue) consumed without acks, as Celery does;
+ * or a shared queue of a fixed name (not durable, not deleted when its
+ * consumers leave, x-message-ttl and x-expires as the others) whose
+ * messages are acknowledged when the listener says so (acknowledge).
  */
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage, RecoveringChannelModel } from 'amqplib';
-import type { ExchangeSpec, FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
+import type { DeliveryMark, ExchangeSpec, FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
+
+/** The channel's own delivery tags: acknowledging them on another channel would be an error. */
+interface AmqpMark extends DeliveryMark {
+  channel: Channel;
+  tag: number;
+}
 
 export class AmqpFanoutLink implements FanoutLink {
   private connection: RecoveringChannelModel | null = null;
   private channel: Channel | null = null;
   private connectedBefore = false;
   private closed = false;
+  /** Of a shared listen: the latest delivery, and the highest tag acknowledged on its channel. */
+  private delivered: AmqpMark | null = null;
+  private acknowledged = 0;
 
   constructor(private readonly options: FanoutLinkOptions) {}
 
@@ -65,6 +77,21 @@ export class AmqpFanoutLink implements FanoutLink {
     }
   }
 
+  mark(): DeliveryMark | null {
+    return this.delivered;
+  }
+
+  acknowledge(mark: DeliveryMark | null): void {
+    const m = mark as AmqpMark | null;
+    if (m === null || m.channel !== this.channel || m.tag <= this.acknowledged) return;
+    try {
+      m.channel.ack({ fields: { deliveryTag: m.tag } } as ConsumeMessage, true);
+      this.acknowledged = m.tag;
+    } catch {
+      // The channel closed meanwhile: the broker puts the messages back.
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const { connection, channel } = this;
@@ -92,15 +119,25 @@ export class AmqpFanoutLink implements FanoutLink {
     let source: string | null = null;
     if (o.listen !== undefined) {
       const { exchange, bindingKey, queueTtlMs, queueExpiresMs } = o.listen;
+      const shared = o.listen.shared ?? false;
       await declare(channel, exchange);
       source = o.listen.queue();
       await channel.assertQueue(source, {
         durable: false,
-        autoDelete: true,
+        autoDelete: !shared,
         arguments: { 'x-message-ttl': { '!': 'int', value: queueTtlMs }, 'x-expires': { '!': 'int', value: queueExpiresMs } },
       });
       await channel.bindQueue(source, exchange.name, bindingKey);
-      await channel.consume(source, (message) => this.receive(message, recover), { noAck: true });
+      this.delivered = null;
+      this.acknowledged = 0;
+      await channel.consume(
+        source,
+        (message) => {
+          if (shared && message !== null) this.delivered = { brand: 'DeliveryMark', channel, tag: message.fields.deliveryTag };
+          this.receive(message, recover);
+        },
+        { noAck: !shared },
+      );
     }
     this.channel = channel;
     o.onReady?.();

@@ -6,7 +6,8 @@
  * once both are, so what onReady publishes reaches listeners that are
  * subscribed already.
  */
-import type { FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
+import { ConfigError } from '../../errors.js';
+import type { DeliveryMark, FanoutLink, FanoutLinkOptions, OutboundMessage } from '../fanout.js';
 import { parseRedisUrl } from '../url.js';
 import { routingKeyOfChannel, subscribePattern } from './channels.js';
 import { inboundOf } from './fanout-message.js';
@@ -27,6 +28,11 @@ export class RedisFanoutLink implements FanoutLink {
 
   constructor(private readonly options: FanoutLinkOptions) {
     const o = options;
+    if (o.listen?.shared === true) {
+      throw new ConfigError(
+        'a shared event queue needs an AMQP broker: on Redis, Celery events are PUB/SUB messages every subscriber receives, which listeners cannot share; run one camera, or use RabbitMQ',
+      );
+    }
     const db = parseRedisUrl(o.brokerUrl).db;
     const reconnect = {
       ...(o.reconnectInitialDelayMs !== undefined && { reconnectInitialDelayMs: o.reconnectInitialDelayMs }),
@@ -91,6 +97,13 @@ export class RedisFanoutLink implements FanoutLink {
   publish(message: OutboundMessage): boolean {
     return this.up && this.publisher.publish(message);
   }
+
+  /** Nothing to acknowledge: PUB/SUB has no acknowledgements (a shared listen is refused). */
+  mark(): DeliveryMark | null {
+    return null;
+  }
+
+  acknowledge(): void {}
 
   async close(): Promise<void> {
     this.closed = true;

@@ -8,6 +8,7 @@ import {
   camFreq,
   camMaxrate,
   camMetricsPort,
+  camSharedQueue,
   databaseUrl,
   logLevel,
   serveHost,
@@ -67,7 +68,7 @@ export const cam = defineCommand({
     'current: a snapshot every --freq seconds, old rows expired by state, tasks whose events were missed completed ' +
     "from celery_taskmeta. With --metrics-port, the camera's counters are Prometheus text at /metrics on that port. " +
     'SIGINT or SIGTERM writes a final snapshot and exits.',
-  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort, serveHost, logLevel],
+  settings: [databaseUrl, brokerUrl, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camSharedQueue, camEnableEvents, camMetricsPort, serveHost, logLevel],
 
   async run({ positionals, settings, err, check }) {
     if (positionals.length > 0) throw new UsageError(`cam takes no arguments, got ${positionals.join(' ')}`);
@@ -89,6 +90,7 @@ export const cam = defineCommand({
         expireError: settings.camExpireError || null,
         expirePending: settings.camExpirePending || null,
         cleanupInterval: settings.camCleanupInterval,
+        sharedQueue: settings.camSharedQueue ?? null,
         onEvent: cameraLog(log),
       });
       const stop = untilSignal();

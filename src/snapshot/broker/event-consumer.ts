@@ -7,6 +7,11 @@
  * receiver does. Each message is decoded (one event or a task.multi
  * array); bad input is handed to `onProblem`, never thrown.
  *
+ * With `sharedQueue` (AMQP only) it consumes from that named queue
+ * instead, which other consumers share: each event goes to one of them,
+ * and is acknowledged only when the owner says it is safe (acknowledge()),
+ * so what a consumer that dies had not acknowledged goes to the others.
+ *
  * A lost broker is reconnected with exponential backoff, and each new
  * connection listens again and wakes the workers up (after listening, so
  * their answers are heard). Events sent while disconnected are lost on
@@ -14,7 +19,7 @@
  * start() fails fast when the first connection fails.
  */
 import { randomUUID } from 'node:crypto';
-import { openFanoutLink, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
+import { openFanoutLink, type DeliveryMark, type FanoutLink, type InboundMessage, type LinkStatus } from '../../broker/fanout-link.js';
 import { decodeEvents, type DecodeProblem } from '../events/decode.js';
 import type { CeleryEvent } from '../events/types.js';
 import { SnapshotError } from '../errors.js';
@@ -26,6 +31,8 @@ export interface EventConsumerOptions {
   exchange?: string;
   /** AMQP queue name prefix; a uuid follows. Default `celeryev.` as Celery's receiver. */
   queuePrefix?: string;
+  /** AMQP: consume from this queue, shared with other consumers, instead of one of its own; null or absent for one of its own. */
+  sharedQueue?: string | null;
   /** AMQP x-message-ttl in ms; default 5000 (Celery's event_queue_ttl). */
   queueTtlMs?: number;
   /** AMQP x-expires in ms; default 60000 (Celery's event_queue_expires). */
@@ -70,15 +77,17 @@ export class EventConsumer {
     if (this.link !== null || this.closed) throw new SnapshotError('E_SNAPSHOT_STATE', 'event consumer already started');
     const o = this.options;
     const wake = o.wakeUpWorkers ?? true;
+    const shared = o.sharedQueue ?? null;
     const link = openFanoutLink({
       brokerUrl: o.brokerUrl,
       connectionName: 'prisma-celery camera',
       listen: {
         exchange: { name: o.exchange ?? 'celeryev', type: 'topic', durable: true, autoDelete: false },
         bindingKey: '#',
-        queue: () => `${o.queuePrefix ?? 'celeryev.'}${randomUUID()}`,
+        queue: () => shared ?? `${o.queuePrefix ?? 'celeryev.'}${randomUUID()}`,
         queueTtlMs: o.queueTtlMs ?? 5000,
         queueExpiresMs: o.queueExpiresMs ?? 60_000,
+        shared: shared !== null,
       },
       declare: wake ? [PIDBOX_EXCHANGE] : [],
       heartbeatSeconds: o.heartbeatSeconds ?? 10,
@@ -101,6 +110,16 @@ export class EventConsumer {
 
   get connected(): boolean {
     return this.link?.connected ?? false;
+  }
+
+  /** Of a shared queue: every event handed to onEvents so far; null otherwise. */
+  mark(): DeliveryMark | null {
+    return this.link?.mark() ?? null;
+  }
+
+  /** Of a shared queue: the broker may forget every event up to `mark`. */
+  acknowledge(mark: DeliveryMark | null): void {
+    this.link?.acknowledge(mark);
   }
 
   async close(): Promise<void> {

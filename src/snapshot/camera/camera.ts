@@ -17,7 +17,8 @@ import type { CeleryEvent } from '../events/types.js';
 import { ClusterState } from '../state/cluster-state.js';
 import { expireTaskStates, type CleanupResult } from '../store/cleanup.js';
 import { reconcileFromResults } from '../store/reconcile.js';
-import { SnapshotStore } from '../store/snapshot-store.js';
+import type { TaskRow } from '../state/rows.js';
+import { SnapshotStore, type WriteOutcome } from '../store/snapshot-store.js';
 import type { CameraEvent, CameraStats, SnapshotSummary } from './events.js';
 import { resolveCameraOptions, type CameraOptions, type ResolvedCameraOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
@@ -56,7 +57,12 @@ export class Camera implements AsyncDisposable {
   private nextCleanup = 0;
   private nextReconcile: number | null = null;
   private reconcileSoon = false;
-  private readonly counters: Omit<CameraStats, 'pendingTasks' | 'messages' | 'events'> = {
+  /** When the oldest change of the snapshot being written was made; null when none is being written. */
+  private writingSince: number | null = null;
+  /** The last snapshot failed: changes pile up because the database is down, not slow. */
+  private databaseFailing = false;
+  private lastSnapshotMs = 0;
+  private readonly counters: Omit<CameraStats, 'pendingTasks' | 'oldestPendingMs' | 'messages' | 'events'> = {
     decodeProblems: 0,
     snapshots: 0,
     snapshotFailures: 0,
@@ -64,6 +70,7 @@ export class Camera implements AsyncDisposable {
     workersWritten: 0,
     rowsRejected: 0,
     changesDropped: 0,
+    slowSnapshots: 0,
     brokerDisconnects: 0,
     brokerDeafMs: 0,
     cleanups: 0,
@@ -80,15 +87,13 @@ export class Camera implements AsyncDisposable {
     this.db = options.database;
     this.now = options.now ?? Date.now;
     this.state = new ClusterState({ maxTasks: this.resolved.maxTasks, maxWorkers: this.resolved.maxWorkers, now: this.now });
-    this.store = new SnapshotStore(this.db, {
-      rowsPerStatement: this.resolved.rowsPerStatement,
-      rowsPerTransaction: this.resolved.rowsPerTransaction,
-    });
+    this.store = new SnapshotStore(this.db, { rowsPerStatement: this.resolved.rowsPerStatement });
     this.throttle = new WorkerWriteThrottle(this.resolved.workerWriteIntervalMs);
     this.bucket = this.resolved.maxrate === null ? null : new TokenBucket(this.resolved.maxrate, this.now);
     this.consumer = new EventConsumer({
       brokerUrl: options.brokerUrl,
       exchange: options.exchange,
+      sharedQueue: this.resolved.sharedQueue,
       queueTtlMs: options.queueTtlMs,
       queueExpiresMs: options.queueExpiresMs,
       wakeUpWorkers: options.wakeUpWorkers,
@@ -165,7 +170,20 @@ export class Camera implements AsyncDisposable {
   }
 
   stats(): CameraStats {
-    return { ...this.counters, messages: this.consumer.messages, events: this.state.eventCount, pendingTasks: this.state.pendingTaskCount };
+    return {
+      ...this.counters,
+      messages: this.consumer.messages,
+      events: this.state.eventCount,
+      pendingTasks: this.state.pendingTaskCount,
+      oldestPendingMs: this.oldestPendingMs(),
+    };
+  }
+
+  /** How long the oldest task change not yet in the database has waited, ms: pending, or in the snapshot being written. */
+  private oldestPendingMs(): number {
+    const pending = this.state.oldestPendingTaskSince;
+    const oldest = this.writingSince === null ? pending : pending === null ? this.writingSince : Math.min(pending, this.writingSince);
+    return oldest === null ? 0 : Math.max(0, this.now() - oldest);
   }
 
   /**
@@ -209,10 +227,14 @@ export class Camera implements AsyncDisposable {
 
   private async shutter(final: boolean): Promise<SnapshotSummary> {
     const started = performance.now();
+    // Every event delivered so far is in the state, so in what is drained now.
+    const delivered = this.consumer.mark();
     const changes = this.state.drainChanges();
     const now = this.now();
     const { write, later } = final ? { write: [...changes.workers], later: [] } : this.throttle.split(changes.workers, now);
-    const outcome = await this.store.write(changes.tasks, write);
+    this.writingSince = changes.since;
+    const outcome = await this.store.write(changes.tasks, write).finally(() => (this.writingSince = null));
+    this.state.markWritten(writtenRows(changes.tasks, outcome));
     const unwrittenWorkers = new Set(outcome.unwritten.workers.map((w) => w.hostname));
     this.throttle.stored(
       write.filter((w) => !unwrittenWorkers.has(w.hostname)),
@@ -223,6 +245,7 @@ export class Camera implements AsyncDisposable {
         tasks: outcome.unwritten.tasks,
         workers: [...outcome.unwritten.workers, ...later],
         drainedAt: changes.drainedAt,
+        since: changes.since,
       });
     }
     const summary: SnapshotSummary = {
@@ -240,12 +263,21 @@ export class Camera implements AsyncDisposable {
       this.counters.rowsRejected += outcome.rejected.length;
       this.emit({ type: 'rows-rejected', rows: outcome.rejected });
     }
+    // A shared queue's events are acknowledged once written: a camera that dies before leaves them to the others.
+    if (outcome.error === null) this.consumer.acknowledge(delivered);
+    this.databaseFailing = outcome.error !== null;
+    this.lastSnapshotMs = summary.durationMs;
     if (outcome.error !== null) {
       this.counters.snapshotFailures++;
       this.emit({ type: 'snapshot-failed', summary, pendingTasks: this.state.pendingTaskCount, final });
     } else {
       this.counters.snapshots++;
       if (summary.tasksWritten > 0 || summary.workersWritten > 0 || final) this.emit({ type: 'snapshot', summary, final });
+      if (!final && summary.durationMs > this.resolved.freqMs) {
+        // The database takes longer to write what changed than the events take to change it.
+        this.counters.slowSnapshots++;
+        this.emit({ type: 'falling-behind', summary, pendingTasks: this.state.pendingTaskCount, oldestPendingMs: this.oldestPendingMs() });
+      }
     }
     return summary;
   }
@@ -301,10 +333,19 @@ export class Camera implements AsyncDisposable {
     const pending = this.state.pendingTaskCount;
     const max = this.resolved.maxPendingTasks;
     if (pending > max) {
-      // Drop a tenth at once: one pass over the oldest, not one per event.
-      const dropped = this.state.dropOldestTaskChanges(pending - max + Math.ceil(max / 10));
-      this.counters.changesDropped += dropped;
-      this.emit({ type: 'changes-dropped', count: dropped, total: this.counters.changesDropped });
+      // Drop a tenth at once: one pass over the pending changes, not one per event.
+      const dropped = this.state.dropTaskChanges(pending - max + Math.ceil(max / 10));
+      const count = dropped.unfinished + dropped.unfinishedWritten + dropped.finished + dropped.finishedWritten;
+      this.counters.changesDropped += count;
+      this.emit({
+        type: 'changes-dropped',
+        count,
+        total: this.counters.changesDropped,
+        dropped,
+        cause: this.databaseFailing ? 'database-down' : 'database-slow',
+        maxPendingTasks: max,
+        lastSnapshotMs: this.lastSnapshotMs,
+      });
     }
   }
 
@@ -343,4 +384,11 @@ export class Camera implements AsyncDisposable {
       this.counters.listenerErrors++;
     }
   }
+}
+
+/** The drained rows the write stored: neither handed back nor refused. */
+function writtenRows(rows: readonly TaskRow[], outcome: WriteOutcome): readonly TaskRow[] {
+  if (outcome.unwritten.tasks.length === 0 && outcome.rejected.length === 0) return rows;
+  const left = new Set([...outcome.unwritten.tasks.map((row) => row.taskId), ...outcome.rejected.map((row) => row.taskId)]);
+  return rows.filter((row) => !left.has(row.taskId));
 }

@@ -3,6 +3,7 @@
  * log hook can switch on `type` and a test can wait for one.
  */
 import type { DecodeProblem } from '../events/decode.js';
+import type { DroppedTaskChanges } from '../state/cluster-state.js';
 import type { CleanupResult } from '../store/cleanup.js';
 import type { RejectedRow } from '../store/snapshot-store.js';
 
@@ -34,7 +35,22 @@ export type CameraEvent =
   | { type: 'snapshot'; summary: SnapshotSummary; final: boolean }
   | { type: 'snapshot-failed'; summary: SnapshotSummary; pendingTasks: number; final: boolean }
   | { type: 'rows-rejected'; rows: RejectedRow[] }
-  | { type: 'changes-dropped'; count: number; total: number }
+  /**
+   * Past maxPendingTasks: `count` pending task changes forgotten (`total`
+   * so far), which ones in `dropped`; `cause` says whether snapshots fail
+   * (the database is down) or succeed but too slowly for the events.
+   */
+  | {
+      type: 'changes-dropped';
+      count: number;
+      total: number;
+      dropped: DroppedTaskChanges;
+      cause: 'database-down' | 'database-slow';
+      maxPendingTasks: number;
+      lastSnapshotMs: number;
+    }
+  /** A snapshot took longer than the interval between snapshots: the database writes slower than the events change tasks. */
+  | { type: 'falling-behind'; summary: SnapshotSummary; pendingTasks: number; oldestPendingMs: number }
   | { type: 'cleanup'; result: CleanupResult; durationMs: number }
   | { type: 'cleanup-failed'; error: unknown }
   | { type: 'reconciled'; tasks: number }
@@ -54,7 +70,12 @@ export interface CameraStats {
   rowsRejected: number;
   /** Pending task changes dropped to stay within maxPendingTasks. */
   changesDropped: number;
+  /** Tasks changed and not yet written (one per task however often it changed). */
   pendingTasks: number;
+  /** How long the oldest change not yet written has waited, ms (0 when none). */
+  oldestPendingMs: number;
+  /** Snapshots that took longer than the interval between snapshots. */
+  slowSnapshots: number;
   brokerDisconnects: number;
   /** Time spent disconnected from the broker, summed over reconnections (ms). */
   brokerDeafMs: number;

@@ -3,6 +3,7 @@
  * and checked once, with bounded, human messages.
  */
 import type { Database } from '../../db/open.js';
+import { transportOf } from '../../broker/url.js';
 import { ConfigError } from '../../errors.js';
 import { DEFAULT_EXPIRY, type ExpiryLimits } from '../store/cleanup.js';
 import type { CameraEvent } from './events.js';
@@ -44,12 +45,17 @@ export interface CameraOptions {
    * Past it the oldest are dropped, counted and reported (`changes-dropped`).
    */
   maxPendingTasks?: number;
-  /** Task rows per INSERT; default 500. */
+  /** Task rows per statement, each statement its own transaction; default 5000. 1–100000. */
   rowsPerStatement?: number;
-  /** Task rows per transaction; default 5000. */
-  rowsPerTransaction?: number;
   /** Celery's event_exchange; default `celeryev`. */
   exchange?: string;
+  /**
+   * AMQP only: consume the events from this named queue, shared with every
+   * camera given the same name (each event goes to one of them), instead of
+   * a queue of its own; events are acknowledged once their snapshot is
+   * written. Default none.
+   */
+  sharedQueue?: string | null;
   /** Event queue x-message-ttl, ms; default 5000 (AMQP: Redis keeps no queue for events). */
   queueTtlMs?: number;
   /** Event queue x-expires, ms; default 60000 (AMQP). */
@@ -66,6 +72,7 @@ export interface CameraOptions {
 }
 
 export interface ResolvedCameraOptions {
+  sharedQueue: string | null;
   freqMs: number;
   maxrate: number | null;
   expiry: ExpiryLimits;
@@ -77,7 +84,6 @@ export interface ResolvedCameraOptions {
   maxWorkers: number;
   maxPendingTasks: number;
   rowsPerStatement: number;
-  rowsPerTransaction: number;
 }
 
 function within(name: string, value: number, min: number, max: number, unit = ''): number {
@@ -102,7 +108,17 @@ export function resolveCameraOptions(o: CameraOptions): ResolvedCameraOptions {
   const maxrate = o.maxrate === undefined || o.maxrate === null ? null : typeof o.maxrate === 'number' ? o.maxrate : parseRate(o.maxrate);
   if (maxrate !== null && !(maxrate > 0 && Number.isFinite(maxrate))) throw new ConfigError(`maxrate must be more than zero, got ${maxrate}`);
   const reconcile = o.reconcileInterval === undefined ? 60 : o.reconcileInterval;
+  const sharedQueue = o.sharedQueue ?? null;
+  if (sharedQueue !== null) {
+    if (sharedQueue.trim() === '' || sharedQueue.length > 255) throw new ConfigError(`sharedQueue must be a queue name of 1 to 255 characters, got "${sharedQueue}"`);
+    if (transportOf(o.brokerUrl) === 'redis') {
+      throw new ConfigError(
+        'a shared event queue needs an AMQP broker: on Redis, Celery events are PUB/SUB messages that every subscriber receives and none can share; run one camera there',
+      );
+    }
+  }
   return {
+    sharedQueue,
     freqMs: within('freq', o.freq ?? 1, 0.01, 3600, ' seconds') * 1000,
     maxrate,
     expiry: {
@@ -117,7 +133,6 @@ export function resolveCameraOptions(o: CameraOptions): ResolvedCameraOptions {
     maxTasks: integer('maxTasks', o.maxTasks ?? 10_000, 1, 10_000_000),
     maxWorkers: integer('maxWorkers', o.maxWorkers ?? 5_000, 1, 1_000_000),
     maxPendingTasks: integer('maxPendingTasks', o.maxPendingTasks ?? 100_000, 100, 100_000_000),
-    rowsPerStatement: integer('rowsPerStatement', o.rowsPerStatement ?? 500, 1, 5000),
-    rowsPerTransaction: integer('rowsPerTransaction', o.rowsPerTransaction ?? 5000, 1, 1_000_000),
+    rowsPerStatement: integer('rowsPerStatement', o.rowsPerStatement ?? 5000, 1, 100_000),
   };
 }

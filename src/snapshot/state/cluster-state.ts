@@ -5,10 +5,10 @@
  * clock is the injected one. Every event costs O(1).
  */
 import { ConfigError } from '../../errors.js';
-import { READY_STATES } from '../../core/states.js';
+import { PENDING, READY_STATES } from '../../core/states.js';
 import { isWorkerEvent, type CeleryEvent, type TaskEvent, type WorkerEvent } from '../events/types.js';
 import { OrderList, type OrderNode } from './order-list.js';
-import { PendingChanges } from './pending.js';
+import { PendingChanges, type PendingEntry } from './pending.js';
 import { toTaskRow, toWorkerRow, type TaskRow, type WorkerRow } from './rows.js';
 import { mergeTaskEvent, TaskState } from './task.js';
 import { addHeartbeat, isAlive, mergeWorkerEvent, WorkerState } from './worker.js';
@@ -32,6 +32,35 @@ export interface ClusterChanges {
   readonly workers: readonly WorkerRow[];
   /** The event count when drained; lets `restoreChanges` tell these rows from newer ones. */
   readonly drainedAt: number;
+  /** When the oldest of these task changes was made (epoch ms), or null when there are none. */
+  readonly since: number | null;
+}
+
+/**
+ * Pending task changes dropped, by what the loss costs, in the order they
+ * go: an unfinished task's next event writes its whole picture again; a
+ * finished task never written is missing; a finished task written before
+ * keeps its older row (reconciliation completes it from celery_taskmeta).
+ */
+export interface DroppedTaskChanges {
+  /** Unfinished tasks never written. */
+  unfinished: number;
+  /** Unfinished tasks whose row shows an older state until their next event. */
+  unfinishedWritten: number;
+  /** Finished tasks never written: missing from the table. */
+  finished: number;
+  /** Finished tasks whose row stays in an older state. */
+  finishedWritten: number;
+}
+
+const DROP_RANKS = ['unfinished', 'unfinishedWritten', 'finished', 'finishedWritten'] as const;
+
+/** A dropped change's rank: unfinished before finished, never written before written. */
+function dropRank(entry: PendingEntry<TaskState, TaskRow>): number {
+  const state = entry.row?.state ?? entry.item?.state ?? PENDING;
+  // A handed-back row whose task left memory may have been written before: assume so.
+  const written = entry.item?.written ?? true;
+  return (READY_STATES.has(state) ? 2 : 0) + (written ? 1 : 0);
 }
 
 interface TaskSlot {
@@ -57,8 +86,8 @@ export class ClusterState {
   private readonly finishedAge = new OrderList();
   private readonly workerSlots = new Map<string, WorkerSlot>();
   private readonly workerRecency = new OrderList();
-  private readonly pendingTasks = new PendingChanges<TaskState, TaskRow>(toTaskRow, (row) => row.taskId);
-  private readonly pendingWorkers = new PendingChanges<WorkerState, WorkerRow>(toWorkerRow, (row) => row.hostname);
+  private readonly pendingTasks: PendingChanges<TaskState, TaskRow>;
+  private readonly pendingWorkers: PendingChanges<WorkerState, WorkerRow>;
   private events = 0;
   private tasksEvicted = 0;
   private workersEvicted = 0;
@@ -67,6 +96,8 @@ export class ClusterState {
     this.maxTasks = bounded('maxTasks', options.maxTasks ?? 10_000, MAX_TASKS_LIMIT);
     this.maxWorkers = bounded('maxWorkers', options.maxWorkers ?? 5_000, MAX_WORKERS_LIMIT);
     this.now = options.now ?? Date.now;
+    this.pendingTasks = new PendingChanges<TaskState, TaskRow>(toTaskRow, (row) => row.taskId, this.now);
+    this.pendingWorkers = new PendingChanges<WorkerState, WorkerRow>(toWorkerRow, (row) => row.hostname, this.now);
   }
 
   /** Folds one decoded event in. `receivedAt` (epoch ms) defaults to the injected clock's now. */
@@ -116,13 +147,28 @@ export class ClusterState {
     return this.pendingTasks.size;
   }
 
+  /** When the oldest pending task change was made (epoch ms), or null when none is pending. */
+  get oldestPendingTaskSince(): number | null {
+    return this.pendingTasks.oldestSince;
+  }
+
   /**
-   * Forgets up to `count` pending task changes, oldest first, so a long
-   * database outage cannot exhaust memory; the caller counts and reports
-   * them. Returns how many were forgotten.
+   * Forgets up to `count` pending task changes, so a database that is down
+   * or slower than the events cannot exhaust memory: those whose loss costs
+   * least first (DroppedTaskChanges), the oldest first within each. The
+   * caller counts and reports them.
    */
-  dropOldestTaskChanges(count: number): number {
-    return this.pendingTasks.dropOldest(count);
+  dropTaskChanges(count: number): DroppedTaskChanges {
+    const counts = this.pendingTasks.drop(count, DROP_RANKS.length, dropRank, (id) => this.taskSlots.get(id)?.task);
+    return Object.fromEntries(DROP_RANKS.map((name, i) => [name, counts[i] ?? 0])) as unknown as DroppedTaskChanges;
+  }
+
+  /** Notes that these task rows were written, so their tasks' later changes are dropped last. */
+  markWritten(rows: readonly TaskRow[]): void {
+    for (const row of rows) {
+      const slot = this.taskSlots.get(row.taskId);
+      if (slot !== undefined) slot.task.written = true;
+    }
   }
 
   /** Tasks dropped to stay within `maxTasks`, since construction. */
@@ -140,7 +186,8 @@ export class ClusterState {
    * changed. Tasks evicted since they changed are included.
    */
   drainChanges(): ClusterChanges {
-    return { tasks: this.pendingTasks.drain(), workers: this.pendingWorkers.drain(), drainedAt: this.events };
+    const tasks = this.pendingTasks.drain();
+    return { tasks: tasks.rows, workers: this.pendingWorkers.drain().rows, drainedAt: this.events, since: tasks.since };
   }
 
   /**
@@ -149,8 +196,9 @@ export class ClusterState {
    * row wins. Safe in any order with other drains and restores.
    */
   restoreChanges(changes: ClusterChanges): void {
-    this.pendingTasks.restore(changes.tasks, changes.drainedAt, (id) => this.taskSlots.get(id)?.task);
-    this.pendingWorkers.restore(changes.workers, changes.drainedAt, (hostname) => this.workerSlots.get(hostname)?.worker);
+    const since = changes.since ?? this.now();
+    this.pendingTasks.restore(changes.tasks, changes.drainedAt, since, (id) => this.taskSlots.get(id)?.task);
+    this.pendingWorkers.restore(changes.workers, changes.drainedAt, since, (hostname) => this.workerSlots.get(hostname)?.worker);
   }
 
   private applyWorkerEvent(event: WorkerEvent, receivedAt: number): void {

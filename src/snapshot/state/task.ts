@@ -35,6 +35,8 @@ export class TaskState {
   client: string | null = null;
   /** The owning ClusterState's event count when this task last changed; orders snapshots. */
   changedAt = 0;
+  /** A row of it was written: dropping a later change would leave that older row behind. */
+  written = false;
 
   constructor(readonly id: string) {}
 }

@@ -3,13 +3,15 @@
  * the thin I/O adapter around the statements of upsert-sql.ts.
  *
  * Workers first (their ids are what task rows point at), then tasks sorted
- * by id (one lock order for every writer) in multi-row statements, several
- * statements per transaction. A failure never loses rows: what was not
- * committed comes back as `unwritten` for the caller to hand back to the
- * cluster state. When a statement fails with an error that is not a
- * transient one (busy, deadlock, lost connection) while the database still
- * answers, the fault is in the rows (or a stale worker id):
- * the transaction's rows are retried in halves until the one row that
+ * by id (one lock order for every writer), up to `rowsPerStatement` rows
+ * in one statement that carries them as one JSON parameter (upsert-sql.ts;
+ * on MySQL fewer when max_allowed_packet says so). Each statement commits
+ * alone, which bounds how long one holds row locks. A failure never loses
+ * rows: what was not committed comes back as `unwritten` for the caller to
+ * hand back to the cluster state. When a statement fails with an error
+ * that is not a transient one (busy, deadlock, lost connection) while the
+ * database still answers, the fault is in the rows (or a stale worker id):
+ * the statement's rows are retried in halves until the one row that
  * cannot be stored is found and reported as rejected, so a single bad row
  * never blocks every later snapshot.
  */
@@ -18,21 +20,17 @@ import { isTransient } from '../../db/transient.js';
 import type { TaskRow, WorkerRow } from '../state/rows.js';
 import { sanitizeTasks, sanitizeWorker } from './sanitize.js';
 import {
-  pushTaskParams,
-  taskRowsPerStatement,
+  taskRowsJson,
   taskUpsertSql,
   workerEnsure,
   workerIds,
   workerUpsert,
-  type SqlValue,
   type Statement,
 } from './upsert-sql.js';
 
 export interface SnapshotStoreOptions {
-  /** Task rows per INSERT statement; default 500 (fewer where the driver's parameter limit says so). */
+  /** Task rows per statement (each its own transaction); default 5000. Bounds how long one statement holds row locks. */
   rowsPerStatement?: number;
-  /** Task rows per transaction; default 5000. Bounds how long one snapshot holds row locks. */
-  rowsPerTransaction?: number;
 }
 
 export interface RejectedRow {
@@ -53,11 +51,14 @@ export interface WriteOutcome {
 }
 
 const WORKERS_PER_STATEMENT = 1000;
+/** Of MySQL's max_allowed_packet, what one statement's JSON may take: the rest is the SQL and the protocol's framing. */
+const PACKET_SHARE = 0.9;
 
 export class SnapshotStore {
   private readonly rowsPerStatement: number;
-  private readonly rowsPerTransaction: number;
-  private readonly sqlByRows = new Map<number, string>();
+  private readonly taskSql: string;
+  /** MySQL's max_allowed_packet in bytes, asked once. */
+  private packetBytes: number | null = null;
   /** Stored hostname → workerstate id. Cleared when a write fails in a way a stale id could explain. */
   private readonly workerIdCache = new Map<string, number>();
 
@@ -65,8 +66,8 @@ export class SnapshotStore {
     private readonly db: Database,
     options: SnapshotStoreOptions = {},
   ) {
-    this.rowsPerStatement = taskRowsPerStatement(db.provider, options.rowsPerStatement ?? 500);
-    this.rowsPerTransaction = Math.max(this.rowsPerStatement, options.rowsPerTransaction ?? 5000);
+    this.rowsPerStatement = options.rowsPerStatement ?? 5000;
+    this.taskSql = taskUpsertSql(db.dialect);
   }
 
   /** True when the database answers a trivial query. */
@@ -105,8 +106,8 @@ export class SnapshotStore {
       return outcome;
     }
     const sorted = dedupe(rows, (r) => r.taskId).sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
-    for (let start = 0; start < sorted.length; start += this.rowsPerTransaction) {
-      const slice = sorted.slice(start, start + this.rowsPerTransaction);
+    for (let start = 0; start < sorted.length; start += this.rowsPerStatement) {
+      const slice = sorted.slice(start, start + this.rowsPerStatement);
       try {
         await this.writeTasks(slice);
         outcome.tasksWritten += slice.length;
@@ -160,21 +161,32 @@ export class SnapshotStore {
     }
   }
 
-  /** One transaction: the rows in statements of `rowsPerStatement`. */
+  /** Rows are sanitized: `worker` is already the stored hostname. */
+  private workerIdOf = (row: TaskRow): number | null => (row.worker === null ? null : (this.workerIdCache.get(row.worker) ?? null));
+
+  /**
+   * The rows as one statement, split in halves while MySQL's packet cannot
+   * carry it. Each statement is atomic alone; rows of one that fails after
+   * another committed are written again by the next snapshot, which the
+   * precedence guard makes harmless.
+   */
   private async writeTasks(rows: readonly TaskRow[]): Promise<void> {
-    const prisma = this.db.prisma;
-    const statements = [];
-    for (let i = 0; i < rows.length; i += this.rowsPerStatement) {
-      const chunk = rows.slice(i, i + this.rowsPerStatement);
-      const params: SqlValue[] = [];
-      for (const row of chunk) {
-        // Rows are sanitized: `worker` is already the stored hostname.
-        const workerId = row.worker === null ? null : (this.workerIdCache.get(row.worker) ?? null);
-        pushTaskParams(params, row, workerId);
-      }
-      statements.push(prisma.$executeRawUnsafe(this.sqlFor(chunk.length), ...params));
+    const json = taskRowsJson(this.db.provider, rows, this.workerIdOf);
+    if (this.db.provider === 'mysql' && rows.length > 1 && Buffer.byteLength(json) > (await this.maxPacket()) * PACKET_SHARE) {
+      const half = Math.ceil(rows.length / 2);
+      await this.writeTasks(rows.slice(0, half));
+      await this.writeTasks(rows.slice(half));
+      return;
     }
-    await prisma.$transaction(statements);
+    await this.db.sql.execute(this.taskSql, [json]);
+  }
+
+  private async maxPacket(): Promise<number> {
+    if (this.packetBytes === null) {
+      const [row] = await this.db.sql.query<{ bytes: number | bigint | string }>('SELECT @@max_allowed_packet AS bytes');
+      this.packetBytes = Number(row?.bytes ?? 4 * 2 ** 20);
+    }
+    return this.packetBytes;
   }
 
   /** Writes `rows` in ever smaller parts until each failing row stands alone. */
@@ -206,17 +218,6 @@ export class SnapshotStore {
       }
     }
     return result;
-  }
-
-  private sqlFor(rows: number): string {
-    let sql = this.sqlByRows.get(rows);
-    if (sql === undefined) {
-      sql = taskUpsertSql(this.db.dialect, rows);
-      // Only the full size and the last chunk's size recur; keep the cache small.
-      if (this.sqlByRows.size > 8) this.sqlByRows.clear();
-      this.sqlByRows.set(rows, sql);
-    }
-    return sql;
   }
 }
 

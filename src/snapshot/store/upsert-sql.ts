@@ -2,8 +2,12 @@
  * The multi-row statements a snapshot writes, per dialect. Pure: SQL text
  * and parameter lists, no I/O.
  *
- * Tasks: one INSERT … VALUES (…), (…) per chunk that updates rows already
- * there. On a conflict
+ * Tasks: one INSERT … SELECT per chunk that reads the rows from one JSON
+ * parameter (PostgreSQL json_to_recordset, MySQL/MariaDB JSON_TABLE,
+ * SQLite json_each) and updates rows already there: one statement and one
+ * round trip per chunk whatever the drivers' parameter limits, the same
+ * SQL text for every size, and no per-value work in the driver. On a
+ * conflict
  * - name, args, kwargs, eta, expires: COALESCE(new, stored) — an event
  *   stream that missed task-received never nulls out what was stored
  *   (djcelery keeps these "merge rule" fields from any event);
@@ -15,6 +19,7 @@
  * MySQL evaluates ON DUPLICATE KEY UPDATE assignments left to right and a
  * later one sees the new value of an earlier one, so `state` and `hidden`
  * come last, after every assignment that compares the stored state.
+
  */
 import type { Dialect } from '../../db/dialect.js';
 import type { Provider } from '../../db/url.js';
@@ -40,11 +45,6 @@ const TASK_COLUMNS = [
   'worker_id',
 ] as const;
 
-export const TASK_PARAMS_PER_ROW = TASK_COLUMNS.length;
-
-/** Bind-parameter limits: SQLite 32766, PostgreSQL and MySQL 65535. */
-const MAX_PARAMS: Record<Provider, number> = { sqlite: 32_766, postgresql: 65_535, mysql: 65_535 };
-
 export type SqlValue = string | number | Date | null;
 
 export interface Statement {
@@ -52,28 +52,99 @@ export interface Statement {
   params: SqlValue[];
 }
 
-/** Most task rows one statement may carry: `preferred`, or fewer if the dialect's parameter limit says so. */
-export function taskRowsPerStatement(provider: Provider, preferred: number): number {
-  return Math.max(1, Math.min(preferred, Math.floor(MAX_PARAMS[provider] / TASK_PARAMS_PER_ROW)));
+const INSTANT: Record<Provider, (date: Date | null) => string | null> = {
+  postgresql: (d) => (d === null ? null : d.toISOString()),
+  mysql: (d) => (d === null ? null : d.toISOString().slice(0, 23).replace('T', ' ')),
+  sqlite: (d) => (d === null ? null : d.toISOString().replace('Z', '+00:00')),
+};
+
+/** Each column's key in the JSON rows: short, as every row repeats them, and unlike any column's name. */
+const JSON_KEY: Record<(typeof TASK_COLUMNS)[number], string> = {
+  task_id: 'i',
+  state: 's',
+  name: 'n',
+  tstamp: 't',
+  args: 'a',
+  kwargs: 'k',
+  eta: 'e',
+  expires: 'x',
+  result: 'r',
+  traceback: 'b',
+  runtime: 'u',
+  retries: 'y',
+  worker_id: 'w',
+};
+
+const JSON_TYPE: Record<'postgresql' | 'mysql', Record<'short' | 'text' | 'instant' | 'float' | 'int', string>> = {
+  postgresql: { short: 'text', text: 'text', instant: 'timestamptz', float: 'double precision', int: 'integer' },
+  mysql: { short: 'VARCHAR(255)', text: 'LONGTEXT', instant: 'DATETIME(3)', float: 'DOUBLE', int: 'INT' },
+};
+
+const COLUMN_KIND: Record<(typeof TASK_COLUMNS)[number], 'short' | 'text' | 'instant' | 'float' | 'int'> = {
+  task_id: 'short',
+  state: 'short',
+  name: 'short',
+  tstamp: 'instant',
+  args: 'text',
+  kwargs: 'text',
+  eta: 'instant',
+  expires: 'instant',
+  result: 'text',
+  traceback: 'text',
+  runtime: 'float',
+  retries: 'int',
+  worker_id: 'int',
+};
+
+/** The task upsert of every row of one JSON parameter (taskRowsJson). */
+export function taskUpsertSql(dialect: Dialect): string {
+  const provider = dialect.provider;
+  const q = dialect.ident;
+  const p = dialect.param(1);
+  const keys = TASK_COLUMNS.map((c) => JSON_KEY[c]);
+  let select: string;
+  if (provider === 'sqlite') {
+    // WHERE true: without it SQLite would read ON CONFLICT as a join's ON.
+    select = `SELECT ${keys.map((k) => `r.value ->> '${k}'`).join(', ')}, false FROM json_each(${p}) AS r WHERE true`;
+  } else {
+    const types = JSON_TYPE[provider];
+    const source =
+      provider === 'postgresql'
+        ? `json_to_recordset(${p}::json) AS r(${TASK_COLUMNS.map((c) => `${JSON_KEY[c]} ${types[COLUMN_KIND[c]]}`).join(', ')})`
+        : `JSON_TABLE(${p}, '$[*]' COLUMNS(${TASK_COLUMNS.map((c) => `${JSON_KEY[c]} ${types[COLUMN_KIND[c]]} PATH '$.${JSON_KEY[c]}'`).join(', ')})) AS r`;
+    select = `SELECT ${keys.map((k) => `r.${k}`).join(', ')}, false FROM ${source}`;
+  }
+  const insert = `INSERT INTO ${q(TASK_TABLE)}${provider === 'postgresql' ? ' AS t' : ''} (${[...TASK_COLUMNS, 'hidden'].map(q).join(', ')}) ${select}`;
+  return `${insert} ${conflictClause(dialect)}`;
 }
 
 /**
- * The SQL of a task upsert for `rows` rows. Cached by the caller per row
- * count: only the last chunk of a snapshot has another size.
+ * The rows as the JSON document taskJsonUpsertSql reads, in their order
+ * (the lock order). Instants as each provider stores them through Prisma:
+ * ISO 8601 in UTC for PostgreSQL's timestamptz, `YYYY-MM-DD HH:MM:SS.mmm`
+ * for MySQL's DATETIME in the session's UTC, ISO 8601 with `+00:00` for
+ * SQLite's text (Prisma's SQLite adapter's own format, which the
+ * comparisons of cleanup rely on).
  */
-export function taskUpsertSql(dialect: Dialect, rows: number): string {
-  const q = dialect.ident;
-  const tuples: string[] = [];
-  let n = 1;
-  for (let r = 0; r < rows; r++) {
-    const cells: string[] = [];
-    for (let c = 0; c < TASK_PARAMS_PER_ROW; c++) cells.push(dialect.param(n++));
-    tuples.push(`(${cells.join(', ')}, false)`);
-  }
-  const insert =
-    `INSERT INTO ${q(TASK_TABLE)}${dialect.provider === 'postgresql' ? ' AS t' : ''} ` +
-    `(${[...TASK_COLUMNS, 'hidden'].map(q).join(', ')}) VALUES ${tuples.join(', ')}`;
-  return `${insert} ${conflictClause(dialect)}`;
+export function taskRowsJson(provider: Provider, rows: readonly TaskRow[], workerIdOf: (row: TaskRow) => number | null): string {
+  const instant = INSTANT[provider];
+  return JSON.stringify(
+    rows.map((row) => ({
+      i: row.taskId,
+      s: row.state,
+      n: row.name,
+      t: instant(row.tstamp),
+      a: row.args,
+      k: row.kwargs,
+      e: instant(row.eta),
+      x: instant(row.expires),
+      r: row.result,
+      b: row.traceback,
+      u: row.runtime,
+      y: row.retries,
+      w: workerIdOf(row),
+    })),
+  );
 }
 
 function conflictClause(dialect: Dialect): string {
@@ -112,25 +183,6 @@ function conflictClause(dialect: Dialect): string {
       `${q('hidden')} = CASE WHEN ${sup} THEN false ELSE ${old('hidden')} END`,
       `${q('state')} = CASE WHEN ${sup} THEN ${next('state')} ELSE ${old('state')} END`,
     ].join(', ')
-  );
-}
-
-/** Appends one row's parameters in column order; `workerId` is the worker row's id or null. */
-export function pushTaskParams(params: SqlValue[], row: TaskRow, workerId: number | null): void {
-  params.push(
-    row.taskId,
-    row.state,
-    row.name,
-    row.tstamp,
-    row.args,
-    row.kwargs,
-    row.eta,
-    row.expires,
-    row.result,
-    row.traceback,
-    row.runtime,
-    row.retries,
-    workerId,
   );
 }
 
