@@ -176,13 +176,16 @@ describe('samples', () => {
 
 describe('Metrics', () => {
   it("serves this process's camera and backend counters as they stand at each scrape", async () => {
-    const camera = { events: 10, changesDropped: 0, snapshotFailures: 1 };
+    const camera = { events: 10, changesDropped: 0, snapshotFailures: 1, pendingTasks: 7, oldestPendingMs: 2500, slowSnapshots: 3 };
     const backend = { stores: 5, storeErrors: 2 };
     const metrics = new Metrics({ camera: { stats: () => camera }, backend: { stats: () => backend } });
     const first = await metrics.metrics();
     expect(first.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(first.text).toContain(`# TYPE ${CAMERA_FAMILIES.events.name} counter\n${CAMERA_FAMILIES.events.name} 10\n`);
     expect(first.text).toContain(`${BACKEND_FAMILIES.storeErrors.name} 2\n`);
+    expect(first.text).toContain(`# TYPE ${CAMERA_FAMILIES.pending.name} gauge\n${CAMERA_FAMILIES.pending.name} 7\n`);
+    expect(first.text).toContain(`${CAMERA_FAMILIES.oldestPending.name} 2.5\n`);
+    expect(first.text).toContain(`${CAMERA_FAMILIES.slowSnapshots.name} 3\n`);
     expect(first.text).not.toContain('celery_tasks');
     camera.events = 12;
     expect((await metrics.metrics()).text).toContain(`${CAMERA_FAMILIES.events.name} 12\n`);

@@ -27,6 +27,9 @@ export interface CameraCounts {
   readonly events: number;
   readonly changesDropped: number;
   readonly snapshotFailures: number;
+  readonly pendingTasks: number;
+  readonly oldestPendingMs: number;
+  readonly slowSnapshots: number;
 }
 
 /** What the result backend in this process counts (PrismaResultBackend.stats()). */
@@ -72,8 +75,15 @@ export const CAMERA_FAMILIES = {
   dropped: {
     name: 'celery_camera_dropped_changes_total',
     type: 'counter',
-    help: "Task changes this process's camera dropped unwritten to stay within its memory bound while the database was away.",
+    help: "Task changes this process's camera dropped unwritten to stay within its memory bound while the database was away or too slow.",
   },
+  pending: { name: 'celery_camera_pending_tasks', type: 'gauge', help: "Tasks whose latest change this process's camera holds, not yet written." },
+  oldestPending: {
+    name: 'celery_camera_oldest_pending_seconds',
+    type: 'gauge',
+    help: "Age of the oldest change this process's camera holds unwritten (0 when none): how far the database is behind the events.",
+  },
+  slowSnapshots: { name: 'celery_camera_slow_snapshots_total', type: 'counter', help: "Snapshots this process's camera took longer than its --freq to write." },
   snapshotFailures: { name: 'celery_camera_snapshot_failures_total', type: 'counter', help: "Snapshots this process's camera could not write (their rows were kept for the next)." },
 } as const satisfies Record<string, Family>;
 

@@ -166,6 +166,9 @@ export class Metrics {
       add(CAMERA_FAMILIES.events, () => [{ value: camera.stats().events }]);
       add(CAMERA_FAMILIES.dropped, () => [{ value: camera.stats().changesDropped }]);
       add(CAMERA_FAMILIES.snapshotFailures, () => [{ value: camera.stats().snapshotFailures }]);
+      add(CAMERA_FAMILIES.pending, () => [{ value: camera.stats().pendingTasks }]);
+      add(CAMERA_FAMILIES.oldestPending, () => [{ value: camera.stats().oldestPendingMs / 1000 }]);
+      add(CAMERA_FAMILIES.slowSnapshots, () => [{ value: camera.stats().slowSnapshots }]);
     }
     if (backend !== undefined) {
       add(BACKEND_FAMILIES.stores, () => [{ value: backend.stats().stores }]);
