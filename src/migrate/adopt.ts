@@ -153,7 +153,7 @@ async function recordInit(connection: MigrationConnection, folder: MigrationsFol
   const { adapter, provider } = connection;
   const init = folder.migrations[0];
   if (init === undefined) return;
-  await adapter.executeScript(MIGRATIONS_TABLE_DDL[provider]);
+  await execute(adapter, MIGRATIONS_TABLE_DDL[provider]);
   const placeholders = provider === 'postgresql' ? ['$1', '$2', '$3'] : ['?', '?', '?'];
   await execute(
     adapter,
