@@ -447,7 +447,7 @@ export const workerHostname = setting({
 export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camEnableEvents, camMetricsPort,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   auditRetention, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
-  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
+  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput, migrateDryRun,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
   servePort, serveHost, serveResultBackend, serveToken, serveTokenLabel, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;
