@@ -2,6 +2,10 @@
 // with rows in them, tests/support/djcelery-database.ts): a dry run only
 // prints, adopting keeps every row and leaves a history deploy continues,
 // and our store, beat and result backend use what was there before.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, expect, it } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/index.js';
 import type { TaskMessage } from '../../src/core/protocol/index.js';
@@ -105,6 +109,19 @@ describeEachDatabase(
   },
   { migrate: false },
 );
+
+it('refuses a database without django-celery tables, pointing to migrate deploy', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prisma-celery-adopt-'));
+  try {
+    const file = join(dir, 'other.db');
+    new Database(file).exec('CREATE TABLE auth_user (id integer PRIMARY KEY)').close();
+    const outcome = await adopt(`file:${file}`);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/holds no django-celery tables; use prisma-celery migrate deploy$/)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 async function tablesOf(url: string): Promise<string[]> {
   const connection = await openMigrationConnection(parseDatabaseUrl(url));
