@@ -100,7 +100,7 @@ export function parseInit(provider: Provider, script: string): InitSchema {
 export function kindOf(provider: Provider, type: string): ColumnKind {
   const t = type.toLowerCase();
   if (t.startsWith('bool') || (provider === 'mysql' && t.startsWith('tinyint(1)'))) return 'boolean';
-  if (/int|serial/.test(t)) return 'integer';
+  if (/^((tiny|small|medium|big)?int(eger)?\b|(small|big)?serial\b)/.test(t)) return 'integer';
   if (/date|time/.test(t)) return 'datetime';
   if (/real|double|float|decimal|numeric/.test(t)) return 'real';
   return 'text';
@@ -130,10 +130,7 @@ export function planAdoption(provider: Provider, init: InitSchema, existing: Exi
     }
     for (const [name, type] of columns) {
       const ours = table.columns.find((c) => c.name === name);
-      if (ours === undefined) {
-        if (provider === 'sqlite') refuse(`${table.name}.${name} is not a column of prisma-celery's ${table.name}, and SQLite would have to rebuild that table without it`);
-        continue;
-      }
+      if (ours === undefined) continue;
       if (kindOf(provider, type) !== ours.kind) {
         refuse(`${table.name}.${name} is ${type || 'untyped'}, where prisma-celery keeps ${ours.kind} values; convert that column first`);
       }
@@ -145,6 +142,10 @@ export function planAdoption(provider: Provider, init: InitSchema, existing: Exi
       }
     }
     if (provider === 'sqlite' && (missing.length > 0 || sqliteForeignKeys(table).length > 0)) {
+      const extra = [...columns.keys()].find((name) => !table.columns.some((c) => c.name === name));
+      if (extra !== undefined) {
+        refuse(`${table.name}.${extra} is not a column of prisma-celery's ${table.name}, and SQLite would have to rebuild that table without it`);
+      }
       // SQLite adds no foreign key and no CURRENT_TIMESTAMP default to a
       // table in place: rebuild it as init creates it, rows copied over.
       const kept = [...columns.keys()].map((c) => `"${c}"`).join(', ');

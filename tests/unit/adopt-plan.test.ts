@@ -2,7 +2,7 @@
 // migrations) and a description of what a database holds.
 import { describe, expect, it } from 'vitest';
 import type { Provider } from '../../src/db/url.js';
-import { parseInit, planAdoption, type ExistingSchema } from '../../src/migrate/adopt-plan.js';
+import { kindOf, parseInit, planAdoption, type ExistingSchema } from '../../src/migrate/adopt-plan.js';
 import { readMigrationsFolder } from '../../src/migrate/migrations-dir.js';
 
 const init = (provider: Provider) => parseInit(provider, readMigrationsFolder(provider).migrations[0]?.script ?? '');
@@ -47,6 +47,13 @@ describe('adoption plan', () => {
     expect(() => planAdoption('postgresql', init('postgresql'), rows)).toThrow(/djcelery_intervalschedule has rows but no every/);
     const empty = existing({ djcelery_intervalschedule: { id: 'integer', period: 'varchar(24)' } });
     expect(planAdoption('postgresql', init('postgresql'), empty).statements).toContain('ALTER TABLE "djcelery_intervalschedule" ADD COLUMN "every" INTEGER NOT NULL');
+  });
+
+  it('tells the kinds apart by type names as each database reports them', () => {
+    expect(['integer', 'int(11)', 'smallint unsigned', 'serial', 'bigint'].map((t) => kindOf('mysql', t))).toEqual(Array(5).fill('integer'));
+    expect(['tinyint(1)', 'bool', 'boolean'].map((t) => kindOf('mysql', t))).toEqual(Array(3).fill('boolean'));
+    expect(['tinytext', 'longtext', 'varchar(200)', 'character varying'].map((t) => kindOf('postgresql', t))).toEqual(Array(4).fill('text'));
+    expect(['timestamp with time zone', 'datetime', 'DATETIME(3)'].map((t) => kindOf('postgresql', t))).toEqual(Array(3).fill('datetime'));
   });
 
   it('rebuilds a SQLite table it must change, and refuses one holding a column the rebuild would drop', () => {
