@@ -80,6 +80,11 @@ describeEachDatabase(
       expect(task).toMatchObject({ task: 'tasks.adopted', args: '[2, 3]', totalRunCount: 7, description: 'kept from django-celery' });
       expect(task?.scheduleText).toMatch(/10 seconds/);
       expect(await new PrismaResultBackend(db).getTaskMeta('adopted-result')).toMatchObject({ status: 'SUCCESS', result: 42 });
+      // New rows too, in django-celery's columns that keep no database default.
+      const backend = new PrismaResultBackend(db);
+      await backend.storeResult('after-adoption', 7, 'SUCCESS');
+      expect(await backend.getTaskMeta('after-adoption')).toMatchObject({ status: 'SUCCESS', result: 7 });
+      await new PeriodicTaskStore(db).create({ name: 'after-adoption', task: 'tasks.new', schedule: { every: 60 } });
 
       const sent: TaskMessage[] = [];
       const beat = new Beat({ database: db, publisher: { publish: async (m) => void sent.push(m) }, maxInterval: 60 });

@@ -88,18 +88,21 @@ export function djceleryTables(provider: Provider): string[] {
   return [...statements, ...foreignKeys];
 }
 
-/** The rows a running deployment holds; `due` is an hour ago, so the task is due at once. */
+/**
+ * The rows a running deployment holds, their ids from the sequences as the
+ * ORM leaves them; the task last ran long ago, so it is due at once.
+ */
 export function djceleryRows(provider: Provider): string[] {
   const t = provider === 'postgresql' ? 'true' : '1';
   const f = provider === 'postgresql' ? 'false' : '0';
   const ago = "'2026-01-01 10:00:00'";
   return [
-    `INSERT INTO djcelery_intervalschedule (id, every, period) VALUES (1, 10, 'seconds')`,
-    `INSERT INTO djcelery_periodictask (id, name, task, interval_id, args, kwargs, enabled, last_run_at, total_run_count, date_changed, description)
-     VALUES (1, 'adopted-task', 'tasks.adopted', 1, '[2, 3]', '{}', ${t}, ${ago}, 7, ${ago}, 'kept from django-celery')`,
+    `INSERT INTO djcelery_intervalschedule (every, period) VALUES (10, 'seconds')`,
+    `INSERT INTO djcelery_periodictask (name, task, interval_id, args, kwargs, enabled, last_run_at, total_run_count, date_changed, description)
+     VALUES ('adopted-task', 'tasks.adopted', (SELECT MAX(id) FROM djcelery_intervalschedule), '[2, 3]', '{}', ${t}, ${ago}, 7, ${ago}, 'kept from django-celery')`,
     `INSERT INTO djcelery_periodictasks (ident, last_update) VALUES (1, ${ago})`,
     `INSERT INTO celery_taskmeta (task_id, status, result, date_done, traceback, hidden) VALUES ('adopted-result', 'SUCCESS', '42', ${ago}, NULL, ${f})`,
-    `INSERT INTO djcelery_workerstate (id, hostname, last_heartbeat) VALUES (1, 'celery@old', ${ago})`,
-    `INSERT INTO djcelery_taskstate (state, task_id, name, tstamp, retries, worker_id, hidden) VALUES ('SUCCESS', 'adopted-state', 'tasks.adopted', ${ago}, 0, 1, ${f})`,
+    `INSERT INTO djcelery_workerstate (hostname, last_heartbeat) VALUES ('celery@old', ${ago})`,
+    `INSERT INTO djcelery_taskstate (state, task_id, name, tstamp, retries, worker_id, hidden) VALUES ('SUCCESS', 'adopted-state', 'tasks.adopted', ${ago}, 0, (SELECT MAX(id) FROM djcelery_workerstate), ${f})`,
   ];
 }
