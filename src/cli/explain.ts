@@ -30,7 +30,7 @@ export interface ExplainContext {
 }
 
 // Codes of errors about what the user typed or configured.
-const INPUT_CODES = new Set(['E_USAGE', 'E_CONFIG', 'E_LAYOUT_TABLES', 'E_SCHEDULE', 'E_ENTRY_INVALID', 'E_SCHEDULER_UNKNOWN', 'E_SCHEDULER_LOAD', 'E_INVALID_ARGUMENT', 'E_WORKER_TASKS', 'E_WORKER_PEER', 'E_WORKER_QUEUE']);
+const INPUT_CODES = new Set(['E_USAGE', 'E_CONFIG', 'E_LAYOUT_TABLES', 'E_ADOPT', 'E_SCHEDULE', 'E_ENTRY_INVALID', 'E_SCHEDULER_UNKNOWN', 'E_SCHEDULER_LOAD', 'E_INVALID_ARGUMENT', 'E_WORKER_TASKS', 'E_WORKER_PEER', 'E_WORKER_QUEUE']);
 
 // Codes whose cause is the database's (wrapped by the part that met it).
 const DATABASE_CODES = new Set(['E_MIGRATION_DATABASE', 'E_BACKEND_DATABASE', 'E_SNAPSHOT_DATABASE', 'E_SERVE_DATABASE']);

@@ -312,6 +312,15 @@ export const jsonOutput = setting({
   description: 'Print JSON instead of text',
   inFile: false,
 });
+export const migrateDryRun = setting({
+  key: 'migrateDryRun',
+  flag: 'dry-run',
+  env: 'PRISMA_CELERY_MIGRATE_DRY_RUN',
+  type: types.boolean(),
+  default: false,
+  description: 'migrate adopt: print the SQL it would run and change nothing',
+  inFile: false,
+});
 export const scheduleArgs = scheduleOption('scheduleArgs', 'args', types.text('<json>'), 'Positional arguments as a JSON list, e.g. [2, 3]');
 export const scheduleKwargs = scheduleOption('scheduleKwargs', 'kwargs', types.text('<json>'), 'Keyword arguments as a JSON object, e.g. {"n": 1}');
 export const scheduleQueue = scheduleOption('scheduleQueue', 'queue', types.text('<queue>'), 'Queue to send to (default celery)');
@@ -447,7 +456,7 @@ export const workerHostname = setting({
 export const settingsTable = [configFile, databaseUrl, layout, brokerUrl, logLevel, resultExpires, unreadyExpires, cleanupBatchSize, camFreq, camMaxrate, camExpireSuccess, camExpireError, camExpirePending, camCleanupInterval, camSharedQueue, camEnableEvents, camMetricsPort,
   controlDestination, controlTimeout, revokeTerminate, revokeSignal,
   auditRetention, beatScheduler, beatMaxInterval, beatStopTimeout, beatSchedule,
-  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput,
+  scheduleCrontab, scheduleTimezone, scheduleEvery, scheduleAt, scheduleName, scheduleFrom, scheduleCount, jsonOutput, migrateDryRun,
   scheduleArgs, scheduleKwargs, scheduleQueue, scheduleExchange, scheduleRoutingKey, schedulePriority, scheduleHeaders,
   scheduleExpiry, scheduleOneOff, scheduleStartTime, scheduleDescription, scheduleDisabled,
   servePort, serveHost, serveResultBackend, serveToken, serveTokenLabel, allowApply, defaultQueue, workerTasks, workerQueues, workerConcurrency, workerHostname] as const;

@@ -62,7 +62,7 @@ export async function deployMigrations(url: string, options: MigrateOptions = {}
 }
 
 /** Under the migrate lock: check the history, then apply what is pending. */
-async function applyPending(
+export async function applyPending(
   connection: MigrationConnection,
   target: DatabaseTarget,
   folder: MigrationsFolder,
@@ -96,7 +96,7 @@ function otherApps(target: DatabaseTarget, history: DatabaseHistory): string[] {
 }
 
 /** Errors of our own pass through; anything else (unreachable server, missing privilege…) is wrapped. */
-function asMigrationError(error: unknown, context: string): MigrationError {
+export function asMigrationError(error: unknown, context: string): MigrationError {
   if (error instanceof MigrationError) return error;
   return new MigrationError('E_MIGRATION_DATABASE', `${context}: ${describeError(error)}`, { cause: error });
 }

@@ -10,7 +10,7 @@ import { startSchemaEngine } from './wasm-engine.js';
 // The engine's own DDL for SQLite's history table (sql-schema-connector,
 // flavour/sqlite.rs). The WASM SQLite connector raises P1014 instead of
 // creating the table, so we create it as the native engine would.
-const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE "${MIGRATIONS_TABLE}" (
+export const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE "${MIGRATIONS_TABLE}" (
     "id"                    TEXT PRIMARY KEY NOT NULL,
     "checksum"              TEXT NOT NULL,
     "finished_at"           DATETIME,

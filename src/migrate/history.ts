@@ -101,7 +101,7 @@ export function compareHistory(folder: MigrationsFolder, history: DatabaseHistor
  * Celery's own `celery_` names): a database holding any of them without
  * our history is named as such when deploy refuses it.
  */
-const DJCELERY_TABLES: readonly string[] = [
+export const DJCELERY_TABLES: readonly string[] = [
   'celery_taskmeta',
   'celery_tasksetmeta',
   'djcelery_crontabschedule',
@@ -130,7 +130,7 @@ export function assertDeployable(folder: MigrationsFolder, history: DatabaseHist
         'P3005',
         `The database already holds ${shown} but no migration history of prisma-celery (${MIGRATIONS_TABLE}): ` +
           (djcelery
-            ? `a django-celery database, whose tables deploy does not take over; ${namespaceHint(folder.provider)}`
+            ? 'a django-celery database: take it over with prisma-celery migrate adopt, or ' + namespaceHint(folder.provider)
             : `drop those tables, or ${namespaceHint(folder.provider)}`),
       );
     }

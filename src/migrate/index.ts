@@ -2,9 +2,10 @@
 // `prisma migrate deploy` would, without the Prisma CLI or its native
 // engine (the CLI cannot download it offline and is not a runtime
 // dependency). See deploy.ts for how each provider is handled.
+import { adoptDatabase, type AdoptResult } from './adopt.js';
 import { deployMigrations, migrationStatus, type MigrationStatus } from './deploy.js';
 
-export type { MigrationStatus };
+export type { AdoptResult, MigrationStatus };
 
 /**
  * Applies every pending migration of the package to the database at `url`
@@ -47,4 +48,20 @@ export async function migrateDeploy(
  */
 export async function migrateStatus(url: string): Promise<MigrationStatus> {
   return migrationStatus(url);
+}
+
+/**
+ * Takes over a database that django-celery 2.5 created: adds what our
+ * first migration has beyond its tables (columns, tables, indexes, foreign
+ * keys) without touching a row, records that migration as applied, and
+ * deploys the rest. With `dryRun` it only returns the statements and the
+ * later migrations' names. Throws MigrationError E_ADOPT (one line) when
+ * the database has a history already, holds no django-celery table, or has
+ * a column it cannot reconcile; otherwise as migrateDeploy.
+ */
+export async function migrateAdopt(
+  url: string,
+  options?: { log?: (line: string) => void; dryRun?: boolean },
+): Promise<AdoptResult> {
+  return adoptDatabase(url, { log: options?.log, dryRun: options?.dryRun });
 }

@@ -17,7 +17,7 @@ import { applyMigrationErrorText, databaseErrorOf } from './migration-failure.js
 import type { MigrationFile } from './migrations-dir.js';
 import { splitMysqlStatements } from './sql-statements.js';
 
-const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE ${MIGRATIONS_TABLE} (
+export const MYSQL_MIGRATIONS_TABLE = `CREATE TABLE ${MIGRATIONS_TABLE} (
     id                      VARCHAR(36) PRIMARY KEY NOT NULL,
     checksum                VARCHAR(64) NOT NULL,
     finished_at             DATETIME(3),

@@ -223,7 +223,7 @@ describeEachDatabase(
       const error = await rejection(migrateDeploy(url));
       expect(error.code).toBe('P3005');
       expect(error.message).not.toContain('\n');
-      expect(error.message).toMatch(/^The database already holds celery_taskmeta but no migration history .*a django-celery database, .* of its own/);
+      expect(error.message).toMatch(/^The database already holds celery_taskmeta but no migration history .*a django-celery database: take it over with prisma-celery migrate adopt, or .* of its own/);
       expect(await tablesAt(url)).toEqual(['celery_taskmeta', 'users_own_table']);
       expect(await migrateStatus(url)).toEqual({ applied: [], pending: names, failed: [], upToDate: false });
     });

@@ -59,10 +59,12 @@ describe('prisma-celery migrate', () => {
   it('lists every setting it reads in --help, with its environment variable, config key and default', async () => {
     const { code, stdout } = await cli(['migrate', '--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: prisma-celery migrate <deploy\|status> \[options\]/);
+    expect(stdout).toMatch(/^Usage: prisma-celery migrate <deploy\|status\|adopt> \[options\]/);
     expect(stdout).toMatch(/^ {2}deploy {2}Apply every pending migration$/m);
+    expect(stdout).toMatch(/^ {2}adopt {3}Take over a django-celery database/m);
     for (const setting of [...migrate.settings, configFile]) {
-      const block = stdout.slice(stdout.indexOf(`  --${setting.flag} ${setting.type.placeholder}\n`));
+      const flag = setting.type.flagType === 'boolean' ? `--${setting.flag}, --no-${setting.flag}` : `--${setting.flag} ${setting.type.placeholder}`;
+      const block = stdout.slice(stdout.indexOf(`  ${flag}\n`));
       expect(block, setting.key).toContain(`\n      ${setting.description}\n`);
       const sources = block.split('\n')[2];
       expect(sources, setting.key).toContain(`env ${setting.env}`);
@@ -87,7 +89,7 @@ describe('prisma-celery migrate', () => {
     const missingValue = await cli(['migrate', 'deploy', '--database-url']);
     expect(missingValue.code).toBe(2);
     expect(missingValue.stderr.split('\n')[0]).toMatch(/^prisma-celery: .*--database-url.*missing/);
-    expect((await cli(['migrate'])).stderr).toMatch(/^prisma-celery: migrate needs an action: deploy or status /);
+    expect((await cli(['migrate'])).stderr).toMatch(/^prisma-celery: migrate needs an action: deploy, status or adopt /);
     expect((await cli(['migrate', 'reset'])).code).toBe(2);
     expect((await cli(['migrate', 'deploy', 'now'])).code).toBe(2);
   });

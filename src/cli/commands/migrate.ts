@@ -1,4 +1,4 @@
-import { databaseUrl, logLevel } from '../../config/settings.js';
+import { databaseUrl, logLevel, migrateDryRun } from '../../config/settings.js';
 import { redactUrl } from '../../db/url.js';
 import type { MigrationStatus } from '../../migrate/index.js';
 import { defineCommand, UsageError } from '../command.js';
@@ -6,15 +6,16 @@ import { defineCommand, UsageError } from '../command.js';
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export const migrate = defineCommand({
-  usage: 'migrate <deploy|status> [options]',
+  usage: 'migrate <deploy|status|adopt> [options]',
   description:
     'Applies the migrations that ship with prisma-celery to the database, as `prisma migrate deploy` ' +
     'would, or reports which are applied, pending or failed.',
   actions: {
     deploy: 'Apply every pending migration',
     status: 'List applied, pending and failed migrations; exit 1 unless the database is up to date',
+    adopt: "Take over a django-celery database: bring its tables up to prisma-celery's, keeping every row, then deploy",
   },
-  settings: [databaseUrl, logLevel],
+  settings: [databaseUrl, logLevel, migrateDryRun],
 
   async run({ positionals, settings, out, err, check }) {
     const [action, ...extra] = positionals;
@@ -39,10 +40,26 @@ export const migrate = defineCommand({
       // Non-zero when not up to date, as `prisma migrate status` does, so scripts can gate on it.
       return status.upToDate ? 0 : 1;
     }
+    if (action === 'adopt') {
+      await check.database({ tables: [], create: false });
+      const { migrateAdopt } = await import('../../migrate/index.js');
+      const log = settings.logLevel === 'debug' ? err : undefined;
+      const { statements, later } = await migrateAdopt(settings.databaseUrl, { log, dryRun: settings.migrateDryRun });
+      const where = redactUrl(settings.databaseUrl);
+      if (settings.migrateDryRun) {
+        out(`-- migrate adopt would run on ${where}:`);
+        for (const statement of statements) out(`${statement};`);
+        out(`-- then record the first migration (init) as applied and deploy ${later.length === 0 ? 'nothing more' : later.join(', ')}`);
+        return 0;
+      }
+      out(`Adopted ${where}: ${plural(statements.length, 'statement')} run, init recorded as applied`);
+      for (const name of later) out(`Applied ${name}`);
+      return 0;
+    }
     throw new UsageError(
       action === undefined
-        ? 'migrate needs an action: deploy or status'
-        : `unknown migrate action "${action}" (use deploy or status)`,
+        ? 'migrate needs an action: deploy, status or adopt'
+        : `unknown migrate action "${action}" (use deploy, status or adopt)`,
     );
   },
 });
