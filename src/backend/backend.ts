@@ -7,7 +7,6 @@
  * forget and expiry.
  */
 import { printProblem } from '../core/log-line.js';
-import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine } from '../db/adapter-error.js';
 import { openDatabase, type Database } from '../db/open.js';
 import { listen, type Listening } from '../db/pg-listener.js';
@@ -23,7 +22,8 @@ import type { GroupRecord } from './groups.js';
 import { mergeWrites, type TaskWrite } from './guard.js';
 import { registerHooks } from './hooks.js';
 import { IsolationCheck } from './isolation.js';
-import { pendingMeta, revokedException, type TaskMeta } from './meta.js';
+import { pendingMeta, type TaskMeta } from './meta.js';
+import { StateMarkers } from './state-markers.js';
 import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions, type ResultBackendOptions } from './options.js';
 import { resultLayout, type ResultLayout } from './layouts/index.js';
 import { metaFromRow, recordFromRow, type TaskRecord } from './reads.js';
@@ -68,7 +68,7 @@ interface Session {
   listening?: Listening;
 }
 
-export class PrismaResultBackend implements ResultBackend {
+export class PrismaResultBackend extends StateMarkers implements ResultBackend {
   readonly #source: string | Database;
   readonly #options: ResolvedOptions;
   readonly #wakeups = new Wakeups();
@@ -83,6 +83,7 @@ export class PrismaResultBackend implements ResultBackend {
    * here; start() — or the first call that needs the database — connects.
    */
   constructor(database: string | Database, options: ResultBackendOptions = {}) {
+    super();
     if (typeof database === 'string') parseDatabaseUrl(database);
     else if (typeof database !== 'object' || database === null || !('prisma' in database) || !('dialect' in database)) {
       throw new ConfigError('the result backend needs a database URL or a Database from openDatabase()/useDatabase()');
@@ -144,29 +145,6 @@ export class PrismaResultBackend implements ResultBackend {
     }
     this.#counts.stores++;
     if (built.error) throw built.error;
-  }
-
-  /** STARTED, with what is known about the run; `dateStarted` defaults to now. */
-  markStarted(taskId: string, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, null, STARTED, { ...details, dateStarted: details.dateStarted ?? new Date() });
-  }
-
-  markSucceeded(taskId: string, result: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, result, SUCCESS, details);
-  }
-
-  /** FAILURE with the error as Celery stores exceptions; the traceback defaults to the error's stack. */
-  markFailed(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, error, FAILURE, details);
-  }
-
-  markRetry(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, error, RETRY, details);
-  }
-
-  /** REVOKED with Celery's TaskRevokedError(reason). */
-  markRevoked(taskId: string, reason = 'revoked', details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, revokedException(reason), REVOKED, details);
   }
 
   /** Celery's meta; an unknown (or expired) id reads as PENDING. */

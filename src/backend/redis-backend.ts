@@ -11,7 +11,6 @@
  * to the key's channel, as Celery's ResultConsumer does, before they read.
  */
 import { printProblem } from '../core/log-line.js';
-import { FAILURE, RETRY, REVOKED, STARTED, SUCCESS } from '../core/states.js';
 import { causeLine } from '../db/adapter-error.js';
 import { withRetry } from '../db/transient.js';
 import { ChannelSubscriber } from '../broker/redis/channel-subscriber.js';
@@ -22,7 +21,8 @@ import { parseRedisUrl, redactUrl } from '../broker/url.js';
 import type { BackendGroupRecord, BackendTaskRecord, ResultBackend } from './contract.js';
 import { BackendClosedError, BackendRedisError, InvalidArgumentError } from './errors.js';
 import { registerHooks } from './hooks.js';
-import { pendingMeta, revokedException, type TaskMeta } from './meta.js';
+import { pendingMeta, type TaskMeta } from './meta.js';
+import { StateMarkers } from './state-markers.js';
 import type { BackendEvent } from './options.js';
 import {
   decodeGroup,
@@ -44,7 +44,7 @@ import { Wakeups } from './wakeups.js';
 /** Compare-and-set rounds one store may take while other writers keep changing the key. */
 const MAX_ROUNDS = 50;
 
-export class RedisResultBackend implements ResultBackend {
+export class RedisResultBackend extends StateMarkers implements ResultBackend {
   readonly #url: string;
   readonly #options: ResolvedRedisOptions;
   readonly #wakeups = new Wakeups();
@@ -61,6 +61,7 @@ export class RedisResultBackend implements ResultBackend {
    * start() — or the first call that needs Redis — connects.
    */
   constructor(url: string, options: RedisResultBackendOptions = {}) {
+    super();
     if (typeof url !== 'string') throw new InvalidArgumentError('the Redis result backend needs a redis://, rediss:// or redis+socket:// URL');
     parseRedisUrl(url);
     this.#url = url;
@@ -118,26 +119,6 @@ export class RedisResultBackend implements ResultBackend {
       this.#writing.delete(writing);
     }
     if (built.error) throw built.error;
-  }
-
-  markStarted(taskId: string, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, null, STARTED, { ...details, dateStarted: details.dateStarted ?? new Date() });
-  }
-
-  markSucceeded(taskId: string, result: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, result, SUCCESS, details);
-  }
-
-  markFailed(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, error, FAILURE, details);
-  }
-
-  markRetry(taskId: string, error: unknown, details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, error, RETRY, details);
-  }
-
-  markRevoked(taskId: string, reason = 'revoked', details: TaskDetails = {}): Promise<void> {
-    return this.storeResult(taskId, revokedException(reason), REVOKED, details);
   }
 
   /** Celery's meta; an unknown (or expired) id reads as PENDING. */
