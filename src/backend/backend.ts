@@ -23,7 +23,7 @@ import { mergeWrites, type TaskWrite } from './guard.js';
 import { registerHooks } from './hooks.js';
 import { IsolationCheck } from './isolation.js';
 import { pendingMeta, type TaskMeta } from './meta.js';
-import { StateMarkers } from './state-markers.js';
+import { ResultBackendBase } from './backend-base.js';
 import { resolveExpires, resolveOptions, type BackendEvent, type ResolvedOptions, type ResultBackendOptions } from './options.js';
 import { resultLayout, type ResultLayout } from './layouts/index.js';
 import { metaFromRow, recordFromRow, type TaskRecord } from './reads.js';
@@ -68,7 +68,7 @@ interface Session {
   listening?: Listening;
 }
 
-export class PrismaResultBackend extends StateMarkers implements ResultBackend {
+export class PrismaResultBackend extends ResultBackendBase implements ResultBackend {
   readonly #source: string | Database;
   readonly #options: ResolvedOptions;
   readonly #wakeups = new Wakeups();
@@ -109,20 +109,6 @@ export class PrismaResultBackend extends StateMarkers implements ResultBackend {
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  /** celery-node's contract: resolves once the backend can be used. */
-  isReady(): Promise<void> {
-    return this.start();
-  }
-
-  /** celery-node's contract: the same as close(). */
-  disconnect(): Promise<void> {
-    return this.close();
   }
 
   /**

@@ -22,7 +22,7 @@ import type { BackendGroupRecord, BackendTaskRecord, ResultBackend } from './con
 import { BackendClosedError, BackendRedisError, InvalidArgumentError } from './errors.js';
 import { registerHooks } from './hooks.js';
 import { pendingMeta, type TaskMeta } from './meta.js';
-import { StateMarkers } from './state-markers.js';
+import { ResultBackendBase } from './backend-base.js';
 import type { BackendEvent } from './options.js';
 import {
   decodeGroup,
@@ -44,7 +44,7 @@ import { Wakeups } from './wakeups.js';
 /** Compare-and-set rounds one store may take while other writers keep changing the key. */
 const MAX_ROUNDS = 50;
 
-export class RedisResultBackend extends StateMarkers implements ResultBackend {
+export class RedisResultBackend extends ResultBackendBase implements ResultBackend {
   readonly #url: string;
   readonly #options: ResolvedRedisOptions;
   readonly #wakeups = new Wakeups();
@@ -81,18 +81,6 @@ export class RedisResultBackend extends StateMarkers implements ResultBackend {
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  isReady(): Promise<void> {
-    return this.start();
-  }
-
-  disconnect(): Promise<void> {
-    return this.close();
   }
 
   /** result_expires in ms (0: keys never expire). */
