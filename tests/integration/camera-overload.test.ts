@@ -79,8 +79,6 @@ describeWithBroker('camera overload', () => {
       expect(sum('finishedWritten')).toBe(0);
       expect(sum('finished')).toBe(camera.stats().changesDropped);
       expect(camera.stats().snapshotFailures).toBe(0);
-      expect(camera.stats().slowSnapshots).toBeGreaterThanOrEqual(1);
-      expect(seen.some((e) => e.type === 'falling-behind')).toBe(true);
       // What was not dropped is written: the flood's tasks are either stored finished or counted as dropped.
       expect((await countSucceeded(db, flood)) + camera.stats().changesDropped).toBe(flood.length);
     });

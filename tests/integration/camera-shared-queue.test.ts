@@ -58,9 +58,12 @@ describeWithBroker('cameras sharing an event queue', () => {
         await b.close();
       }
       const [sa, sb] = [a.stats(), b.stats()];
+      // The vhost is the run's: other files' events reach the shared queue too, so the counts are bounds.
+      // Split, not doubled: had each camera a queue of its own, each would count every event of ours.
       expect(sa.events).toBeGreaterThan(0);
       expect(sb.events).toBeGreaterThan(0);
-      expect(sa.events + sb.events).toBe(ids.length * 3);
+      expect(sa.events + sb.events).toBeGreaterThanOrEqual(ids.length * 3);
+      expect(Math.max(sa.events, sb.events)).toBeLessThan(ids.length * 3);
       const stored = await db.prisma.taskState.findMany({ where: { taskId: { in: ids } } });
       expect(stored.every((t) => t.state === 'SUCCESS' && t.name === 'tasks.add' && t.result !== null)).toBe(true);
     });
@@ -94,7 +97,7 @@ describeWithBroker('cameras sharing an event queue', () => {
           doomed.kill('SIGKILL');
           await exited;
           await waitFor('every task stored by the survivor', async () => (await countSucceeded(db, ids)) === ids.length);
-          expect(survivor.stats().events).toBe(ids.length * 3);
+          expect(survivor.stats().events).toBeGreaterThanOrEqual(ids.length * 3);
         } finally {
           doomed.kill('SIGKILL');
           await survivor.close();
