@@ -113,6 +113,8 @@ export class TestDatabase {
 export interface EachDatabaseOptions {
   /** Apply the package's migrations before the tests (default true). */
   migrate?: boolean;
+  /** Only these of the selected databases (default all), for a suite that means nothing on the others. */
+  providers?: readonly Provider[];
 }
 
 /**
@@ -125,7 +127,7 @@ export function describeEachDatabase(
   body: (db: TestDatabase) => void,
   options: EachDatabaseOptions = {},
 ): void {
-  for (const provider of selectedProviders()) {
+  for (const provider of selectedProviders().filter((p) => options.providers?.includes(p) ?? true)) {
     const skip = provider !== 'sqlite' && missingServices().has(provider);
     (skip ? describe.skip : describe)(`${title} [${provider}]`, () => {
       const db = new TestDatabase(provider);
