@@ -16,6 +16,8 @@
  *   Not at 100,000 (the poll is the same; the seeding is long).
  * - bulk_insert_k10000 / k30000: one INSERT … SELECT of that many tasks,
  *   with the change-tracking and audit triggers (bulk-insert.ts); no broker.
+ * - k1000000: a million entries, beat in a process of its own: load time,
+ *   RSS, overdue runs drained, due runs kept up, edit noticed (w3-million.ts).
  * BENCH_TRANSPORTS=amqp,redis picks the brokers (default both); Redis runs
  * K up to 10,000 only: at 100,000 nothing but the idle ticks is measured,
  * and those publish nothing.
@@ -35,6 +37,7 @@ import { claimBenchRedis } from '../redis-db.js';
 import { percentile, repeat, summarise, type Summary } from '../stats.js';
 import type { VariantResult, Workload } from '../workload.js';
 import { measureBulkInsert } from './bulk-insert.js';
+import { measureMillion } from './w3-million.js';
 
 const SIZES = [1_000, 10_000, 100_000];
 const NOTICE_UP_TO = 10_000;
@@ -217,6 +220,12 @@ export const w3: Workload<{ k_small: number; k_large: number; k_idle: number; d:
         const target = transport === 'amqp' ? await amqpTarget() : await redisTarget();
         try {
           Object.assign(results, await runSizes(target, db, [params.k_small, params.k_large, params.k_idle].filter(target.sizes), params.d, runs, log));
+          if (transport === 'amqp') {
+            Object.assign(results, await measureMillion(db, url, BROKER_URL, async () => {
+              await empty(db);
+              await target.queued(true);
+            }, runs, log));
+          }
         } finally {
           await target.close();
         }

@@ -41,7 +41,8 @@ import { BeatStore, type BeatTables, type RunToken, type StoredRow } from './bea
 import { DjangoBeatStore } from './django/beat-store.js';
 import { checkBeatTables } from './django/tables.js';
 import { DueHeap } from './due-heap.js';
-import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, scheduledAt, type Entry, type RowVersion } from './entry.js';
+import { afterRun, entryDueState, entryFromRow, messageOptionsFor, nextDueAt, scheduledAt, type Entry, type EntryTimes, type RowVersion } from './entry.js';
+import { HeldEntry, SharedTexts } from './held-entry.js';
 import { SchedulerError } from './errors.js';
 import { PeriodicTaskStore } from './periodic-tasks.js';
 import { DEFAULT_AUDIT_RETENTION_S, pruneAudit } from './schedule-audit.js';
@@ -52,6 +53,8 @@ import type { Scheduler, SchedulerContext } from './scheduler.js';
 
 /** Due runs handled by one tick; more make the tick return 0 (tick again at once), as Celery's beat does. */
 const RUNS_PER_TICK = 100;
+/** Rows read per statement when the whole schedule is read: a million rows never sit in memory as rows at once. */
+const LOAD_PAGE_ROWS = 10_000;
 /** Deletions logged longer ago are pruned; a beat that has not synced for half of that reloads in full. */
 const DELETION_LOG_MS = 24 * 3600_000;
 const FULL_RELOAD_AFTER_MS = DELETION_LOG_MS / 2;
@@ -61,16 +64,12 @@ const STATIC_SCHEDULE_ACTOR = 'beat:static-schedule';
 const RETRY_MIN_S = 1;
 const RETRY_MAX_S = 32;
 
-interface Held {
-  readonly entry: Entry;
-  readonly token: RunToken;
-}
-
 export class DatabaseScheduler implements Scheduler {
   readonly #context: SchedulerContext;
   readonly #store: BeatTables;
   readonly #schedules = new ScheduleCache();
-  readonly #entries = new Map<number, Held>();
+  readonly #texts = new SharedTexts();
+  readonly #entries = new Map<number, HeldEntry>();
   readonly #heap = new DueHeap();
   /** Entry id → back-off after a failed publish: seconds, and not before (epoch ms). */
   readonly #retry = new Map<number, { seconds: number; notBefore: number }>();
@@ -98,12 +97,12 @@ export class DatabaseScheduler implements Scheduler {
 
   /** The entry beat holds for this id, if enabled and valid. */
   entry(id: number): Entry | undefined {
-    return this.#entries.get(id)?.entry;
+    return this.#entries.get(id)?.entry();
   }
 
   /** The entry held under this name (a scan: for tests and tools, not the tick). */
   entryNamed(name: string): Entry | undefined {
-    for (const { entry } of this.#entries.values()) if (entry.name === name) return entry;
+    for (const held of this.#entries.values()) if (held.name === name) return held.entry();
     return undefined;
   }
 
@@ -244,10 +243,11 @@ export class DatabaseScheduler implements Scheduler {
       await this.#store.ensureMarker(now);
       version = (await this.#store.readVersion()) ?? 0;
     }
-    const rows = await this.#store.loadEnabled();
     this.#entries.clear();
     this.#heap.clear();
-    for (const stored of rows) this.#admit(stored, now);
+    // Edits committed while the pages are read move the version past the
+    // one read above: the next sync reads them.
+    await this.#eachPage((afterId) => this.#store.loadPage(afterId, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
     this.#seen = version;
     this.#lastSync = this.#lastFullLoad = now.getTime();
     this.#context.emit({ type: 'schedule-loaded', entries: this.#entries.size, ms: performance.now() - started });
@@ -268,11 +268,31 @@ export class DatabaseScheduler implements Scheduler {
     this.#lastSync = now.getTime();
     if (version === this.#seen || changes === undefined) return;
     const removed = await changes.deletedSince(this.#seen);
-    const changed = await changes.loadChanged(this.#seen);
     for (const id of removed) this.#drop(id);
-    for (const stored of changed) this.#admit(stored, now);
+    const seen = this.#seen;
+    const changed = await this.#eachPage((afterId) => changes.loadChanged(seen, afterId, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
     this.#seen = version;
-    this.#context.emit({ type: 'schedule-synced', changed: changed.length, removed: removed.length, version });
+    this.#context.emit({ type: 'schedule-synced', changed, removed: removed.length, version });
+  }
+
+  /** Reads rows a page at a time (by id), the next page read while this one is taken in; returns how many. */
+  async #eachPage(load: (afterId: number) => Promise<StoredRow[]>, take: (stored: StoredRow) => void): Promise<number> {
+    const read = (afterId: number) => {
+      const page = load(afterId);
+      // Awaited next, or abandoned with the read if taking in a page threw.
+      page.catch(() => undefined);
+      return page;
+    };
+    let count = 0;
+    for (let page = read(0); ; ) {
+      const rows = await page;
+      const last = rows.at(-1);
+      const more = rows.length === LOAD_PAGE_ROWS && last !== undefined;
+      if (more) page = read(last.row.id);
+      for (const stored of rows) take(stored);
+      count += rows.length;
+      if (!more) return count;
+    }
   }
 
   /** Takes a row into the schedule (or out of it, if disabled or unusable). */
@@ -290,19 +310,20 @@ export class DatabaseScheduler implements Scheduler {
       this.#toDisable.set(row.id, { name: row.name, version: row.changeVersion, reason: error.message, error });
       return;
     }
-    if (this.#pending.some((pending) => pending.id === row.id && pending.kind !== 'resend')) {
+    const held = HeldEntry.of(entry, row, lastRunToken, this.#texts);
+    if (this.#pending.length > 0 && this.#pending.some((pending) => pending.id === row.id && pending.kind !== 'resend')) {
       // Its last run is unsettled: hold the new version, but schedule it only once settled.
-      this.#entries.set(row.id, { entry, token: lastRunToken });
+      this.#entries.set(row.id, held);
       this.#heap.delete(row.id);
       return;
     }
-    this.#hold({ entry, token: lastRunToken }, now);
+    this.#hold(held, now, entry);
   }
 
-  #hold(held: Held, now: Date): void {
-    const { entry } = held;
-    this.#entries.set(entry.id, held);
-    const state = entryDueState(entry, now);
+  /** Holds an entry, in the heap at its next due time; `times` are its own, or the Entry it was made from (no Dates to make again). */
+  #hold(entry: HeldEntry, now: Date, times: EntryTimes = entry): void {
+    this.#entries.set(entry.id, entry);
+    const state = entryDueState(times, now);
     if (Number.isFinite(state.nextCheckSeconds) || state.due) {
       const at = state.due ? now.getTime() : now.getTime() + Math.ceil(state.nextCheckSeconds * 1000);
       const retry = this.#retry.get(entry.id);
@@ -315,7 +336,7 @@ export class DatabaseScheduler implements Scheduler {
     else if (entry.oneOff && entry.totalRunCount > 0) this.#disableLater(entry, 'one-off task has run', true);
   }
 
-  #disableLater(entry: Entry, reason: string, finished = false): void {
+  #disableLater(entry: HeldEntry, reason: string, finished = false): void {
     this.#entries.delete(entry.id);
     this.#toDisable.set(entry.id, { name: entry.name, version: entry.changeVersion, reason, finished });
   }
@@ -347,12 +368,12 @@ export class DatabaseScheduler implements Scheduler {
     // The run's time is when it is claimed: a tick held up by the database
     // must not date its runs back, or the next ones would be due at once.
     const now = this.#later(tickAt);
-    const { entry, token } = held;
-    const state = entryDueState(entry, now);
-    if (!state.due) {
+    if (!entryDueState(held, now).due) {
       this.#hold(held, now);
       return;
     }
+    const entry = held.entry();
+    const token = held.token;
     let message: TaskMessage;
     try {
       message = buildTaskMessage({ ...messageOptionsFor(entry, this.#context.origin), id: runTaskId(entry) }, now);
@@ -387,7 +408,7 @@ export class DatabaseScheduler implements Scheduler {
       await this.#reload(id, now);
       return;
     }
-    this.#hold({ entry: ran, token: claimed }, now);
+    this.#hold(held.ran(now, claimed, this.#texts), now);
     await this.#send(ran, claimed, token, message, now, due === null ? undefined : Math.max(0, (now.getTime() - due.getTime()) / 1000));
   }
 
@@ -503,7 +524,7 @@ export class DatabaseScheduler implements Scheduler {
       if (!(error instanceof ProtocolError)) throw error;
       message = pending.message;
     }
-    await this.#send(this.#entries.get(entry.id)?.entry ?? moved, token, pending.previous, message, now);
+    await this.#send(this.#entries.get(entry.id)?.entry() ?? moved, token, pending.previous, message, now);
   }
 
   /** Sends a claimed run that can no longer be given back (the row moved on); false if the broker did not confirm it. */

@@ -1,19 +1,23 @@
-interface Node {
-  readonly id: number;
-  due: number;
-}
+const INITIAL_CAPACITY = 1024;
+
+/** A slot below the heap's size (always set). */
+const read = (array: Float64Array, at: number): number => array[at] ?? NaN;
 
 /**
  * Entry ids ordered by when they are next due (epoch ms; ties by id), with
  * an index so an entry's time can be changed or removed in O(log n). Beat's
  * tick looks at the top only, so its cost does not grow with the table.
+ * Ids and times sit in typed arrays, not an object per node: a beat may
+ * hold a million entries.
  */
 export class DueHeap {
-  readonly #nodes: Node[] = [];
+  #ids = new Float64Array(INITIAL_CAPACITY);
+  #dues = new Float64Array(INITIAL_CAPACITY);
+  #size = 0;
   readonly #position = new Map<number, number>();
 
   get size(): number {
-    return this.#nodes.length;
+    return this.#size;
   }
 
   has(id: number): boolean {
@@ -23,21 +27,21 @@ export class DueHeap {
   /** When `id` is due, or undefined if it is not in the heap. */
   dueAt(id: number): number | undefined {
     const at = this.#position.get(id);
-    return at === undefined ? undefined : this.#node(at).due;
+    return at === undefined ? undefined : this.#dues[at];
   }
 
   /** Adds `id`, or moves it if it is there already. */
   set(id: number, dueAt: number): void {
     const at = this.#position.get(id);
     if (at === undefined) {
-      this.#nodes.push({ id, due: dueAt });
-      this.#position.set(id, this.#nodes.length - 1);
-      this.#up(this.#nodes.length - 1);
+      if (this.#size === this.#ids.length) this.#grow();
+      this.#place(this.#size, id, dueAt);
+      this.#size++;
+      this.#up(this.#size - 1);
       return;
     }
-    const node = this.#node(at);
-    const before = node.due;
-    node.due = dueAt;
+    const before = read(this.#dues, at);
+    this.#dues[at] = dueAt;
     if (dueAt < before) this.#up(at);
     else this.#down(at);
   }
@@ -45,11 +49,10 @@ export class DueHeap {
   delete(id: number): boolean {
     const at = this.#position.get(id);
     if (at === undefined) return false;
-    const last = this.#nodes.length - 1;
-    this.#swap(at, last);
-    this.#nodes.pop();
+    const last = --this.#size;
     this.#position.delete(id);
     if (at < last) {
+      this.#place(at, read(this.#ids, last), read(this.#dues, last));
       this.#up(at);
       this.#down(at);
     }
@@ -58,43 +61,50 @@ export class DueHeap {
 
   /** The earliest entry, without removing it. */
   peek(): { id: number; dueAt: number } | undefined {
-    const top = this.#nodes[0];
-    return top === undefined ? undefined : { id: top.id, dueAt: top.due };
+    return this.#size === 0 ? undefined : { id: read(this.#ids, 0), dueAt: read(this.#dues, 0) };
   }
 
   /** Removes and returns the earliest entry if it is due at `now` (epoch ms). */
   popDue(now: number): number | undefined {
-    const top = this.#nodes[0];
-    if (top === undefined || top.due > now) return undefined;
-    this.delete(top.id);
-    return top.id;
+    if (this.#size === 0 || read(this.#dues, 0) > now) return undefined;
+    const id = read(this.#ids, 0);
+    this.delete(id);
+    return id;
   }
 
   clear(): void {
-    this.#nodes.length = 0;
+    this.#size = 0;
     this.#position.clear();
+    this.#ids = new Float64Array(INITIAL_CAPACITY);
+    this.#dues = new Float64Array(INITIAL_CAPACITY);
   }
 
-  #node(at: number): Node {
-    const node = this.#nodes[at];
-    if (node === undefined) throw new RangeError(`heap position ${at} is empty`);
-    return node;
+  #grow(): void {
+    const ids = new Float64Array(this.#ids.length * 2);
+    const dues = new Float64Array(this.#dues.length * 2);
+    ids.set(this.#ids);
+    dues.set(this.#dues);
+    this.#ids = ids;
+    this.#dues = dues;
+  }
+
+  #place(at: number, id: number, due: number): void {
+    this.#ids[at] = id;
+    this.#dues[at] = due;
+    this.#position.set(id, at);
   }
 
   #less(a: number, b: number): boolean {
-    const x = this.#node(a);
-    const y = this.#node(b);
-    return x.due < y.due || (x.due === y.due && x.id < y.id);
+    const x = read(this.#dues, a);
+    const y = read(this.#dues, b);
+    return x < y || (x === y && read(this.#ids, a) < read(this.#ids, b));
   }
 
   #swap(a: number, b: number): void {
-    if (a === b) return;
-    const x = this.#node(a);
-    const y = this.#node(b);
-    this.#nodes[a] = y;
-    this.#nodes[b] = x;
-    this.#position.set(y.id, a);
-    this.#position.set(x.id, b);
+    const id = read(this.#ids, a);
+    const due = read(this.#dues, a);
+    this.#place(a, read(this.#ids, b), read(this.#dues, b));
+    this.#place(b, id, due);
   }
 
   #up(at: number): void {
@@ -107,7 +117,7 @@ export class DueHeap {
   }
 
   #down(at: number): void {
-    const n = this.#nodes.length;
+    const n = this.#size;
     for (;;) {
       const left = 2 * at + 1;
       const right = left + 1;

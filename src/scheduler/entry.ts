@@ -76,6 +76,9 @@ export interface Entry {
   readonly totalRunCount: number;
 }
 
+/** What an entry's timing depends on: all that beat keeps at hand for every entry it holds. */
+export type EntryTimes = Pick<Entry, 'schedule' | 'expires' | 'oneOff' | 'startTime' | 'dateChanged' | 'lastRunAt' | 'totalRunCount'>;
+
 export interface EntryDueState extends EntryState {
   /** Finished because its `expires` instant has passed (beat disables it, as django-celery-beat does). */
   readonly expired: boolean;
@@ -187,7 +190,7 @@ function routeOf(row: PeriodicTaskRow, fail: Fail): EntryRoute {
  * an hour after it was saved), except that an entry with a start_time, and a
  * clocked entry, are due at once when their time comes.
  */
-export function effectiveLastRun(entry: Entry): Date | null {
+export function effectiveLastRun(entry: EntryTimes): Date | null {
   // django-celery-beat's clocked schedule ignores last_run_at: a one-off
   // whose count was reset (beat resets it when it disables the finished
   // entry) runs again when enabled again.
@@ -203,7 +206,7 @@ export function effectiveLastRun(entry: Entry): Date | null {
  * same beat after giving the run back, finds the same instant. Null when it
  * will never run again.
  */
-export function scheduledAt(entry: Entry): Date | null {
+export function scheduledAt(entry: EntryTimes): Date | null {
   const last = effectiveLastRun(entry);
   const { schedule, startTime } = entry;
   const next = last !== null ? schedule.nextRunAfter(last) : schedule.kind === 'clocked' ? schedule.clockedTime : startTime;
@@ -211,7 +214,7 @@ export function scheduledAt(entry: Entry): Date | null {
 }
 
 /** Whether the entry is due at `now`, and when to look again. */
-export function entryDueState(entry: Entry, now: Date): EntryDueState {
+export function entryDueState(entry: EntryTimes, now: Date): EntryDueState {
   // django-celery-beat: an expired entry is disabled, never sent.
   if (entry.expires !== null && now >= entry.expires) {
     return { due: false, nextCheckSeconds: Infinity, finished: true, expired: true };
@@ -225,7 +228,7 @@ export function entryDueState(entry: Entry, now: Date): EntryDueState {
 }
 
 /** When the entry is next due, as of `now` (now itself if due); null when never again. */
-export function nextDueAt(entry: Entry, now: Date): Date | null {
+export function nextDueAt(entry: EntryTimes, now: Date): Date | null {
   const state = entryDueState(entry, now);
   if (state.due) return now;
   return Number.isFinite(state.nextCheckSeconds) ? new Date(now.getTime() + Math.ceil(state.nextCheckSeconds * 1000)) : null;

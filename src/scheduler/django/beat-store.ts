@@ -63,8 +63,10 @@ export class DjangoBeatStore implements BeatTables {
     return this.#sql.insertMarker(now);
   }
 
-  loadEnabled(): Promise<StoredRow[]> {
-    return this.#rows(`${this.#select}WHERE t.enabled = ${this.#sql.bool(true)}`, []);
+  loadPage(afterId: number, limit: number): Promise<StoredRow[]> {
+    // The page is cut before the joins, as BeatStore cuts its pages.
+    const page = `(SELECT * FROM ${TASKS} WHERE id > ${this.#sql.p(1)} ORDER BY id LIMIT ${limit})`;
+    return this.#rows(`${this.#sql.selectTasks(page)}ORDER BY t.id`, [afterId]);
   }
 
   async loadOne(id: number): Promise<StoredRow | null> {

@@ -45,8 +45,12 @@ export class DjangoSql {
     this.db = db;
   }
 
-  /** The tasks joined with their schedules, as toRow (and the store's description) read them; append a WHERE. */
-  selectTasks(): string {
+  /**
+   * The tasks joined with their schedules, as toRow (and the store's
+   * description) read them; append a WHERE. `tasks` is the table, or a
+   * derived table of it (a page, cut before the joins).
+   */
+  selectTasks(tasks: string = TASKS): string {
     return (
       'SELECT t.id, t.name, t.task, t.args, t.kwargs, t.headers, t.queue, t.exchange, t.routing_key, t.priority, t.description, ' +
       `${this.time('t.expires')} AS expires, t.expire_seconds, t.one_off, ${this.time('t.start_time')} AS start_time, t.enabled, ` +
@@ -55,7 +59,7 @@ export class DjangoSql {
       't.interval_id, t.crontab_id, t.clocked_id, t.solar_id, i.every, i.period, ' +
       'c.minute, c.hour, c.day_of_week, c.day_of_month, c.month_of_year, c.timezone, ' +
       `${this.time('k.clocked_time')} AS clocked_time, s.event, s.latitude, s.longitude ` +
-      `FROM ${TASKS} t ` +
+      `FROM ${tasks} t ` +
       `LEFT JOIN ${INTERVALS} i ON i.id = t.interval_id ` +
       `LEFT JOIN ${CRONTABS} c ON c.id = t.crontab_id ` +
       `LEFT JOIN ${CLOCKED} k ON k.id = t.clocked_id ` +
