@@ -247,7 +247,7 @@ export class DatabaseScheduler implements Scheduler {
     this.#heap.clear();
     // Edits committed while the pages are read move the version past the
     // one read above: the next sync reads them.
-    await this.#eachPage((afterId) => this.#store.loadPage(afterId, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
+    await this.#eachPage((after) => this.#store.loadPage(after, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
     this.#seen = version;
     this.#lastSync = this.#lastFullLoad = now.getTime();
     this.#context.emit({ type: 'schedule-loaded', entries: this.#entries.size, ms: performance.now() - started });
@@ -270,30 +270,31 @@ export class DatabaseScheduler implements Scheduler {
     const removed = await changes.deletedSince(this.#seen);
     for (const id of removed) this.#drop(id);
     const seen = this.#seen;
-    const changed = await this.#eachPage((afterId) => changes.loadChanged(seen, afterId, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
+    const changed = await this.#eachPage((after) => changes.loadChanged(seen, after, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
     this.#seen = version;
     this.#context.emit({ type: 'schedule-synced', changed, removed: removed.length, version });
   }
 
-  /** Reads rows a page at a time (by id), the next page read while this one is taken in; returns how many. */
-  async #eachPage(load: (afterId: number) => Promise<StoredRow[]>, take: (stored: StoredRow) => void): Promise<number> {
-    const read = (afterId: number) => {
-      const page = load(afterId);
+  /** Reads rows a page at a time, the next page read while this one is taken in; returns how many. */
+  async #eachPage(load: (after: StoredRow | null) => Promise<StoredRow[]>, take: (stored: StoredRow) => void): Promise<number> {
+    const read = (after: StoredRow | null) => {
+      const page = load(after);
       // Awaited next, or abandoned with the read if taking in a page threw.
       page.catch(() => undefined);
       return page;
     };
     let count = 0;
-    for (let page = read(0); ; ) {
+    for (let page = read(null); ; ) {
       const rows = await page;
       const last = rows.at(-1);
       const more = rows.length === LOAD_PAGE_ROWS && last !== undefined;
-      if (more) page = read(last.row.id);
+      if (more) page = read(last);
       for (const stored of rows) take(stored);
       count += rows.length;
       if (!more) return count;
     }
   }
+
 
   /** Takes a row into the schedule (or out of it, if disabled or unusable). */
   #admit({ row, lastRunToken }: StoredRow, now: Date): void {

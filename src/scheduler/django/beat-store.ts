@@ -63,7 +63,8 @@ export class DjangoBeatStore implements BeatTables {
     return this.#sql.insertMarker(now);
   }
 
-  loadPage(afterId: number, limit: number): Promise<StoredRow[]> {
+  loadPage(after: StoredRow | null, limit: number): Promise<StoredRow[]> {
+    const afterId = after?.row.id ?? 0;
     // The page is cut before the joins, as BeatStore cuts its pages.
     const page = `(SELECT * FROM ${TASKS} WHERE id > ${this.#sql.p(1)} ORDER BY id LIMIT ${limit})`;
     return this.#rows(`${this.#sql.selectTasks(page)}ORDER BY t.id`, [afterId]);
