@@ -142,6 +142,30 @@ export function describeEachDatabase(
 }
 
 /**
+ * Every selected database (TEST_DBS) at once, each of its own, for a
+ * scenario whose costly part (a worker to start, an ETA to wait for) is the
+ * same whichever database records it: one run is checked on all of them.
+ * Created (and migrated) in the enclosing describe's beforeAll, dropped in
+ * its afterAll. Outside CI a database whose server is down is left out, as
+ * the global setup printed.
+ */
+export function allDatabases(options: EachDatabaseOptions = {}): readonly TestDatabase[] {
+  const databases = selectedProviders()
+    .filter((p) => (options.providers?.includes(p) ?? true) && (p === 'sqlite' || !missingServices().has(p)))
+    .map((p) => new TestDatabase(p));
+  beforeAll(async () => {
+    await Promise.all(
+      databases.map(async (db) => {
+        await db.create();
+        if (options.migrate ?? true) await migrateDeploy(db.url);
+      }),
+    );
+  });
+  afterAll(() => Promise.all(databases.map((db) => db.drop())));
+  return databases;
+}
+
+/**
  * `it` for a test that only means something on some providers. Elsewhere
  * it is not declared at all: it does not apply there, so it is no skip.
  */
