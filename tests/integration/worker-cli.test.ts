@@ -172,7 +172,8 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
     it('stops when celery control shutdown asks', { timeout: 90_000 }, async () => {
       const again = await startWorker();
       try {
-        await celeryCommand(brokerUrl, 'control', ['shutdown'], node).catch(() => ({}));
+        // Shutdown has no reply: the command waits out its timeout, 1 s, for none (and fails).
+        await celeryCommand(brokerUrl, 'control', ['shutdown'], node, 1).catch(() => ({}));
         expect(await again.exited, again.output()).toBe(0);
         expect(again.output()).toContain('shutdown asked by remote control: Got shutdown from remote');
       } finally {
