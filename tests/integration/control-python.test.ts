@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as amqp from 'amqplib';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Control } from '../../src/control/control.js';
 import { replyQueueName, REPLY_EXCHANGE } from '../../src/control/pidbox.js';
 import type { Database } from '../../src/db/open.js';
@@ -34,83 +34,92 @@ function workersPerBroker(brokerUrl: () => string): { withEvents: PythonWorker; 
   return workers;
 }
 
-describeWithPythonCelery('remote control of a Python worker on RabbitMQ', () => {
-  const workers = workersPerBroker(testBrokerUrl);
+// The two brokers' suites run side by side: each has its workers, its
+// cameras and its Control. On one broker the databases take turns, as
+// they share its workers.
+describe.concurrent('on both brokers at once', () => {
+  describeWithPythonCelery('remote control of a Python worker on RabbitMQ', () => {
+    const workers = workersPerBroker(testBrokerUrl);
 
-  describeEachDatabase('amqp', (testDb) => {
-    let db: Database;
-    beforeAll(async () => {
-      db = await testDb.open();
-    });
+    describe.sequential('on each database in turn, on the same workers', () => {
+      describeEachDatabase('amqp', (testDb) => {
+        let db: Database;
+        beforeAll(async () => {
+          db = await testDb.open();
+        });
 
-    it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, () =>
-      pythonWorkerUnderRemoteControl(db, workers.withEvents, testBrokerUrl(), async (control) => {
-        const connection = await amqp.connect(testBrokerUrl());
-        try {
-          const channel = await connection.createConfirmChannel();
-          const junk = [
-            { body: 'not json', headers: { ticket: 'other-client' } },
-            { body: '{"a@h": 1, "b@h": 2}', headers: { ticket: 'other-client' } },
-            { body: '{"a@h": 1}', headers: {} },
-          ];
-          for (const { body, headers } of junk) channel.publish(REPLY_EXCHANGE.name, control.oid, Buffer.from(body), { contentType: 'application/json', headers });
-          await channel.waitForConfirms();
-          return junk.length;
-        } finally {
-          await connection.close();
-        }
-      }),
-    );
+        it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, () =>
+          pythonWorkerUnderRemoteControl(db, workers.withEvents, testBrokerUrl(), async (control) => {
+            const connection = await amqp.connect(testBrokerUrl());
+            try {
+              const channel = await connection.createConfirmChannel();
+              const junk = [
+                { body: 'not json', headers: { ticket: 'other-client' } },
+                { body: '{"a@h": 1, "b@h": 2}', headers: { ticket: 'other-client' } },
+                { body: '{"a@h": 1}', headers: {} },
+              ];
+              for (const { body, headers } of junk) channel.publish(REPLY_EXCHANGE.name, control.oid, Buffer.from(body), { contentType: 'application/json', headers });
+              await channel.waitForConfirms();
+              return junk.length;
+            } finally {
+              await connection.close();
+            }
+          }),
+        );
 
-    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () =>
-      camEnablesEvents(db, workers.withoutEvents, testDb.url, testBrokerUrl()));
-  });
-
-  it('answers an unknown command, a missing argument and a bad rate with one line', async () => {
-    const unknown = await cli('control', 'frob', '--broker', testBrokerUrl());
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe(
-      'prisma-celery: unknown control command "frob" (use revoke, enable-events, disable-events, rate-limit, shutdown, ping; to read workers\' state use prisma-celery inspect) (see prisma-celery control --help)\n',
-    );
-    const inspect = await cli('inspect', 'revoked', '--broker', testBrokerUrl());
-    expect(inspect.code).toBe(2);
-    expect(inspect.stderr.trim().split('\n')).toHaveLength(1);
-    expect(inspect.stderr).toContain('unknown inspect command "revoked"');
-    const bare = await cli('control', 'revoke', '--terminate', '--broker', testBrokerUrl());
-    expect(bare).toMatchObject({ code: 2, stderr: 'prisma-celery: usage: prisma-celery control revoke ID… [--terminate] [--signal SIGKILL] (see prisma-celery control --help)\n' });
-    const rate = await cli('control', 'rate-limit', 'tasks.add', 'fast', '--broker', testBrokerUrl());
-    expect(rate.code).toBe(2);
-    expect(rate.stderr).toContain('rate "fast" is not a rate');
-  });
-});
-
-describeWithPythonCeleryOnRedis('remote control of a Python worker on Redis', () => {
-  const redis = redisDbPerSuite();
-  const workers = workersPerBroker(() => redis.url);
-
-  describeEachDatabase('redis', (testDb) => {
-    let db: Database;
-    beforeAll(async () => {
-      db = await testDb.open();
-    });
-
-    it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, async () => {
-      await pythonWorkerUnderRemoteControl(db, workers.withEvents, redis.url, async (control) => {
-        const queue = replyQueueName(control.oid);
-        // Not a kombu envelope; an envelope whose body is not JSON; one without a ticket.
-        const envelope = (body: string, headers: object) =>
-          JSON.stringify({ body: Buffer.from(body).toString('base64'), 'content-encoding': 'utf-8', 'content-type': 'application/json', headers, properties: { body_encoding: 'base64', delivery_tag: 'x' } });
-        const junk = ['not an envelope', envelope('not json', { ticket: 'other-client' }), envelope('{"a@h": 1}', {})];
-        await redis.client.lpush(queue, ...junk);
-        return junk.length;
+        it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () =>
+          camEnablesEvents(db, workers.withoutEvents, testDb.url, testBrokerUrl()));
       });
-      // Once closed, the reply queue's binding and lists are gone, as kombu leaves them.
-      expect(await redis.client.smembers('_kombu.binding.reply.celery.pidbox')).toEqual([]);
-      expect(await redis.client.keys('*.reply.celery.pidbox*')).toEqual([]);
     });
 
-    it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () =>
-      camEnablesEvents(db, workers.withoutEvents, testDb.url, redis.url));
+    it('answers an unknown command, a missing argument and a bad rate with one line', async () => {
+      const unknown = await cli('control', 'frob', '--broker', testBrokerUrl());
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toBe(
+        'prisma-celery: unknown control command "frob" (use revoke, enable-events, disable-events, rate-limit, shutdown, ping; to read workers\' state use prisma-celery inspect) (see prisma-celery control --help)\n',
+      );
+      const inspect = await cli('inspect', 'revoked', '--broker', testBrokerUrl());
+      expect(inspect.code).toBe(2);
+      expect(inspect.stderr.trim().split('\n')).toHaveLength(1);
+      expect(inspect.stderr).toContain('unknown inspect command "revoked"');
+      const bare = await cli('control', 'revoke', '--terminate', '--broker', testBrokerUrl());
+      expect(bare).toMatchObject({ code: 2, stderr: 'prisma-celery: usage: prisma-celery control revoke ID… [--terminate] [--signal SIGKILL] (see prisma-celery control --help)\n' });
+      const rate = await cli('control', 'rate-limit', 'tasks.add', 'fast', '--broker', testBrokerUrl());
+      expect(rate.code).toBe(2);
+      expect(rate.stderr).toContain('rate "fast" is not a rate');
+    });
+  });
+
+  describeWithPythonCeleryOnRedis('remote control of a Python worker on Redis', () => {
+    const redis = redisDbPerSuite();
+    const workers = workersPerBroker(() => redis.url);
+
+    describe.sequential('on each database in turn, on the same workers', () => {
+      describeEachDatabase('redis', (testDb) => {
+        let db: Database;
+        beforeAll(async () => {
+          db = await testDb.open();
+        });
+
+        it('pings, inspects, rate-limits and terminates a running task from the API and the CLI', { timeout: 240_000 }, async () => {
+          await pythonWorkerUnderRemoteControl(db, workers.withEvents, redis.url, async (control) => {
+            const queue = replyQueueName(control.oid);
+            // Not a kombu envelope; an envelope whose body is not JSON; one without a ticket.
+            const envelope = (body: string, headers: object) =>
+              JSON.stringify({ body: Buffer.from(body).toString('base64'), 'content-encoding': 'utf-8', 'content-type': 'application/json', headers, properties: { body_encoding: 'base64', delivery_tag: 'x' } });
+            const junk = ['not an envelope', envelope('not json', { ticket: 'other-client' }), envelope('{"a@h": 1}', {})];
+            await redis.client.lpush(queue, ...junk);
+            return junk.length;
+          });
+          // Once closed, the reply queue's binding and lists are gone, as kombu leaves them.
+          expect(await redis.client.smembers('_kombu.binding.reply.celery.pidbox')).toEqual([]);
+          expect(await redis.client.keys('*.reply.celery.pidbox*')).toEqual([]);
+        });
+
+        it('cam --enable-events makes a worker started without -E send task events', { timeout: 120_000 }, () =>
+          camEnablesEvents(db, workers.withoutEvents, testDb.url, redis.url));
+      });
+    });
   });
 });
 
