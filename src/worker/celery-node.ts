@@ -30,7 +30,13 @@ export interface NodeBroker {
   readonly connect?: Promise<AmqpConnection>;
   /** Redis only: the one receive step of its loop, and its ioredis client. */
   receiveOne?: (queue: string | readonly string[]) => Promise<unknown>;
-  readonly redis?: { sadd(key: string, member: string): Promise<unknown>; on(event: 'error', listener: (error: Error) => void): unknown; disconnect(): void };
+  readonly redis?: {
+    sadd(key: string, member: string): Promise<unknown>;
+    /** As the receive step calls it: the lists, then the seconds to wait. */
+    brpop: (lists: readonly string[], seconds: string) => Promise<unknown>;
+    on(event: 'error', listener: (error: Error) => void): unknown;
+    disconnect(): void;
+  };
 }
 
 export interface NodeWorker extends CeleryNodeWorker, EventsWorker {

@@ -43,8 +43,13 @@ export interface ConsumerOptions {
   onLost: (error: Error | undefined) => void;
 }
 
-/** Longer than celery-node's BRPOP wait (5 s), after which its receive loop sees it is closing. */
-const REDIS_LOOP_END_MS = 7_000;
+/**
+ * Seconds each BRPOP waits: kombu's. celery-node's own 5 s made every stop
+ * wait up to 5 s, its QUIT queued behind the BRPOP under way.
+ */
+const BRPOP_SECONDS = '1';
+/** Longer than the BRPOP wait, after which the receive loop sees it is closing. */
+const REDIS_LOOP_END_MS = 3_000;
 /** How long closing a dropped AMQP connection may take before the worker stops waiting for it. */
 const AMQP_CLOSE_MS = 3_000;
 
@@ -128,12 +133,14 @@ class RedisConsumer implements Consumer {
       const { exchange, member } = queueBinding(queue);
       await redis.sadd(bindingKey(exchange), member);
     }
+    const brpop = redis.brpop.bind(redis);
+    redis.brpop = (lists) => brpop(lists, BRPOP_SECONDS);
     const receiveOne = (broker.receiveOne as NonNullable<typeof broker.receiveOne>).bind(broker);
     broker.receiveOne = async (lists) => {
       await pool.room();
       return this.stopping ? null : receiveOne(lists);
     };
-    // ioredis spreads the array: BRPOP list… 5.
+    // ioredis spreads the array: BRPOP list… 1.
     const lists = PRIORITY_STEPS.flatMap((step) => queues.map((queue) => priorityList(queue, step)));
     this.consuming = broker.subscribe(lists, onMessage);
   }

@@ -120,10 +120,11 @@ describe('prisma-celery with a database host DNS does not know', () => {
 
 // Here the command waits out its connect timeout (2.5 s) before it answers:
 // within 5 s on an idle machine, and given that much more on one as loaded
-// as a full test run makes it, so the bound checks the wait is bounded.
+// as a full test run makes it, so the bound checks the wait is bounded. The
+// three commands wait side by side.
 const SILENT_MS = ANSWER_MS + 2500;
 
-describe('prisma-celery with a server that accepts connections and never answers', () => {
+describe.concurrent('prisma-celery with a server that accepts connections and never answers', () => {
   let silent: Server;
   let port = 0;
   const accepted = new Set<Socket>();

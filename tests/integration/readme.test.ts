@@ -1,6 +1,6 @@
 // Runs the README. Every fenced block is executed, in README order, once per
-// database (each on a fresh, migrated test database and the run's RabbitMQ
-// vhost), as a user would run it:
+// database (each on a fresh, migrated test database and a RabbitMQ vhost of
+// its own, so that the databases' runs go side by side), as a user would run it:
 //
 // - ```ts blocks are written to .test-output/readme-*/ with their
 //   `from 'prisma-celery/<part>'` and `from 'prisma-celery'` imports pointed
@@ -29,7 +29,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
+import { describeWithBroker } from '../support/broker.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { redisDbPerSuite } from '../support/redis.js';
 
@@ -149,8 +150,8 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
   const seen = (): void => {
     if (options.ready && options.ready.test(stdout + stderr)) {
       options.ready = undefined;
-      // A moment for the command to finish starting (beat says so before its signal handlers are in place).
-      setTimeout(() => signal('SIGTERM'), 500);
+      // Each service handles signals before it says it is running.
+      signal('SIGTERM');
     }
   };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), seen()));
@@ -165,13 +166,13 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
 }
 
 /** The environment a README block runs in: the test's URLs, and nothing of this vitest run. */
-function blockEnv(databaseUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function blockEnv(databaseUrl: string, brokerUrl: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('VITEST') && name !== 'NODE_OPTIONS') env[name] = value;
   return {
     ...env,
     DATABASE_URL: databaseUrl,
-    BROKER_URL: testBrokerUrl(),
+    BROKER_URL: brokerUrl,
     PATH: `${join(WORK, 'bin')}:${process.env.PATH ?? ''}`,
     PRISMA_CELERY_ROOT: ROOT,
     PRISMA_CELERY_PORT: '0',
@@ -266,58 +267,69 @@ describe('the README', () => {
   }, 60_000);
 });
 
+// The databases' runs go side by side (each a chain of processes, mostly one
+// at a time); within one, the blocks run in README order.
 describeWithBroker('the README', () => {
-  describeEachDatabase('runs', (testDb) => {
-    const redis = redisDbPerSuite();
-    let cwd = '';
-    beforeAll(() => {
-      cwd = join(WORK, `${testDb.provider}-${randomBytes(3).toString('hex')}`);
-      mkdirSync(cwd, { recursive: true });
-    });
-    afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+  describe.concurrent('on each database', () => {
+    describeEachDatabase('runs', (testDb) => {
+      const redis = redisDbPerSuite();
+      let cwd = '';
+      // The blocks' workers consume fixed queue names (`tasks`): a vhost each keeps the runs apart.
+      let vhost: PrivateVhost;
+      const env = (): NodeJS.ProcessEnv => blockEnv(testDb.url, vhost.url, { REDIS_URL: redis.url });
+      beforeAll(() => {
+        cwd = join(WORK, `${testDb.provider}-${randomBytes(3).toString('hex')}`);
+        mkdirSync(cwd, { recursive: true });
+        vhost = privateVhost('readme');
+      });
+      afterAll(() => {
+        rmSync(cwd, { recursive: true, force: true });
+        vhost?.drop();
+      });
 
-    for (const block of BLOCKS) {
-      const title = `${block.section}: \`\`\`${block.lang} at README line ${block.line}`;
-      if (block.lang === 'ts') {
-        it(title, async () => {
-          const file = tsFile(block);
-          const vitest = file.endsWith('.test.ts');
-          const result = vitest
-            ? await run(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', WORK, '--config', join(WORK, 'vitest.config.mjs'), file], {
-                cwd: WORK,
-                env: blockEnv(testDb.url, { REDIS_URL: redis.url }),
-              })
-            : await run(process.execPath, ['--import', 'tsx', file], { cwd, env: blockEnv(testDb.url, { REDIS_URL: redis.url }) });
-          const printed = `${result.stdout}\n${result.stderr}`;
-          expect(result.code, printed).toBe(0);
-          // vitest colours its summary.
-          if (vitest) expect(result.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests +\d+ passed/);
-          else expect(result.stderr, printed).toBe('');
-          expectInOrder(result.stdout, expectedLines(block.code, '//'), title);
-        }, 90_000);
-      } else if (block.lang === 'js') {
-        it(title, () => {
-          writeFileSync(join(cwd, 'prisma-celery.config.mjs'), block.code);
-        });
-      } else if (block.lang === 'sh') {
-        it(title, async () => {
-          for (const { command, expected } of shellCommands(block.code)) {
-            if (withoutComment(command) in EXCLUDED) continue;
-            const service = /npx prisma-celery (\w+)/.exec(command)?.[1] ?? '';
-            const ready = SERVICES[service];
-            const result = await run('bash', ['-c', localized(command)], { cwd, env: blockEnv(testDb.url, { REDIS_URL: redis.url }), ready });
-            const printed = `$ ${command}\n${result.stdout}\n${result.stderr}`;
-            if (result.code !== 0 && /npx prisma migrate deploy/.test(command) && ENGINE_DOWNLOAD_FAILED.test(printed)) {
-              // Offline: the CLI loaded our config before it failed to fetch its engine.
-              expect(printed).toMatch(/Loaded Prisma config from .*prisma\.config\.ts/);
-              continue;
-            }
+      for (const block of BLOCKS) {
+        const title = `${block.section}: \`\`\`${block.lang} at README line ${block.line}`;
+        if (block.lang === 'ts') {
+          it.sequential(title, async () => {
+            const file = tsFile(block);
+            const vitest = file.endsWith('.test.ts');
+            const result = vitest
+              ? await run(process.execPath, [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', WORK, '--config', join(WORK, 'vitest.config.mjs'), file], {
+                  cwd: WORK,
+                  env: env(),
+                })
+              : await run(process.execPath, ['--import', 'tsx', file], { cwd, env: env() });
+            const printed = `${result.stdout}\n${result.stderr}`;
             expect(result.code, printed).toBe(0);
-            if (ready) expect(printed, `${command} never said it was running`).toMatch(ready);
-            expectInOrder(`${result.stdout}\n${result.stderr}`, expected, command);
-          }
-        }, 120_000);
+            // vitest colours its summary.
+            if (vitest) expect(result.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toMatch(/Tests +\d+ passed/);
+            else expect(result.stderr, printed).toBe('');
+            expectInOrder(result.stdout, expectedLines(block.code, '//'), title);
+          }, 90_000);
+        } else if (block.lang === 'js') {
+          it.sequential(title, () => {
+            writeFileSync(join(cwd, 'prisma-celery.config.mjs'), block.code);
+          });
+        } else if (block.lang === 'sh') {
+          it.sequential(title, async () => {
+            for (const { command, expected } of shellCommands(block.code)) {
+              if (withoutComment(command) in EXCLUDED) continue;
+              const service = /npx prisma-celery (\w+)/.exec(command)?.[1] ?? '';
+              const ready = SERVICES[service];
+              const result = await run('bash', ['-c', localized(command)], { cwd, env: env(), ready });
+              const printed = `$ ${command}\n${result.stdout}\n${result.stderr}`;
+              if (result.code !== 0 && /npx prisma migrate deploy/.test(command) && ENGINE_DOWNLOAD_FAILED.test(printed)) {
+                // Offline: the CLI loaded our config before it failed to fetch its engine.
+                expect(printed).toMatch(/Loaded Prisma config from .*prisma\.config\.ts/);
+                continue;
+              }
+              expect(result.code, printed).toBe(0);
+              if (ready) expect(printed, `${command} never said it was running`).toMatch(ready);
+              expectInOrder(`${result.stdout}\n${result.stderr}`, expected, command);
+            }
+          }, 120_000);
+        }
       }
-    }
+    });
   });
 });

@@ -277,12 +277,13 @@ describeWithRedis('publishing to a Redis that went away', () => {
       const db = await testDb.open();
       const queue = `gone-${tag()}`;
       const events: BeatEvent[] = [];
-      await new PeriodicTaskStore(db).create({ name: 'gone', task: 'tasks.add', schedule: { every: 60 }, startTime: new Date(Date.now() + 5000), queue });
       const beat = new Beat({ database: db, brokerUrl: url, maxInterval: 1, onEvent: (event) => events.push(event) });
       let failure: BeatEvent | undefined;
       try {
         await beat.start();
         await proxy.cut();
+        // Due at once, and added only now: its first send is the one Redis cannot take.
+        await new PeriodicTaskStore(db).create({ name: 'gone', task: 'tasks.add', schedule: { every: 60 }, startTime: new Date(), queue });
         failure = await waitFor('a failed send', () => events.find((e) => e.type === 'publish-failed'), { ...polling, timeoutMs: 20_000 });
       } finally {
         // The run was claimed (counted) before each send; each failure, and the stop, gives it back.

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaResultBackend } from '../../src/backend/backend.js';
 import { migrateDeploy } from '../../src/migrate/index.js';
 import { testBrokerUrl } from '../support/broker.js';
@@ -83,7 +83,7 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('answers celery inspect ping, registered and stats', { timeout: 60_000 }, async () => {
+    it.sequential('answers celery inspect ping, registered and stats', { timeout: 60_000 }, async () => {
       expect(await celeryCommand(brokerUrl, 'inspect', ['ping'], node)).toEqual({ [node]: { ok: 'pong' } });
       expect(await celeryCommand(brokerUrl, 'inspect', ['registered'], node)).toEqual({ [node]: ['tasks.add', 'tasks.sleep'] });
       const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as Record<string, unknown>;
@@ -91,14 +91,14 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(stats.uptime).toEqual(expect.any(Number));
     });
 
-    it('executes the tasks Python sends and stores their results', { timeout: 60_000 }, async () => {
+    it.sequential('executes the tasks Python sends and stores their results', { timeout: 60_000 }, async () => {
       const id = await python.publish('tasks.add', [2, 3]);
       expect(await stored(id, 'SUCCESS')).toMatchObject({ result: 5, name: 'tasks.add', args: [2, 3], worker: node, queue });
       const stats = (await celeryCommand(brokerUrl, 'inspect', ['stats'], node))[node] as { total: Record<string, number> };
       expect(stats.total['tasks.add']).toBeGreaterThanOrEqual(1);
     });
 
-    it('sends the Celery events Python\'s receiver and State read as a worker\'s', { timeout: 120_000 }, async () => {
+    it.sequential('sends the Celery events Python\'s receiver and State read as a worker\'s', { timeout: 120_000 }, async () => {
       const id = randomUUID();
       const receiver = pythonReceiver(brokerUrl, id, node);
       await receiver.woken();
@@ -108,14 +108,14 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(outcome.workers[node]).toMatchObject({ alive: true, sw_ident: 'celery-node' });
     });
 
-    it('takes tasks from its second queue, and with a priority (on Redis a list of its own)', { timeout: 60_000 }, async () => {
+    it.sequential('takes tasks from its second queue, and with a priority (on Redis a list of its own)', { timeout: 60_000 }, async () => {
       const second = await pythonToSecondQueue.publish('tasks.add', [20, 22]);
       const urgent = await python.publish('tasks.add', [1, 2], { priority: 6 });
       expect(await stored(second, 'SUCCESS')).toMatchObject({ result: 42, queue: `${queue}-b` });
       expect(await stored(urgent, 'SUCCESS')).toMatchObject({ result: 3 });
     });
 
-    it('shows the running task with its args, revokes a queued one and terminates the running one', { timeout: 90_000 }, async () => {
+    it.sequential('shows the running task with its args, revokes a queued one and terminates the running one', { timeout: 90_000 }, async () => {
       const running = await python.publish('tasks.sleep', [60]);
       await stored(running, 'STARTED');
       const queued = await python.publish('tasks.add', [1, 1]);
@@ -135,7 +135,7 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(worker.output()).toContain(`tasks.sleep[${running}] terminated`);
     });
 
-    it('takes rate_limit, disable_events and enable_events from celery control, and answers our own inspect', { timeout: 60_000 }, async () => {
+    it.sequential('takes rate_limit, disable_events and enable_events from celery control, and answers our own inspect', { timeout: 60_000 }, async () => {
       expect(await celeryCommand(brokerUrl, 'control', ['rate_limit', 'tasks.add', '10/m'], node)).toEqual({ [node]: { ok: 'new rate limit set successfully' } });
       expect(await celeryCommand(brokerUrl, 'control', ['rate_limit', 'tasks.nope', '1/s'], node)).toEqual({ [node]: { error: 'unknown task' } });
       expect(await celeryCommand(brokerUrl, 'control', ['disable_events'], node)).toEqual({ [node]: { ok: 'task events disabled' } });
@@ -144,7 +144,7 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       expect(JSON.parse(ours)).toEqual({ [node]: ['tasks.add', 'tasks.sleep'] });
     });
 
-    it('stops on SIGTERM after the running task, with its result stored, in the one log format', { timeout: 60_000 }, async () => {
+    it.sequential('stops on SIGTERM after the running task, with its result stored, in the one log format', { timeout: 60_000 }, async () => {
       const id = await python.publish('tasks.sleep', [2]);
       await stored(id, 'STARTED');
       worker.child.kill('SIGTERM');
@@ -153,7 +153,7 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       for (const line of worker.output().trimEnd().split('\n')) expect(line).toMatch(LOG_LINE);
     });
 
-    it('exits at once on a second signal, leaving the running task', { timeout: 90_000 }, async () => {
+    it.sequential('exits at once on a second signal, leaving the running task', { timeout: 90_000 }, async () => {
       const again = await startWorker();
       try {
         const id = await python.publish('tasks.sleep', [60]);
@@ -169,10 +169,11 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
       }
     });
 
-    it('stops when celery control shutdown asks', { timeout: 90_000 }, async () => {
+    it.sequential('stops when celery control shutdown asks', { timeout: 90_000 }, async () => {
       const again = await startWorker();
       try {
-        await celeryCommand(brokerUrl, 'control', ['shutdown'], node).catch(() => ({}));
+        // Shutdown has no reply: the command waits out its timeout, 1 s, for none (and fails).
+        await celeryCommand(brokerUrl, 'control', ['shutdown'], node, 1).catch(() => ({}));
         expect(await again.exited, again.output()).toBe(0);
         expect(again.output()).toContain('shutdown asked by remote control: Got shutdown from remote');
       } finally {
@@ -182,5 +183,10 @@ function workerSuite(transport: 'amqp' | 'redis', describeIt: typeof describeWit
   });
 }
 
-workerSuite('amqp', describeWithPythonCelery);
-workerSuite('redis', describeWithPythonCeleryOnRedis);
+// The two transports' suites run side by side: they share nothing (a broker,
+// a database and queues each) and mostly wait on processes and replies.
+// Within one the tests run in order, on one worker.
+describe.concurrent('on both transports at once', () => {
+  workerSuite('amqp', describeWithPythonCelery);
+  workerSuite('redis', describeWithPythonCeleryOnRedis);
+});

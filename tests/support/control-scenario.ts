@@ -1,17 +1,19 @@
 // Remote control of a real Python Celery 5.2.6 worker (prefork, one
-// process, -E) on the broker a test gives, from our API and our CLI: ping,
+// process, -E, started by the caller) from our API and our CLI: ping,
 // registered, a rate limit the worker then shows, a long task seen active
 // and revoked with terminate (the camera's row ends REVOKED), an unknown
 // destination answered by nobody without a hang, and junk on the reply
 // queue ignored and counted. control-python.test.ts runs it on RabbitMQ
-// and on Redis.
+// and on Redis, with one worker per broker for every database: nothing the
+// scenario leaves on the worker (rate limits, revoked ids) changes what a
+// later run expects.
 import { expect } from 'vitest';
 import { runCliCaptured, type CliOutcome } from './cli-in-process.js';
 import { Control } from '../../src/control/control.js';
 import type { TaskInfo } from '../../src/control/replies.js';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
-import { PythonWorker } from './python-worker.js';
+import type { PythonWorker } from './python-worker.js';
 import { waitFor } from './wait.js';
 
 const polling = { intervalMs: 100 };
@@ -21,10 +23,10 @@ export type JunkInjector = (control: Control) => Promise<number>;
 
 export const cli = (...argv: string[]): Promise<CliOutcome> => runCliCaptured(argv);
 
-export async function pythonWorkerUnderRemoteControl(db: Database, brokerUrl: string, injectJunk: JunkInjector): Promise<void> {
+/** `worker`: started, with -E, on `brokerUrl`. */
+export async function pythonWorkerUnderRemoteControl(db: Database, worker: PythonWorker, brokerUrl: string, injectJunk: JunkInjector): Promise<void> {
   const camera = new Camera({ database: db, brokerUrl, freq: 0.2, workerWriteInterval: 0 });
   await camera.start();
-  await using worker = new PythonWorker({ brokerUrl });
   await using control = new Control({ brokerUrl });
   const row = (id: string, state: string) => async () => {
     const found = await db.prisma.taskState.findUnique({ where: { taskId: id } });
@@ -32,7 +34,6 @@ export async function pythonWorkerUnderRemoteControl(db: Database, brokerUrl: st
   };
   const ctl = (...argv: string[]) => cli(...argv, '--broker', brokerUrl);
   try {
-    await worker.start();
     await control.start();
     const to = { destination: worker.name };
 
@@ -43,7 +44,8 @@ export async function pythonWorkerUnderRemoteControl(db: Database, brokerUrl: st
     expect(JSON.parse(ping.stdout)).toEqual({ [worker.name]: { ok: 'pong' } });
 
     const registered = await control.registered(to);
-    expect(registered.replies[worker.name]).toEqual(['tasks.add', 'tasks.echo', 'tasks.fail', 'tasks.retry_once', 'tasks.slow']);
+    const tasks = ['tasks.add', 'tasks.echo', 'tasks.fail', 'tasks.retry_once', 'tasks.slow'];
+    expect(registered.replies[worker.name]).toEqual(tasks);
     const table = await ctl('inspect', 'registered', '--destination', worker.name);
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^WORKER +TASK$/);
@@ -100,6 +102,12 @@ export async function pythonWorkerUnderRemoteControl(db: Database, brokerUrl: st
     // The worker's own error for a command it lacks reaches the caller as an answer.
     const unknown = await control.broadcast({ method: 'no_such_command', arguments: {}, expectsReply: true }, to);
     expect(unknown.replies).toEqual({ [worker.name]: { error: "KeyError('no_such_command')" } });
+
+    // No rate limit again (registered shows none), as the next run on this worker expects.
+    for (const task of ['tasks.add', 'tasks.echo']) {
+      expect((await control.rateLimit(task, null, to)).replies).toEqual({ [worker.name]: { ok: 'rate limit disabled successfully' } });
+    }
+    expect((await control.registered(to)).replies[worker.name]).toEqual(tasks);
   } finally {
     await camera.close();
   }

@@ -39,6 +39,8 @@ export async function mysqlAdmin<T>(run: (conn: mariadb.Connection) => Promise<T
     port: Number(url.port || 3306),
     user: decodeURIComponent(url.username) || 'root',
     password: decodeURIComponent(url.password),
+    // Not the driver's 1 s: a migration running meanwhile in this thread can hold its timer up that long.
+    connectTimeout: 10_000,
   });
   try {
     return await run(conn);
@@ -118,6 +120,21 @@ export interface EachDatabaseOptions {
 }
 
 /**
+ * Creates (and migrates) test databases one at a time within a test file,
+ * even for suites that run side by side: a migration holds this thread for
+ * a while, and several at once would hold up every timer of the file.
+ */
+let setups: Promise<unknown> = Promise.resolve();
+function prepare(db: TestDatabase, migrate: boolean): Promise<void> {
+  const done = setups.then(async () => {
+    await db.create();
+    if (migrate) await migrateDeploy(db.url);
+  });
+  setups = done.catch(() => {});
+  return done;
+}
+
+/**
  * Declares the same suite once per selected database (TEST_DBS), each on a
  * database of its own. Outside CI a suite whose server is down is skipped
  * with the reason printed by the global setup.
@@ -131,14 +148,30 @@ export function describeEachDatabase(
     const skip = provider !== 'sqlite' && missingServices().has(provider);
     (skip ? describe.skip : describe)(`${title} [${provider}]`, () => {
       const db = new TestDatabase(provider);
-      beforeAll(async () => {
-        await db.create();
-        if (options.migrate ?? true) await migrateDeploy(db.url);
-      });
+      beforeAll(() => prepare(db, options.migrate ?? true));
       afterAll(() => db.drop());
       body(db);
     });
   }
+}
+
+/**
+ * Every selected database (TEST_DBS) at once, each of its own, for a
+ * scenario whose costly part (a worker to start, an ETA to wait for) is the
+ * same whichever database records it: one run is checked on all of them.
+ * Created (and migrated) in the enclosing describe's beforeAll, dropped in
+ * its afterAll. Outside CI a database whose server is down is left out, as
+ * the global setup printed.
+ */
+export function allDatabases(options: EachDatabaseOptions = {}): readonly TestDatabase[] {
+  const databases = selectedProviders()
+    .filter((p) => (options.providers?.includes(p) ?? true) && (p === 'sqlite' || !missingServices().has(p)))
+    .map((p) => new TestDatabase(p));
+  beforeAll(async () => {
+    for (const db of databases) await prepare(db, options.migrate ?? true);
+  });
+  afterAll(() => Promise.all(databases.map((db) => db.drop())));
+  return databases;
 }
 
 /**

@@ -43,9 +43,19 @@ export async function untilReady(worker: WorkerProcess): Promise<void> {
   }, { timeoutMs: 60_000 });
 }
 
-/** `celery -b <url> <inspect|control> <args> --json -d <destination>`, parsed: replies by node name. */
-export async function celeryCommand(brokerUrl: string, command: 'inspect' | 'control', args: readonly string[], destination: string): Promise<Record<string, unknown>> {
-  const { stdout } = await run(PYTHON, ['-m', 'celery', '-b', brokerUrl, command, ...args, '--json', '-t', '5', '-d', destination], { timeout: 30_000 });
+/**
+ * `celery -b <url> <inspect|control> <args> --json -t <timeout> -d <destination>`,
+ * parsed: replies by node name. It waits `timeoutSeconds` (default 5) only
+ * when the destination does not answer, as after `control shutdown`.
+ */
+export async function celeryCommand(
+  brokerUrl: string,
+  command: 'inspect' | 'control',
+  args: readonly string[],
+  destination: string,
+  timeoutSeconds = 5,
+): Promise<Record<string, unknown>> {
+  const { stdout } = await run(PYTHON, ['-m', 'celery', '-b', brokerUrl, command, ...args, '--json', '-t', String(timeoutSeconds), '-d', destination], { timeout: 30_000 });
   // inspect prints one object of every reply; control a list of them.
   const parsed = JSON.parse(stdout) as Record<string, unknown> | Record<string, unknown>[];
   return Array.isArray(parsed) ? Object.assign({}, ...parsed) : parsed;
