@@ -85,14 +85,22 @@ const TASK_COLUMNS = [
   'expire_seconds', 'one_off', 'start_time', 'enabled', 'last_run_at', 'total_run_count', 'date_changed',
   'change_version', 'interval_id', 'crontab_id', 'clocked_id',
 ] as const;
+const INTERVAL_COLUMNS = ['every', 'period'];
+const CRONTAB_COLUMNS = ['minute', 'hour', 'day_of_week', 'day_of_month', 'month_of_year', 'timezone'];
 /** What a joined row selects: the task (t) and its schedule's columns (interval i, crontab c, clocked k). */
 const SELECTED: readonly (readonly [string, string])[] = [
   ...TASK_COLUMNS.map((column) => ['t', column] as const),
-  ...['every', 'period'].map((column) => ['i', column] as const),
-  ...['minute', 'hour', 'day_of_week', 'day_of_month', 'month_of_year', 'timezone'].map((column) => ['c', column] as const),
+  ...INTERVAL_COLUMNS.map((column) => ['i', column] as const),
+  ...CRONTAB_COLUMNS.map((column) => ['c', column] as const),
   ['k', 'clocked_time'],
 ];
-const POSITION: Readonly<Record<string, number>> = Object.fromEntries(SELECTED.map(([, column], at) => [column, at]));
+/**
+ * PostgreSQL's pages as JSON carry the task's own columns and its clocked
+ * time; intervals and crontabs, a few dozen rows that a million tasks
+ * repeat, are read beside each page and joined here.
+ */
+const JSON_SELECTED = SELECTED.filter(([table]) => table === 't' || table === 'k');
+const JSON_POSITION: Readonly<Record<string, number>> = Object.fromEntries(JSON_SELECTED.map(([, column], at) => [column, at]));
 const TIMES = new Set(['expires', 'start_time', 'last_run_at', 'date_changed', 'clocked_time']);
 
 export class BeatStore implements BeatTables, ChangeLog {
@@ -110,7 +118,7 @@ export class BeatStore implements BeatTables, ChangeLog {
     const text = database.provider === 'sqlite' ? `, CAST(t.${q('last_run_at')} AS TEXT) AS ${q('last_run_text')}` : '';
     this.#columns = `SELECT ${SELECTED.map(([table, column]) => `${table}.${q(column)}`).join(', ')}${text} `;
     // Times as epoch milliseconds: JSON has no time type, and a number is cheaper to read than text.
-    const json = SELECTED.map(([table, column]) => (TIMES.has(column) ? `extract(epoch from ${table}.${q(column)}) * 1000` : `${table}.${q(column)}`));
+    const json = JSON_SELECTED.map(([table, column]) => (TIMES.has(column) ? `extract(epoch from ${table}.${q(column)}) * 1000` : `${table}.${q(column)}`));
     this.#jsonRow = `json_build_array(${json.join(', ')})`;
     this.#joins =
       `LEFT JOIN ${q('djcelery_intervalschedule')} i ON i.${q('id')} = t.${q('interval_id')} ` +
@@ -149,8 +157,9 @@ export class BeatStore implements BeatTables, ChangeLog {
   loadChanged(version: number, after: StoredRow | null, limit: number): Promise<StoredRow[]> {
     const order = ['change_version', 'id'];
     if (after === null) return this.#pageRows(`change_version > ${this.#p(1)}`, order, limit, [version]);
-    const where = `change_version >= ${this.#p(1)} AND (change_version > ${this.#p(1)} OR id > ${this.#p(2)})`;
-    return this.#pageRows(where, order, limit, [after.row.changeVersion, after.row.id]);
+    const where = `change_version >= ${this.#p(1)} AND (change_version > ${this.#p(2)} OR id > ${this.#p(3)})`;
+    const { changeVersion, id } = after.row;
+    return this.#pageRows(where, order, limit, [changeVersion, changeVersion, id]);
   }
 
   async loadOne(id: number): Promise<StoredRow | null> {
@@ -167,13 +176,25 @@ export class BeatStore implements BeatTables, ChangeLog {
     const ordered = `ORDER BY ${order.map((column) => `t.${column}`).join(', ')}`;
     if (this.#db.provider !== 'postgresql') return this.#rows(`${this.#columns}FROM ${tasks} t ${this.#joins}${ordered}`, params);
     // One text per page, parsed by JSON.parse: a tenth of the driver's per-value work on a million rows.
-    const [result] = await this.#query(`SELECT json_agg(${this.#jsonRow} ${ordered})::text AS page FROM ${tasks} t ${this.#joins}`, params);
+    const clocked = 'LEFT JOIN djcelery_clockedschedule k ON k.id = t.clocked_id';
+    const [[result], intervals, crontabs] = await Promise.all([
+      this.#query(`SELECT json_agg(${this.#jsonRow} ${ordered})::text AS page FROM ${tasks} t ${clocked}`, params),
+      this.#byId(`SELECT id, ${INTERVAL_COLUMNS.join(', ')} FROM djcelery_intervalschedule`),
+      this.#byId(`SELECT id, ${CRONTAB_COLUMNS.join(', ')} FROM djcelery_crontabschedule`),
+    ]);
     const page = result?.page;
     if (typeof page !== 'string') return [];
     return (JSON.parse(page) as unknown[][]).map((values) => {
-      const row = rowOf((column) => values[POSITION[column] ?? -1]);
+      const own = (column: string) => values[JSON_POSITION[column] ?? -1];
+      const interval = intervals.get(own('interval_id'));
+      const crontab = crontabs.get(own('crontab_id'));
+      const row = rowOf((column) => (column in JSON_POSITION ? own(column) : (interval?.[column] ?? crontab?.[column])));
       return { row, lastRunToken: row.lastRunAt };
     });
+  }
+
+  async #byId(sql: string): Promise<Map<unknown, RawRow>> {
+    return new Map((await this.#query(sql, [])).map((row) => [row.id, row]));
   }
 
   /** Ids of periodic tasks deleted after `version`. */

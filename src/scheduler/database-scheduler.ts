@@ -2,10 +2,12 @@
 // djcelery layout (ours) or django-celery-beat's (django/beat-store.ts says
 // how edits are noticed and runs claimed there).
 //
-// Held in memory: every enabled entry, and a heap of entry ids by when each
-// is next due, so a tick looks at the top of the heap and nothing else. A
-// tick first polls the change marker (one row); only when its version moved
-// does it read the rows stamped since, and the deletions logged since.
+// Held in memory: every enabled entry, compact (held-entry.ts), and a heap
+// of entry ids by when each is next due, so a tick looks at the top of the
+// heap and nothing else. The table is read a page at a time, so a million
+// rows never sit in memory as rows. A tick first polls the change marker
+// (one row); only when its version moved does it read the rows stamped
+// since, and the deletions logged since.
 //
 // A run is claimed before it is sent (BeatStore.claim: one conditional
 // UPDATE), so of several beats on one database exactly one claims each run.
@@ -294,7 +296,6 @@ export class DatabaseScheduler implements Scheduler {
       if (!more) return count;
     }
   }
-
 
   /** Takes a row into the schedule (or out of it, if disabled or unusable). */
   #admit({ row, lastRunToken }: StoredRow, now: Date): void {

@@ -81,7 +81,7 @@ describeEachDatabase('DatabaseScheduler, page by page', (testDb) => {
     expect(scheduler.size).toBe(enabled);
     expect(events).toContainEqual(expect.objectContaining({ type: 'schedule-loaded', entries: enabled }));
     expect(scheduler.entryNamed('page-7')).toBeUndefined();
-    expect(scheduler.entryNamed(`page-${ROWS}`)?.args).toEqual([ROWS]);
+    expect(scheduler.entryNamed(`page-${ROWS - 1}`)?.args).toEqual([ROWS - 1]);
 
     const store = new BeatStore(db);
     for (const name of ['routed', 'exchanged', 'clocked', 'bounded', 'page-1', `page-${ROWS - 1}`]) {
