@@ -150,13 +150,11 @@ export class SnapshotStore {
       statements.push(workerEnsure(dialect, chunk));
       lookups.push(workerIds(dialect, chunk));
     }
-    if (statements.length === 0) return;
-    const prisma = this.db.prisma;
-    const results = await prisma.$transaction([
-      ...statements.map((s) => prisma.$executeRawUnsafe(s.sql, ...s.params)),
-      ...lookups.map((s) => prisma.$queryRawUnsafe<{ id: number | bigint; hostname: string }[]>(s.sql, ...s.params)),
-    ]);
-    for (const found of results.slice(statements.length) as { id: number | bigint; hostname: string }[][]) {
+    // Each statement alone, without a transaction: in the steady state (every id known) that is one
+    // round trip instead of begin, upsert, commit. A row the upsert or ensure left is what the lookup finds.
+    for (const statement of statements) await this.db.sql.execute(statement.sql, statement.params);
+    for (const lookup of lookups) {
+      const found = await this.db.sql.query<{ id: number | bigint; hostname: string }>(lookup.sql, lookup.params);
       for (const { id, hostname } of found) this.workerIdCache.set(hostname, Number(id));
     }
   }
