@@ -9,7 +9,12 @@
  * Snapshots start every `freq` seconds, counted from the start of the one
  * before (Celery's Polaroid timer), not from its end: a snapshot that took
  * longer than `freq` is followed at once, so a slow database costs the time
- * of the writes, not that plus a whole interval. Cleanup and
+ * of the writes, not that plus a whole interval. Under load a snapshot
+ * does not wait for its tick either: once a whole statement's worth of
+ * task changes (`rowsPerStatement`) is pending it starts, so a busy
+ * cluster is written in full statements as fast as the database takes
+ * them, while a quiet one is still written once per `freq` (not with
+ * `maxrate`, which bounds snapshots whatever the load). Cleanup and
  * reconciliation run on their own intervals and never overlap a snapshot:
  * every database statement goes through one queue, a cleanup one batch at
  * a time, so a snapshot that falls due waits for at most one statement of
@@ -307,17 +312,26 @@ export class Camera implements AsyncDisposable {
 
   private schedule(delayMs = this.resolved.freqMs): void {
     if (this.phase !== 'running') return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const started = performance.now();
-      let next = this.resolved.freqMs;
-      this.ticking = this.tick()
-        .then((delay) => void (next = delay ?? Math.max(0, this.resolved.freqMs - (performance.now() - started))))
-        .finally(() => {
-          this.ticking = null;
-          this.schedule(next);
-        });
-    }, delayMs);
+    this.timer = setTimeout(() => this.shoot(), delayMs);
+  }
+
+  /** Takes the next snapshot now, and schedules the one after. */
+  private shoot(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const started = performance.now();
+    let next: number | null = null;
+    this.ticking = this.tick()
+      .then((delay) => void (next = delay))
+      .finally(() => {
+        this.ticking = null;
+        this.schedule(next ?? (this.fullStatementPending() ? 0 : Math.max(0, this.resolved.freqMs - (performance.now() - started))));
+      });
+  }
+
+  /** A whole statement of task changes waits, and the database is taking writes: worth writing before the tick. */
+  private fullStatementPending(): boolean {
+    return this.bucket === null && !this.databaseFailing && this.state.pendingTaskCount >= this.resolved.rowsPerStatement;
   }
 
   /** One snapshot, then starts cleanup and reconciliation when due; resolves to the ms until the next, or null for `freq` after this one began. */
@@ -360,6 +374,8 @@ export class Camera implements AsyncDisposable {
 
   private ingest(events: readonly CeleryEvent[], receivedAt: number): void {
     for (const event of events) this.state.apply(event, receivedAt);
+    // Only while waiting for the tick: a snapshot being taken is followed at once when this holds after it.
+    if (this.timer !== null && this.fullStatementPending()) this.shoot();
     const pending = this.state.pendingTaskCount;
     const max = this.resolved.maxPendingTasks;
     if (pending > max) {
