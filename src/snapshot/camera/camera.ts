@@ -14,7 +14,10 @@
  * task changes (`rowsPerStatement`) is pending it starts, so a busy
  * cluster is written in full statements as fast as the database takes
  * them, while a quiet one is still written once per `freq` (not with
- * `maxrate`, which bounds snapshots whatever the load). Cleanup and
+ * `maxrate`, which bounds snapshots whatever the load). A snapshot writes
+ * whole statements when more than one is pending: the newest changes
+ * beyond the last whole statement wait for the next snapshot rather than
+ * cost a round trip and a commit of their own. Cleanup and
  * reconciliation run on their own intervals and never overlap a snapshot:
  * every database statement goes through one queue, a cleanup one batch at
  * a time, so a snapshot that falls due waits for at most one statement of
@@ -257,7 +260,7 @@ export class Camera implements AsyncDisposable {
     const started = performance.now();
     // Every event delivered so far is in the state, so in what is drained now.
     const delivered = this.consumer.mark();
-    const changes = this.state.drainChanges();
+    const changes = this.state.drainChanges(final ? undefined : this.wholeStatements());
     const now = this.now();
     const { write, later } = final ? { write: [...changes.workers], later: [] } : this.throttle.split(changes.workers, now);
     this.writingSince = changes.since;
@@ -327,6 +330,18 @@ export class Camera implements AsyncDisposable {
         this.ticking = null;
         this.schedule(next ?? (this.fullStatementPending() ? 0 : Math.max(0, this.resolved.freqMs - (performance.now() - started))));
       });
+  }
+
+  /**
+   * How many task changes a snapshot takes: whole statements' worth when
+   * more than one statement is pending; undefined for all. All on a shared
+   * queue, whose events are acknowledged once their snapshot is written.
+   */
+  private wholeStatements(): number | undefined {
+    const perStatement = this.resolved.rowsPerStatement;
+    const pending = this.state.pendingTaskCount;
+    if (this.resolved.sharedQueue !== null || pending <= perStatement) return undefined;
+    return pending - (pending % perStatement);
   }
 
   /** A whole statement of task changes waits, and the database is taking writes: worth writing before the tick. */
