@@ -3,10 +3,10 @@
 // a cleanup lets snapshots through between its batches instead of holding
 // them for its whole run.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import { SnapshotStore } from '../../src/snapshot/store/snapshot-store.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeWithBroker, privateVhost } from '../support/broker.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -15,15 +15,22 @@ import { waitFor } from '../support/wait.js';
 const HOUR = 3600;
 
 describeWithBroker('camera pacing', () => {
+  // Its own vhost: another file's events would count towards the statement, and these towards another file's counts.
+  let vhost: { url: string; drop: () => void };
+  beforeAll(() => {
+    vhost = privateVhost('pacing');
+  });
+  afterAll(() => vhost?.drop());
+
   describeEachDatabase('a full statement of changes', (testDb) => {
     it('is written before the tick', async () => {
       const db = await testDb.open();
-      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: HOUR, rowsPerStatement: 100, reconcileInterval: null, wakeUpWorkers: false });
+      const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: HOUR, rowsPerStatement: 100, reconcileInterval: null, wakeUpWorkers: false });
       const ids = Array.from({ length: 150 }, () => randomUUID());
       await camera.start();
       try {
         await waitFor('the camera to consume', () => camera.brokerConnected);
-        await publishTasks(testBrokerUrl(), ids, `pacing-${randomBytes(3).toString('hex')}@test`);
+        await publishTasks(vhost.url, ids, `pacing-${randomBytes(3).toString('hex')}@test`);
         // The tick is an hour away: only the full statement can have started a snapshot.
         await waitFor('a statement of tasks stored', async () => (await countSucceeded(db, ids)) >= 100);
         expect(camera.stats().snapshots).toBeGreaterThanOrEqual(1);
@@ -35,12 +42,12 @@ describeWithBroker('camera pacing', () => {
 
     it('waits for the tick under maxrate', async () => {
       const db = await testDb.open();
-      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: HOUR, maxrate: '1/s', rowsPerStatement: 100, reconcileInterval: null, wakeUpWorkers: false });
+      const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: HOUR, maxrate: '1/s', rowsPerStatement: 100, reconcileInterval: null, wakeUpWorkers: false });
       const ids = Array.from({ length: 150 }, () => randomUUID());
       await camera.start();
       try {
         await waitFor('the camera to consume', () => camera.brokerConnected);
-        await publishTasks(testBrokerUrl(), ids, `pacing-${randomBytes(3).toString('hex')}@test`);
+        await publishTasks(vhost.url, ids, `pacing-${randomBytes(3).toString('hex')}@test`);
         await waitFor('the tasks pending', () => camera.stats().pendingTasks >= ids.length);
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(camera.stats().snapshots).toBe(0);
