@@ -5,8 +5,9 @@
  * Workers first (their ids are what task rows point at), then tasks sorted
  * by id (one lock order for every writer), up to `rowsPerStatement` rows
  * in one statement that carries them as one JSON parameter (upsert-sql.ts;
- * on MySQL fewer when max_allowed_packet says so). Each statement commits
- * alone, which bounds how long one holds row locks. A failure never loses
+ * on MySQL fewer when max_allowed_packet says so), two statements at a
+ * time. Each statement commits alone, which bounds how long one holds row
+ * locks. A failure never loses
  * rows: what was not committed comes back as `unwritten` for the caller to
  * hand back to the cluster state. When a statement fails with an error
  * that is not a transient one (busy, deadlock, lost connection) while the
@@ -50,7 +51,25 @@ export interface WriteOutcome {
   error: unknown;
 }
 
+/** What became of one statement's rows. */
+interface SliceResult {
+  written: number;
+  rejected: RejectedRow[];
+  /** Not committed because the database failed with `error`. */
+  unwritten: TaskRow[];
+  error: unknown;
+}
+
 const WORKERS_PER_STATEMENT = 1000;
+/**
+ * Task statements of one snapshot in flight at once, each on a connection
+ * of its own (SQLite has one: there, one at a time). Their rows are
+ * distinct tasks, each statement taking its locks in id order, so they
+ * cannot deadlock each other, and a snapshot still ends before the next
+ * begins. Two let the database use a second core while the camera is
+ * behind, when a snapshot spans several statements.
+ */
+const STATEMENTS_AT_ONCE = 2;
 /** Of MySQL's max_allowed_packet, what one statement's JSON may take: the rest is the SQL and the protocol's framing. */
 const PACKET_SHARE = 0.9;
 
@@ -106,31 +125,46 @@ export class SnapshotStore {
       return outcome;
     }
     const sorted = dedupe(rows, (r) => r.taskId).sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
-    for (let start = 0; start < sorted.length; start += this.rowsPerStatement) {
-      const slice = sorted.slice(start, start + this.rowsPerStatement);
-      try {
-        await this.writeTasks(slice);
-        outcome.tasksWritten += slice.length;
-        continue;
-      } catch (error) {
-        if (await this.unavailable(error)) {
-          outcome.error = error;
-          outcome.unwritten.tasks = sorted.slice(start);
-          return outcome;
-        }
+    const slices: TaskRow[][] = [];
+    for (let start = 0; start < sorted.length; start += this.rowsPerStatement) slices.push(sorted.slice(start, start + this.rowsPerStatement));
+    // Statements run `lanes` at a time; once one finds the database unavailable, no lane starts another.
+    const results: (SliceResult | undefined)[] = new Array(slices.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < slices.length && !results.some((result) => result !== undefined && result.error !== null)) {
+        const index = next++;
+        results[index] = await this.writeSlice(slices[index] as TaskRow[]);
       }
-      // The database answers: the rows (or a cached worker id) are at fault.
-      this.workerIdCache.clear();
-      const isolated = await this.isolate(slice);
-      outcome.tasksWritten += isolated.written;
-      outcome.rejected.push(...isolated.rejected);
-      if (isolated.unwritten.length > 0) {
-        outcome.error = isolated.error;
-        outcome.unwritten.tasks = [...isolated.unwritten, ...sorted.slice(start + slice.length)];
-        return outcome;
+    };
+    const lanes = this.db.provider === 'sqlite' ? 1 : STATEMENTS_AT_ONCE;
+    await Promise.all(Array.from({ length: Math.min(lanes, slices.length) }, lane));
+    slices.forEach((slice, index) => {
+      const result = results[index];
+      if (result === undefined) {
+        outcome.unwritten.tasks.push(...slice);
+        return;
       }
-    }
+      outcome.tasksWritten += result.written;
+      outcome.rejected.push(...result.rejected);
+      outcome.unwritten.tasks.push(...result.unwritten);
+      if (outcome.error === null) outcome.error = result.error;
+    });
     return outcome;
+  }
+
+  /** One statement's rows; when the database answers but refuses them, the rows that cannot be stored are found. */
+  private async writeSlice(slice: readonly TaskRow[]): Promise<SliceResult> {
+    try {
+      // Another statement may have found a stale worker id and cleared the cache meanwhile.
+      if (slice.some((row) => row.worker !== null && !this.workerIdCache.has(row.worker))) await this.writeWorkers([], slice);
+      await this.writeTasks(slice);
+      return { written: slice.length, rejected: [], unwritten: [], error: null };
+    } catch (error) {
+      if (await this.unavailable(error)) return { written: 0, rejected: [], unwritten: [...slice], error };
+    }
+    // The database answers: the rows (or a cached worker id) are at fault.
+    this.workerIdCache.clear();
+    return this.isolate(slice);
   }
 
   /** Upserts changed workers and learns the id of every worker a task row names. */
@@ -188,10 +222,8 @@ export class SnapshotStore {
   }
 
   /** Writes `rows` in ever smaller parts until each failing row stands alone. */
-  private async isolate(
-    rows: readonly TaskRow[],
-  ): Promise<{ written: number; rejected: RejectedRow[]; unwritten: TaskRow[]; error: unknown }> {
-    const result = { written: 0, rejected: [] as RejectedRow[], unwritten: [] as TaskRow[], error: null as unknown };
+  private async isolate(rows: readonly TaskRow[]): Promise<SliceResult> {
+    const result: SliceResult = { written: 0, rejected: [], unwritten: [], error: null };
     const pending: (readonly TaskRow[])[] = [rows];
     while (pending.length > 0) {
       const part = pending.shift() as readonly TaskRow[];
