@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
-import { describeWithBroker, privateVhost } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -42,7 +43,7 @@ async function holdTaskTable(db: Database): Promise<() => Promise<void>> {
 
 describeWithBroker('camera overload', () => {
   // Its own vhost: the drops are counted exactly, and another file's tasks would be dropped too.
-  let vhost: { url: string; drop: () => void };
+  let vhost: PrivateVhost;
   beforeAll(() => {
     vhost = privateVhost('overload');
   });

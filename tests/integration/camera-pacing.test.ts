@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import { SnapshotStore } from '../../src/snapshot/store/snapshot-store.js';
-import { describeWithBroker, privateVhost } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -16,7 +17,7 @@ const HOUR = 3600;
 
 describeWithBroker('camera pacing', () => {
   // Its own vhost: another file's events would count towards the statement, and these towards another file's counts.
-  let vhost: { url: string; drop: () => void };
+  let vhost: PrivateVhost;
   beforeAll(() => {
     vhost = privateVhost('pacing');
   });

@@ -9,7 +9,8 @@ import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { describeWithBroker, privateVhost } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { waitFor } from '../support/wait.js';
 import { readCeleryFixture, SUBJECT_OF_STATE } from '../support/celery-fixtures.js';
 
@@ -92,7 +93,7 @@ async function publish(url: string, messages: { routingKey: string; record: Mess
 const utcIso = (iso: string | null): string | null => (iso === null ? null : DateTime.fromISO(iso, { zone: 'utc' }).toJSDate().toISOString());
 
 describeWithBroker('camera over RabbitMQ: the captured run', () => {
-  let vhost: { url: string; drop: () => void };
+  let vhost: PrivateVhost;
   beforeAll(() => {
     vhost = privateVhost('replay');
   });

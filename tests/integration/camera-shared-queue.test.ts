@@ -10,7 +10,8 @@ import * as amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
-import { describeWithBroker, privateVhost } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase, itWhen } from '../support/databases.js';
@@ -37,7 +38,7 @@ it('refuses a shared queue on Redis in one line', async () => {
 
 describeWithBroker('cameras sharing an event queue', () => {
   // Its own vhost: the events of other files' tests would reach the shared queue, and these their cameras.
-  let vhost: { url: string; drop: () => void };
+  let vhost: PrivateVhost;
   beforeAll(() => {
     vhost = privateVhost('shared');
   });
