@@ -5,11 +5,11 @@
  * Workers first (their ids are what task rows point at), then tasks sorted
  * by id (one lock order for every writer), up to `rowsPerStatement` rows
  * in one statement that carries them as one JSON parameter (upsert-sql.ts;
- * on MySQL fewer when max_allowed_packet says so), two statements at a
- * time. Each statement commits alone, which bounds how long one holds row
- * locks. A failure never loses
- * rows: what was not committed comes back as `unwritten` for the caller to
- * hand back to the cluster state. When a statement fails with an error
+ * on MySQL fewer when max_allowed_packet says so), on PostgreSQL two
+ * statements at a time. Each statement commits alone, which bounds how
+ * long one holds row locks. A failure never loses rows: what was not
+ * committed comes back as `unwritten` for the caller to hand back to the
+ * cluster state. When a statement fails with an error
  * that is not a transient one (busy, deadlock, lost connection) while the
  * database still answers, the fault is in the rows (or a stale worker id):
  * the statement's rows are retried in halves until the one row that
@@ -62,14 +62,15 @@ interface SliceResult {
 
 const WORKERS_PER_STATEMENT = 1000;
 /**
- * Task statements of one snapshot in flight at once, each on a connection
- * of its own (SQLite has one: there, one at a time). Their rows are
- * distinct tasks, each statement taking its locks in id order, so they
- * cannot deadlock each other, and a snapshot still ends before the next
- * begins. Two let the database use a second core while the camera is
- * behind, when a snapshot spans several statements.
+ * PostgreSQL task statements of one snapshot in flight at once, each on a
+ * connection of its own: two let the database use a second core while the
+ * camera is behind, when a snapshot spans several statements. Their rows
+ * are distinct tasks and PostgreSQL locks only the keys a statement
+ * writes, so they never wait for each other; a snapshot still ends before
+ * the next begins. One at a time elsewhere: SQLite has one connection, and
+ * InnoDB's gap locks let upserts of neighbouring key ranges deadlock.
  */
-const STATEMENTS_AT_ONCE = 2;
+const POSTGRES_STATEMENTS_AT_ONCE = 2;
 /** Of MySQL's max_allowed_packet, what one statement's JSON may take: the rest is the SQL and the protocol's framing. */
 const PACKET_SHARE = 0.9;
 
@@ -136,7 +137,7 @@ export class SnapshotStore {
         results[index] = await this.writeSlice(slices[index] as TaskRow[]);
       }
     };
-    const lanes = this.db.provider === 'sqlite' ? 1 : STATEMENTS_AT_ONCE;
+    const lanes = this.db.provider === 'postgresql' ? POSTGRES_STATEMENTS_AT_ONCE : 1;
     await Promise.all(Array.from({ length: Math.min(lanes, slices.length) }, lane));
     slices.forEach((slice, index) => {
       const result = results[index];
