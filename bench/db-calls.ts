@@ -11,7 +11,7 @@ import pg from 'pg';
 export interface DbCalls {
   /** Statements sent (each one round trip on a network database). */
   calls: number;
-  /** Milliseconds from sending a statement to its answer, summed. */
+  /** Milliseconds during which at least one statement waited for its answer (statements in flight at once count once). */
   ms: number;
 }
 
@@ -19,13 +19,18 @@ export const dbCalls: DbCalls = { calls: 0, ms: 0 };
 
 type Method = (...args: unknown[]) => unknown;
 
+let inFlight = 0;
+let busySince = 0;
+
 function wrap(proto: Record<string, unknown>, name: string): void {
   const original = proto[name] as Method & { timed?: true };
   if (typeof original !== 'function' || original.timed) return;
   const timed = function (this: unknown, ...args: unknown[]): unknown {
     dbCalls.calls++;
-    const started = performance.now();
-    const done = (): void => void (dbCalls.ms += performance.now() - started);
+    if (inFlight++ === 0) busySince = performance.now();
+    const done = (): void => {
+      if (--inFlight === 0) dbCalls.ms += performance.now() - busySince;
+    };
     // pg's pool calls its client with a callback: time until the callback.
     const last = args.at(-1);
     if (typeof last === 'function') {
@@ -35,7 +40,13 @@ function wrap(proto: Record<string, unknown>, name: string): void {
       };
       return original.apply(this, args);
     }
-    const result = original.apply(this, args);
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (error) {
+      done();
+      throw error;
+    }
     if (result instanceof Promise) return result.finally(done);
     done();
     return result;

@@ -7,11 +7,12 @@
 // the camera's process, and a write waiting on its lock blocks the event
 // loop, so nothing arrives meanwhile to overflow the cap.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -41,29 +42,36 @@ async function holdTaskTable(db: Database): Promise<() => Promise<void>> {
 }
 
 describeWithBroker('camera overload', () => {
+  // Its own vhost: the drops are counted exactly, and another file's tasks would be dropped too.
+  let vhost: PrivateVhost;
+  beforeAll(() => {
+    vhost = privateVhost('overload');
+  });
+  afterAll(() => vhost?.drop());
+
   describeEachDatabase('database slower than the events', (testDb) => {
     it('drops finished tasks it never wrote first, keeps the newest state of those it wrote, and says the database is slow', async () => {
       const db = await testDb.open();
       const locker = await testDb.open();
       const seen: CameraEvent[] = [];
-      const camera = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.1, maxPendingTasks: 100, reconcileInterval: null, onEvent: (e) => seen.push(e) });
+      const camera = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.1, maxPendingTasks: 100, reconcileInterval: null, onEvent: (e) => seen.push(e) });
       const hostname = `overload-${randomBytes(3).toString('hex')}@test`;
       const started = Array.from({ length: 30 }, () => randomUUID());
       const flood = Array.from({ length: 400 }, () => randomUUID());
       await camera.start();
       try {
         await waitFor('the camera to consume', () => camera.brokerConnected);
-        await publishTasks(testBrokerUrl(), started, hostname, ['task-received', 'task-started']);
+        await publishTasks(vhost.url, started, hostname, ['task-received', 'task-started']);
         await waitFor('the started tasks stored', async () => (await db.prisma.taskState.count({ where: { taskId: { in: started }, state: 'STARTED' } })) === started.length);
 
         const release = await holdTaskTable(locker);
         try {
           // The flood overflows the cap. The started tasks' ends then wait, older than the rest of the
           // flood, for a drop larger than the flood's share ahead of them: oldest first would take them.
-          await publishTasks(testBrokerUrl(), flood.slice(0, 200), hostname);
+          await publishTasks(vhost.url, flood.slice(0, 200), hostname);
           await waitFor('changes dropped', () => camera.stats().changesDropped > 0);
-          await publishTasks(testBrokerUrl(), started, hostname, ['task-succeeded']);
-          await publishTasks(testBrokerUrl(), flood.slice(200), hostname);
+          await publishTasks(vhost.url, started, hostname, ['task-succeeded']);
+          await publishTasks(vhost.url, flood.slice(200), hostname);
           await waitFor('a second drop', () => seen.filter((e) => e.type === 'changes-dropped').length >= 2);
           expect(camera.stats().oldestPendingMs).toBeGreaterThan(0);
         } finally {

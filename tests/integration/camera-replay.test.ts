@@ -2,8 +2,6 @@
 // celeryev exchange of a vhost of its own, as captured and re-batched into
 // task.multi arrays, through a running camera into each database: the rows
 // must end as Celery's own State ended (events-state-replay.json).
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,7 +9,8 @@ import type { Database } from '../../src/db/open.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
 import type { CameraEvent } from '../../src/snapshot/camera/events.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { testBrokerUrl, describeWithBroker } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { waitFor } from '../support/wait.js';
 import { readCeleryFixture, SUBJECT_OF_STATE } from '../support/celery-fixtures.js';
 
@@ -71,16 +70,6 @@ function rebatched(): { routingKey: string; record: MessageRecord; body: Buffer 
 const asCaptured = (): { routingKey: string; record: MessageRecord; body: Buffer }[] =>
   records.map((record) => ({ routingKey: record.routing_key, record, body: Buffer.from(record.body_b64, 'base64') }));
 
-/** A vhost for this file alone: no other test's workers or cameras share its celeryev exchange. */
-function privateVhost(): { url: string; drop: () => void } {
-  const base = new URL(testBrokerUrl());
-  const vhost = `${decodeURIComponent(base.pathname.slice(1))}-replay-${randomBytes(3).toString('hex')}`;
-  execFileSync('rabbitmqctl', ['add_vhost', vhost], { stdio: 'ignore' });
-  execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { stdio: 'ignore' });
-  base.pathname = `/${encodeURIComponent(vhost)}`;
-  return { url: base.toString(), drop: () => execFileSync('rabbitmqctl', ['delete_vhost', vhost], { stdio: 'ignore' }) };
-}
-
 async function publish(url: string, messages: { routingKey: string; record: MessageRecord; body: Buffer }[]): Promise<void> {
   const connection = await amqp.connect(url);
   try {
@@ -104,9 +93,9 @@ async function publish(url: string, messages: { routingKey: string; record: Mess
 const utcIso = (iso: string | null): string | null => (iso === null ? null : DateTime.fromISO(iso, { zone: 'utc' }).toJSDate().toISOString());
 
 describeWithBroker('camera over RabbitMQ: the captured run', () => {
-  let vhost: { url: string; drop: () => void };
+  let vhost: PrivateVhost;
   beforeAll(() => {
-    vhost = privateVhost();
+    vhost = privateVhost('replay');
   });
   afterAll(() => vhost?.drop());
 

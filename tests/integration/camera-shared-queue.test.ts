@@ -7,10 +7,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as amqp from 'amqplib';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { Camera } from '../../src/snapshot/camera/camera.js';
-import { describeWithBroker, testBrokerUrl } from '../support/broker.js';
+import { describeWithBroker } from '../support/broker.js';
+import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase, itWhen } from '../support/databases.js';
@@ -19,8 +20,8 @@ import { waitFor } from '../support/wait.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Messages waiting in the queue (delivered ones, acknowledged or not, are not counted) and its consumers. */
-async function queueState(name: string): Promise<{ messageCount: number; consumerCount: number }> {
-  const connection = await amqp.connect(testBrokerUrl());
+async function queueState(url: string, name: string): Promise<{ messageCount: number; consumerCount: number }> {
+  const connection = await amqp.connect(url);
   try {
     const channel = await connection.createChannel();
     return await channel.checkQueue(name);
@@ -36,11 +37,18 @@ it('refuses a shared queue on Redis in one line', async () => {
 });
 
 describeWithBroker('cameras sharing an event queue', () => {
+  // Its own vhost: the events of other files' tests would reach the shared queue, and these their cameras.
+  let vhost: PrivateVhost;
+  beforeAll(() => {
+    vhost = privateVhost('shared');
+  });
+  afterAll(() => vhost?.drop());
+
   describeEachDatabase('two cameras, one database', (testDb) => {
     it('split the events between them and store every task once, whole', async () => {
       const db = await testDb.open();
       const queue = `cams-${randomBytes(4).toString('hex')}`;
-      const options = { database: db, brokerUrl: testBrokerUrl(), freq: 0.1, wakeUpWorkers: false, reconcileInterval: null, sharedQueue: queue };
+      const options = { database: db, brokerUrl: vhost.url, freq: 0.1, wakeUpWorkers: false, reconcileInterval: null, sharedQueue: queue };
       const a = new Camera(options);
       const b = new Camera(options);
       const hostname = `shared-${randomBytes(3).toString('hex')}@test`;
@@ -50,15 +58,14 @@ describeWithBroker('cameras sharing an event queue', () => {
       try {
         await waitFor('both cameras consuming', () => a.brokerConnected && b.brokerConnected);
         // A task's start and end in different messages, so often seen by different cameras.
-        await publishTasks(testBrokerUrl(), ids, hostname, ['task-received', 'task-started']);
-        await publishTasks(testBrokerUrl(), ids, hostname, ['task-succeeded']);
+        await publishTasks(vhost.url, ids, hostname, ['task-received', 'task-started']);
+        await publishTasks(vhost.url, ids, hostname, ['task-succeeded']);
         await waitFor('every task stored', async () => (await countSucceeded(db, ids)) === ids.length);
       } finally {
         await a.close();
         await b.close();
       }
       const [sa, sb] = [a.stats(), b.stats()];
-      // The vhost is the run's: other files' events reach the shared queue too, so the counts are bounds.
       // Split, not doubled: had each camera a queue of its own, each would count every event of ours.
       expect(sa.events).toBeGreaterThan(0);
       expect(sb.events).toBeGreaterThan(0);
@@ -77,21 +84,21 @@ describeWithBroker('cameras sharing an event queue', () => {
         // The doomed camera never snapshots, so it never acknowledges: all it took goes back when it dies.
         const doomed = spawn(
           process.execPath,
-          ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--freq', '3600', '--shared-queue', queue, '--database-url', testDb.url, '--broker', testBrokerUrl()],
+          ['--import', 'tsx', 'src/cli/main.ts', 'cam', '--freq', '3600', '--shared-queue', queue, '--database-url', testDb.url, '--broker', vhost.url],
           { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let output = '';
         doomed.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         const exited = new Promise((resolve) => doomed.on('exit', resolve));
-        const survivor = new Camera({ database: db, brokerUrl: testBrokerUrl(), freq: 0.1, wakeUpWorkers: false, reconcileInterval: null, sharedQueue: queue });
+        const survivor = new Camera({ database: db, brokerUrl: vhost.url, freq: 0.1, wakeUpWorkers: false, reconcileInterval: null, sharedQueue: queue });
         const hostname = `killed-${randomBytes(3).toString('hex')}@test`;
         const ids = Array.from({ length: 200 }, () => randomUUID());
         try {
           await waitFor('the doomed camera consuming', () => output.includes('consuming events from'), { timeoutMs: 30_000 });
           await survivor.start();
-          await waitFor('both consuming', async () => (await queueState(queue)).consumerCount === 2);
-          await publishTasks(testBrokerUrl(), ids, hostname);
-          await waitFor('every message delivered', async () => (await queueState(queue)).messageCount === 0);
+          await waitFor('both consuming', async () => (await queueState(vhost.url, queue)).consumerCount === 2);
+          await publishTasks(vhost.url, ids, hostname);
+          await waitFor('every message delivered', async () => (await queueState(vhost.url, queue)).messageCount === 0);
           await waitFor('the survivor idle', async () => survivor.stats().pendingTasks === 0);
           expect(survivor.stats().events).toBeLessThan(ids.length * 3);
           doomed.kill('SIGKILL');

@@ -69,6 +69,24 @@ describeEachDatabase('camera store', (testDb) => {
       expect(seven?.worker?.hostname).toBe('w1@host');
     });
 
+    it('keeps the guard and every worker id across statements written at once, also after a stale worker id', async () => {
+      await clear(db);
+      const ids = Array.from({ length: 40 }, (_, i) => `par-${String(i).padStart(2, '0')}`);
+      expect((await store.write(ids.map((id) => row(id, 'SUCCESS', { result: 'done', worker: 'w@par' })), [])).tasksWritten).toBe(40);
+      // A worker row deleted behind the store's back: the first statement to meet its stale id clears the cache.
+      await db.prisma.taskState.updateMany({ data: { workerId: null } });
+      await db.prisma.workerState.deleteMany();
+      // A stale picture of the stored tasks (older state) and new ones, in 12 statements of 7 rows.
+      const stale = ids.map((id) => row(id, 'STARTED', { worker: 'w@par' }));
+      const fresh = ids.map((id) => row(`${id}-new`, 'RECEIVED', { worker: 'w@par' }));
+      const outcome = await store.write([...stale, ...fresh], []);
+      expect(outcome).toMatchObject({ error: null, rejected: [], tasksWritten: 80 });
+      const rows = await db.prisma.taskState.findMany({ where: { taskId: { startsWith: 'par-' } }, include: { worker: true } });
+      expect(rows).toHaveLength(80);
+      expect(rows.filter((r) => !r.taskId.endsWith('-new')).every((r) => r.state === 'SUCCESS' && r.result === 'done')).toBe(true);
+      expect(rows.filter((r) => r.taskId.endsWith('-new')).every((r) => r.state === 'RECEIVED' && r.worker?.hostname === 'w@par')).toBe(true);
+    });
+
     it('never moves a stored state backwards, yet merges name/args/kwargs and keeps the larger retries', async () => {
       await clear(db);
       await store.write([row('p1', 'SUCCESS', { name: 'tasks.add', args: '(2, 3)', kwargs: '{}', result: '5', tstamp: at(3), worker: 'a@h', retries: 1 })], []);

@@ -192,6 +192,42 @@ describe('draining and restoring snapshot changes', () => {
     expect(state.drainChanges()).toMatchObject({ tasks: [], workers: [] });
   });
 
+  it('drains at most the tasks asked for, those pending longest (handed back first), and keeps the rest', () => {
+    let clock = 1000;
+    const state = new ClusterState({ now: () => clock });
+    run(state, [received('a', 0)]);
+    const failed = state.drainChanges();
+    clock = 2000;
+    run(state, [received('b', 0), received('c', 0), received('d', 0)]);
+    state.restoreChanges(failed);
+    run(state, [task('task-started', 'b', 1)]); // still pending since 2000, now STARTED
+    const first = state.drainChanges(2);
+    expect(first.tasks.map((t) => [t.taskId, t.state])).toEqual([
+      ['a', 'RECEIVED'],
+      ['b', 'STARTED'],
+    ]);
+    expect(first.since).toBe(1000);
+    expect(state.pendingTaskCount).toBe(2);
+    expect(state.oldestPendingTaskSince).toBe(2000);
+    expect(state.drainChanges(2).tasks.map((t) => t.taskId)).toEqual(['c', 'd']);
+    expect(state.pendingTaskCount).toBe(0);
+  });
+
+  it('drains a changed task once, not also its older handed-back row, under a limit', () => {
+    const state = new ClusterState();
+    run(state, [received('a', 0), received('b', 0)]);
+    const failed = state.drainChanges();
+    run(state, [received('c', 0)]);
+    state.restoreChanges(failed);
+    run(state, [task('task-started', 'a', 1)]);
+    // a's handed-back RECEIVED is superseded by its pending STARTED.
+    expect(state.drainChanges(2).tasks.map((t) => [t.taskId, t.state])).toEqual([
+      ['b', 'RECEIVED'],
+      ['c', 'RECEIVED'],
+    ]);
+    expect(state.drainChanges().tasks.map((t) => [t.taskId, t.state])).toEqual([['a', 'STARTED']]);
+  });
+
   it('writes a failed drain again on the next one', () => {
     const state = new ClusterState();
     run(state, [received('a', 0)]);

@@ -5,10 +5,26 @@
  * hands its rows back to the state, so nothing received is lost while the
  * database is down for a while. While it does not answer, the camera probes
  * it instead of snapshotting, and the moment it answers writes it all.
- * Cleanup and reconciliation run on their own intervals between snapshots,
- * never overlapping them.
+ *
+ * Snapshots start every `freq` seconds, counted from the start of the one
+ * before (Celery's Polaroid timer), not from its end: a snapshot that took
+ * longer than `freq` is followed at once, so a slow database costs the time
+ * of the writes, not that plus a whole interval. Under load a snapshot
+ * does not wait for its tick either: once a whole statement's worth of
+ * task changes (`rowsPerStatement`) is pending it starts, so a busy
+ * cluster is written in full statements as fast as the database takes
+ * them, while a quiet one is still written once per `freq` (not with
+ * `maxrate`, which bounds snapshots whatever the load). A snapshot writes
+ * whole statements when more than one is pending: the newest changes
+ * beyond the last whole statement wait for the next snapshot rather than
+ * cost a round trip and a commit of their own. Cleanup and
+ * reconciliation run on their own intervals and never overlap a snapshot:
+ * every database statement goes through one queue, a cleanup one batch at
+ * a time, so a snapshot that falls due waits for at most one statement of
+ * theirs, never for a whole cleanup of a day's rows.
  */
 import type { Database } from '../../db/open.js';
+import type { StatementRunner } from '../../db/range-delete.js';
 import { waitWhileDown } from '../../db/reachability.js';
 import { SnapshotError } from '../errors.js';
 import { EventConsumer, type ConsumerStatus } from '../broker/event-consumer.js';
@@ -48,12 +64,19 @@ export class Camera implements AsyncDisposable {
   private phase: Phase = 'new';
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** The cleanup and reconciliation started after a snapshot, while they run. */
+  private maintaining: Promise<void> | null = null;
   /** Ends a wait for the database when the camera closes. */
   private readonly stopping = new AbortController();
   /** The database just came back: the next snapshot goes out outside the rate limit (the failed one wrote nothing). */
   private databaseReturned = false;
-  /** Serialises database work: snapshots, cleanups and reconciliations never overlap. */
+  /** Serialises database work: snapshots, cleanup statements and reconciliations never overlap. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Runs each statement through the queue, so snapshots take turns with the batches of a cleanup. */
+  private readonly queued: StatementRunner = {
+    execute: (sql, params) => this.serial(() => this.statement(() => this.db.sql.execute(sql, params))),
+    query: (sql, params) => this.serial(() => this.statement(() => this.db.sql.query(sql, params))),
+  };
   private nextCleanup = 0;
   private nextReconcile: number | null = null;
   private reconcileSoon = false;
@@ -151,6 +174,7 @@ export class Camera implements AsyncDisposable {
     this.timer = null;
     await this.consumer.close();
     await this.ticking;
+    await this.maintaining;
     let unwritten = 0;
     if (wasRunning || this.state.pendingTaskCount > 0) {
       const summary = await this.snapshot({ final: true });
@@ -195,18 +219,17 @@ export class Camera implements AsyncDisposable {
     return this.serial(() => this.shutter(options.final ?? false));
   }
 
-  /** Expires old rows now (hidden, then deleted in batches). */
-  cleanup(): Promise<CleanupResult> {
-    return this.serial(async () => {
-      const started = performance.now();
-      const result = await expireTaskStates(this.db, this.resolved.expiry, {
-        batchSize: this.resolved.cleanupBatchSize,
-        now: this.now(),
-      });
-      this.counters.cleanups++;
-      this.emit({ type: 'cleanup', result, durationMs: performance.now() - started });
-      return result;
+  /** Expires old rows now, in batches that snapshots may come between. Rejects with E_SNAPSHOT_STATE once the camera closes. */
+  async cleanup(): Promise<CleanupResult> {
+    const started = performance.now();
+    const result = await expireTaskStates(this.db, this.resolved.expiry, {
+      batchSize: this.resolved.cleanupBatchSize,
+      now: this.now(),
+      runner: this.queued,
     });
+    this.counters.cleanups++;
+    this.emit({ type: 'cleanup', result, durationMs: performance.now() - started });
+    return result;
   }
 
   /** Completes unready task rows from ready celery_taskmeta rows now; resolves to the count. */
@@ -225,11 +248,19 @@ export class Camera implements AsyncDisposable {
     return run;
   }
 
+  /** A cleanup statement, unless the camera is closing: the rest of the cleanup waits for the next run. */
+  private statement<T>(run: () => Promise<T>): Promise<T> {
+    if (this.phase === 'closing' || this.phase === 'closed') {
+      return Promise.reject(new SnapshotError('E_SNAPSHOT_STATE', 'cleanup stopped: the camera is closing'));
+    }
+    return run();
+  }
+
   private async shutter(final: boolean): Promise<SnapshotSummary> {
     const started = performance.now();
     // Every event delivered so far is in the state, so in what is drained now.
     const delivered = this.consumer.mark();
-    const changes = this.state.drainChanges();
+    const changes = this.state.drainChanges(final ? undefined : this.wholeStatements());
     const now = this.now();
     const { write, later } = final ? { write: [...changes.workers], later: [] } : this.throttle.split(changes.workers, now);
     this.writingSince = changes.since;
@@ -284,24 +315,46 @@ export class Camera implements AsyncDisposable {
 
   private schedule(delayMs = this.resolved.freqMs): void {
     if (this.phase !== 'running') return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      let next = this.resolved.freqMs;
-      this.ticking = this.tick()
-        .then((delay) => void (next = delay))
-        .finally(() => {
-          this.ticking = null;
-          this.schedule(next);
-        });
-    }, delayMs);
+    this.timer = setTimeout(() => this.shoot(), delayMs);
   }
 
-  /** One snapshot, then cleanup and reconciliation when due; resolves to the ms until the next. */
-  private async tick(): Promise<number> {
+  /** Takes the next snapshot now, and schedules the one after. */
+  private shoot(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const started = performance.now();
+    let next: number | null = null;
+    this.ticking = this.tick()
+      .then((delay) => void (next = delay))
+      .finally(() => {
+        this.ticking = null;
+        this.schedule(next ?? (this.fullStatementPending() ? 0 : Math.max(0, this.resolved.freqMs - (performance.now() - started))));
+      });
+  }
+
+  /**
+   * How many task changes a snapshot takes: whole statements' worth when
+   * more than one statement is pending; undefined for all. All on a shared
+   * queue, whose events are acknowledged once their snapshot is written.
+   */
+  private wholeStatements(): number | undefined {
+    const perStatement = this.resolved.rowsPerStatement;
+    const pending = this.state.pendingTaskCount;
+    if (this.resolved.sharedQueue !== null || pending <= perStatement) return undefined;
+    return pending - (pending % perStatement);
+  }
+
+  /** A whole statement of task changes waits, and the database is taking writes: worth writing before the tick. */
+  private fullStatementPending(): boolean {
+    return this.bucket === null && !this.databaseFailing && this.state.pendingTaskCount >= this.resolved.rowsPerStatement;
+  }
+
+  /** One snapshot, then starts cleanup and reconciliation when due; resolves to the ms until the next, or null for `freq` after this one began. */
+  private async tick(): Promise<number | null> {
     const returned = this.databaseReturned;
     this.databaseReturned = false;
     const summary = returned || this.bucket === null || this.bucket.tryConsume() ? await this.snapshot() : null;
-    if (this.phase !== 'running') return this.resolved.freqMs;
+    if (this.phase !== 'running') return null;
     if (summary !== null && summary.error !== null) {
       const database = await waitWhileDown(this.db, { signal: this.stopping.signal });
       if (database !== 'answering') {
@@ -309,6 +362,12 @@ export class Camera implements AsyncDisposable {
         return 0;
       }
     }
+    this.maintaining ??= this.maintain().finally(() => (this.maintaining = null));
+    return null;
+  }
+
+  /** The reconciliation and cleanup that are due; failures are reported, not thrown. */
+  private async maintain(): Promise<void> {
     const now = this.now();
     if (this.reconcileSoon || (this.nextReconcile !== null && now >= this.nextReconcile)) {
       this.reconcileSoon = false;
@@ -318,18 +377,20 @@ export class Camera implements AsyncDisposable {
         this.emit({ type: 'reconcile-failed', error });
       });
     }
-    if (now >= this.nextCleanup) {
+    if (now >= this.nextCleanup && this.phase === 'running') {
       this.nextCleanup = now + this.resolved.cleanupIntervalMs;
       await this.cleanup().catch((error: unknown) => {
+        if (this.phase !== 'running') return;
         this.counters.cleanupFailures++;
         this.emit({ type: 'cleanup-failed', error });
       });
     }
-    return this.resolved.freqMs;
   }
 
   private ingest(events: readonly CeleryEvent[], receivedAt: number): void {
     for (const event of events) this.state.apply(event, receivedAt);
+    // Only while waiting for the tick: a snapshot being taken is followed at once when this holds after it.
+    if (this.timer !== null && this.fullStatementPending()) this.shoot();
     const pending = this.state.pendingTaskCount;
     const max = this.resolved.maxPendingTasks;
     if (pending > max) {

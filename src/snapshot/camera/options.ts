@@ -45,7 +45,12 @@ export interface CameraOptions {
    * Past it the oldest are dropped, counted and reported (`changes-dropped`).
    */
   maxPendingTasks?: number;
-  /** Task rows per statement, each statement its own transaction; default 5000. 1–100000. */
+  /**
+   * Task rows per statement, each statement its own transaction; default
+   * 5000. 1–100000. Also what a snapshot waits for under load: once this
+   * many task changes are pending, they are written without waiting for
+   * the next `freq` tick (unless `maxrate` is set).
+   */
   rowsPerStatement?: number;
   /** Celery's event_exchange; default `celeryev`. */
   exchange?: string;

@@ -183,10 +183,12 @@ export class ClusterState {
   /**
    * Rows for every task and worker changed since the last drain (plus rows
    * handed back by `restoreChanges`), as of now, and forgets that they
-   * changed. Tasks evicted since they changed are included.
+   * changed. Tasks evicted since they changed are included. With
+   * `maxTasks`, at most that many task rows, those pending longest; the
+   * other tasks stay pending.
    */
-  drainChanges(): ClusterChanges {
-    const tasks = this.pendingTasks.drain();
+  drainChanges(maxTasks?: number): ClusterChanges {
+    const tasks = this.pendingTasks.drain(maxTasks);
     return { tasks: tasks.rows, workers: this.pendingWorkers.drain().rows, drainedAt: this.events, since: tasks.since };
   }
 

@@ -81,10 +81,28 @@ export class PendingChanges<T extends Versioned, Row> {
     return dropped;
   }
 
-  /** The rows, and when the oldest of them became pending (null when there are none). */
-  drain(): { rows: Row[]; since: number | null } {
+  /**
+   * The rows, and when the oldest of them became pending (null when there
+   * are none). With `limit`, at most that many, the oldest (handed-back
+   * rows, then entities in the order they changed); the rest stay pending.
+   */
+  drain(limit = Infinity): { rows: Row[]; since: number | null } {
     const since = this.oldestSince;
     const rows: Row[] = [];
+    if (limit < this.size) {
+      for (const [key, { row }] of this.handedBack) {
+        if (rows.length >= limit) break;
+        this.handedBack.delete(key);
+        // A changed entity's own row is newer than the one handed back.
+        if (!this.changed.has(key)) rows.push(row);
+      }
+      for (const [key, { item }] of this.changed) {
+        if (rows.length >= limit) break;
+        rows.push(this.toRow(item));
+        this.changed.delete(key);
+      }
+      return { rows, since };
+    }
     for (const [key, { item }] of this.changed) {
       rows.push(this.toRow(item));
       this.handedBack.delete(key);

@@ -21,7 +21,7 @@
  */
 import type { Database } from '../../db/open.js';
 import type { Dialect } from '../../db/dialect.js';
-import { deleteInIdRanges, type Cover, type RangeDelete } from '../../db/range-delete.js';
+import { deleteInIdRanges, type Cover, type RangeDelete, type StatementRunner } from '../../db/range-delete.js';
 import { FAILURE, REVOKED, SUCCESS } from '../../core/states.js';
 import { TASK_TABLE } from './upsert-sql.js';
 
@@ -81,11 +81,15 @@ export function taskExpiryTarget(dialect: Dialect, limits: ExpiryLimits, now: nu
   return { table: TASK_TABLE, condition: alternatives.join(' OR '), params: cutoffs, covers };
 }
 
-/** Deletes expired and hidden task rows, one batch of at least `batchSize` ids per statement. `now` is epoch ms. */
+/**
+ * Deletes expired and hidden task rows, one batch of at least `batchSize`
+ * ids per statement. `now` is epoch ms; `runner` runs each statement
+ * (default db.sql), e.g. in turn with other work.
+ */
 export async function expireTaskStates(
   db: Database,
   limits: ExpiryLimits,
-  options: { batchSize: number; now: number },
+  options: { batchSize: number; now: number; runner?: StatementRunner },
 ): Promise<CleanupResult> {
-  return deleteInIdRanges(db.sql, db.dialect, taskExpiryTarget(db.dialect, limits, options.now), options.batchSize);
+  return deleteInIdRanges(options.runner ?? db.sql, db.dialect, taskExpiryTarget(db.dialect, limits, options.now), options.batchSize);
 }

@@ -5,10 +5,11 @@
  * Workers first (their ids are what task rows point at), then tasks sorted
  * by id (one lock order for every writer), up to `rowsPerStatement` rows
  * in one statement that carries them as one JSON parameter (upsert-sql.ts;
- * on MySQL fewer when max_allowed_packet says so). Each statement commits
- * alone, which bounds how long one holds row locks. A failure never loses
- * rows: what was not committed comes back as `unwritten` for the caller to
- * hand back to the cluster state. When a statement fails with an error
+ * on MySQL fewer when max_allowed_packet says so), on PostgreSQL two
+ * statements at a time. Each statement commits alone, which bounds how
+ * long one holds row locks. A failure never loses rows: what was not
+ * committed comes back as `unwritten` for the caller to hand back to the
+ * cluster state. When a statement fails with an error
  * that is not a transient one (busy, deadlock, lost connection) while the
  * database still answers, the fault is in the rows (or a stale worker id):
  * the statement's rows are retried in halves until the one row that
@@ -50,7 +51,26 @@ export interface WriteOutcome {
   error: unknown;
 }
 
+/** What became of one statement's rows. */
+interface SliceResult {
+  written: number;
+  rejected: RejectedRow[];
+  /** Not committed because the database failed with `error`. */
+  unwritten: TaskRow[];
+  error: unknown;
+}
+
 const WORKERS_PER_STATEMENT = 1000;
+/**
+ * PostgreSQL task statements of one snapshot in flight at once, each on a
+ * connection of its own: two let the database use a second core while the
+ * camera is behind, when a snapshot spans several statements. Their rows
+ * are distinct tasks and PostgreSQL locks only the keys a statement
+ * writes, so they never wait for each other; a snapshot still ends before
+ * the next begins. One at a time elsewhere: SQLite has one connection, and
+ * InnoDB's gap locks let upserts of neighbouring key ranges deadlock.
+ */
+const POSTGRES_STATEMENTS_AT_ONCE = 2;
 /** Of MySQL's max_allowed_packet, what one statement's JSON may take: the rest is the SQL and the protocol's framing. */
 const PACKET_SHARE = 0.9;
 
@@ -106,31 +126,46 @@ export class SnapshotStore {
       return outcome;
     }
     const sorted = dedupe(rows, (r) => r.taskId).sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0));
-    for (let start = 0; start < sorted.length; start += this.rowsPerStatement) {
-      const slice = sorted.slice(start, start + this.rowsPerStatement);
-      try {
-        await this.writeTasks(slice);
-        outcome.tasksWritten += slice.length;
-        continue;
-      } catch (error) {
-        if (await this.unavailable(error)) {
-          outcome.error = error;
-          outcome.unwritten.tasks = sorted.slice(start);
-          return outcome;
-        }
+    const slices: TaskRow[][] = [];
+    for (let start = 0; start < sorted.length; start += this.rowsPerStatement) slices.push(sorted.slice(start, start + this.rowsPerStatement));
+    // Statements run `lanes` at a time; once one finds the database unavailable, no lane starts another.
+    const results: (SliceResult | undefined)[] = new Array(slices.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < slices.length && !results.some((result) => result !== undefined && result.error !== null)) {
+        const index = next++;
+        results[index] = await this.writeSlice(slices[index] as TaskRow[]);
       }
-      // The database answers: the rows (or a cached worker id) are at fault.
-      this.workerIdCache.clear();
-      const isolated = await this.isolate(slice);
-      outcome.tasksWritten += isolated.written;
-      outcome.rejected.push(...isolated.rejected);
-      if (isolated.unwritten.length > 0) {
-        outcome.error = isolated.error;
-        outcome.unwritten.tasks = [...isolated.unwritten, ...sorted.slice(start + slice.length)];
-        return outcome;
+    };
+    const lanes = this.db.provider === 'postgresql' ? POSTGRES_STATEMENTS_AT_ONCE : 1;
+    await Promise.all(Array.from({ length: Math.min(lanes, slices.length) }, lane));
+    slices.forEach((slice, index) => {
+      const result = results[index];
+      if (result === undefined) {
+        outcome.unwritten.tasks.push(...slice);
+        return;
       }
-    }
+      outcome.tasksWritten += result.written;
+      outcome.rejected.push(...result.rejected);
+      outcome.unwritten.tasks.push(...result.unwritten);
+      if (outcome.error === null) outcome.error = result.error;
+    });
     return outcome;
+  }
+
+  /** One statement's rows; when the database answers but refuses them, the rows that cannot be stored are found. */
+  private async writeSlice(slice: readonly TaskRow[]): Promise<SliceResult> {
+    try {
+      // Another statement may have found a stale worker id and cleared the cache meanwhile.
+      if (slice.some((row) => row.worker !== null && !this.workerIdCache.has(row.worker))) await this.writeWorkers([], slice);
+      await this.writeTasks(slice);
+      return { written: slice.length, rejected: [], unwritten: [], error: null };
+    } catch (error) {
+      if (await this.unavailable(error)) return { written: 0, rejected: [], unwritten: [...slice], error };
+    }
+    // The database answers: the rows (or a cached worker id) are at fault.
+    this.workerIdCache.clear();
+    return this.isolate(slice);
   }
 
   /** Upserts changed workers and learns the id of every worker a task row names. */
@@ -150,13 +185,11 @@ export class SnapshotStore {
       statements.push(workerEnsure(dialect, chunk));
       lookups.push(workerIds(dialect, chunk));
     }
-    if (statements.length === 0) return;
-    const prisma = this.db.prisma;
-    const results = await prisma.$transaction([
-      ...statements.map((s) => prisma.$executeRawUnsafe(s.sql, ...s.params)),
-      ...lookups.map((s) => prisma.$queryRawUnsafe<{ id: number | bigint; hostname: string }[]>(s.sql, ...s.params)),
-    ]);
-    for (const found of results.slice(statements.length) as { id: number | bigint; hostname: string }[][]) {
+    // Each statement alone, without a transaction: in the steady state (every id known) that is one
+    // round trip instead of begin, upsert, commit. A row the upsert or ensure left is what the lookup finds.
+    for (const statement of statements) await this.db.sql.execute(statement.sql, statement.params);
+    for (const lookup of lookups) {
+      const found = await this.db.sql.query<{ id: number | bigint; hostname: string }>(lookup.sql, lookup.params);
       for (const { id, hostname } of found) this.workerIdCache.set(hostname, Number(id));
     }
   }
@@ -190,10 +223,8 @@ export class SnapshotStore {
   }
 
   /** Writes `rows` in ever smaller parts until each failing row stands alone. */
-  private async isolate(
-    rows: readonly TaskRow[],
-  ): Promise<{ written: number; rejected: RejectedRow[]; unwritten: TaskRow[]; error: unknown }> {
-    const result = { written: 0, rejected: [] as RejectedRow[], unwritten: [] as TaskRow[], error: null as unknown };
+  private async isolate(rows: readonly TaskRow[]): Promise<SliceResult> {
+    const result: SliceResult = { written: 0, rejected: [], unwritten: [], error: null };
     const pending: (readonly TaskRow[])[] = [rows];
     while (pending.length > 0) {
       const part = pending.shift() as readonly TaskRow[];
