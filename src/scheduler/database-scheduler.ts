@@ -35,6 +35,7 @@
 // and its next run counts from that send (Celery's rule: last_run_at is
 // the time of the send; a run is dated when it is claimed, not when a slow
 // tick began), so no entry bursts after an outage.
+import { setImmediate } from 'node:timers/promises';
 import { ProtocolError } from '../core/protocol/errors.js';
 import { buildTaskMessage, type TaskMessage } from '../core/protocol/task-message.js';
 import { BEAT_CHANNEL, listen, type Listening } from '../db/pg-listener.js';
@@ -57,6 +58,7 @@ import type { Scheduler, SchedulerContext } from './scheduler.js';
 const RUNS_PER_TICK = 100;
 /** Rows read per statement when the whole schedule is read: a million rows never sit in memory as rows at once. */
 const LOAD_PAGE_ROWS = 10_000;
+const TAKE_SLICE_ROWS = 1_000;
 /** Deletions logged longer ago are pruned; a beat that has not synced for half of that reloads in full. */
 const DELETION_LOG_MS = 24 * 3600_000;
 const FULL_RELOAD_AFTER_MS = DELETION_LOG_MS / 2;
@@ -291,7 +293,11 @@ export class DatabaseScheduler implements Scheduler {
       const last = rows.at(-1);
       const more = rows.length === LOAD_PAGE_ROWS && last !== undefined;
       if (more) page = read(last);
-      for (const stored of rows) take(stored);
+      for (let at = 0; at < rows.length; at += TAKE_SLICE_ROWS) {
+        // Yielding lets the next page's query go out (and the socket be read) while this one is taken in.
+        if (at > 0) await setImmediate();
+        for (const stored of rows.slice(at, at + TAKE_SLICE_ROWS)) take(stored);
+      }
       count += rows.length;
       if (!more) return count;
     }
