@@ -86,6 +86,8 @@ export class DatabaseScheduler implements Scheduler {
   #lastPrune = 0;
   #state: 'new' | 'started' | 'closed' = 'new';
   #ticking = false;
+  /** A full read is filling the empty heap: entries are appended, and ordered once it ends. */
+  #loading = false;
   /** PostgreSQL: the marker's trigger NOTIFYs; while heard, the marker poll is only a safety net. */
   #listening: Listening | undefined;
 
@@ -251,7 +253,13 @@ export class DatabaseScheduler implements Scheduler {
     this.#heap.clear();
     // Edits committed while the pages are read move the version past the
     // one read above: the next sync reads them.
-    await this.#eachPage((after) => this.#store.loadPage(after, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
+    this.#loading = true;
+    try {
+      await this.#eachPage((after) => this.#store.loadPage(after, LOAD_PAGE_ROWS), (stored) => this.#admit(stored, now));
+    } finally {
+      this.#loading = false;
+      this.#heap.order();
+    }
     this.#seen = version;
     this.#lastSync = this.#lastFullLoad = now.getTime();
     this.#context.emit({ type: 'schedule-loaded', entries: this.#entries.size, ms: performance.now() - started });
@@ -335,7 +343,9 @@ export class DatabaseScheduler implements Scheduler {
     if (Number.isFinite(state.nextCheckSeconds) || state.due) {
       const at = state.due ? now.getTime() : now.getTime() + Math.ceil(state.nextCheckSeconds * 1000);
       const retry = this.#retry.get(entry.id);
-      this.#heap.set(entry.id, retry ? Math.max(at, retry.notBefore) : at);
+      const due = retry ? Math.max(at, retry.notBefore) : at;
+      if (this.#loading) this.#heap.append(entry.id, due);
+      else this.#heap.set(entry.id, due);
       return;
     }
     this.#heap.delete(entry.id);

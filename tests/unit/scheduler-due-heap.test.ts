@@ -62,4 +62,26 @@ describe('DueHeap', () => {
       expect(heap.size).toBe(model.size);
     }
   });
+
+  it('orders ids appended at once (a full load) as set() would, then takes changes as usual', () => {
+    const next = random(7);
+    const heap = new DueHeap();
+    const model = new Map<number, number>();
+    for (let id = 1; id <= 5_000; id++) {
+      const due = Math.floor(next() * 1000);
+      heap.append(id, due);
+      model.set(id, due);
+    }
+    heap.order();
+    expect(heap.size).toBe(model.size);
+    expect(heap.dueAt(4_321)).toBe(model.get(4_321));
+    heap.set(4_321, -1);
+    model.set(4_321, -1);
+    expect(heap.delete(17)).toBe(true);
+    model.delete(17);
+    const expected = [...model].sort(([a, x], [b, y]) => x - y || a - b).map(([id]) => id);
+    const popped: number[] = [];
+    for (let id; (id = heap.popDue(Infinity)) !== undefined; ) popped.push(id);
+    expect(popped).toEqual(expected);
+  });
 });
