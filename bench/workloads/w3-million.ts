@@ -4,7 +4,7 @@
  * with W3's schedules (24 intervals every 1..24 h, 24 crontabs two hours
  * ahead; task i on interval ⌊i/2⌋ mod 24 if even, crontab if odd; args
  * [i, "x"], kwargs {"n": i}), except that each interval entry's last run is
- * spread over its period, so that runs come due steadily (about 22 a
+ * spread over its period, so that runs come due steadily (about 30 a
  * second), and D = 10,000 spread-out entries ran two days ago (overdue at
  * start). Beat then runs in a process of its own (beat-million.ts), whose
  * metrics are the variant's.
