@@ -167,7 +167,7 @@ export class BeatStore implements BeatTables, ChangeLog {
   }
 
   /**
-   * A page of the tasks `where` selects, by id, joined with their schedules.
+   * A page of the tasks `where` selects, in `order`, joined with their schedules.
    * The page is cut before the joins: a planner misled by stale statistics
    * (a million rows just inserted) would otherwise join every row, then sort.
    */
@@ -175,7 +175,7 @@ export class BeatStore implements BeatTables, ChangeLog {
     const tasks = `(SELECT * FROM djcelery_periodictask WHERE ${where} ORDER BY ${order.join(', ')} LIMIT ${limit})`;
     const ordered = `ORDER BY ${order.map((column) => `t.${column}`).join(', ')}`;
     if (this.#db.provider !== 'postgresql') return this.#rows(`${this.#columns}FROM ${tasks} t ${this.#joins}${ordered}`, params);
-    // One text per page, parsed by JSON.parse: a tenth of the driver's per-value work on a million rows.
+    // One text per page, parsed by JSON.parse: half the CPU of the driver's per-value work on a million rows.
     const clocked = 'LEFT JOIN djcelery_clockedschedule k ON k.id = t.clocked_id';
     const [[result], intervals, crontabs] = await Promise.all([
       this.#query(`SELECT json_agg(${this.#jsonRow} ${ordered})::text AS page FROM ${tasks} t ${clocked}`, params),
