@@ -11,6 +11,7 @@ import { privateVhost, type PrivateVhost } from '../e2e/support/vhost.js';
 import { countSucceeded } from '../support/broker-outage-scenario.js';
 import { publishTasks } from '../support/celery-events.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { historyRow } from '../support/history-rows.js';
 import { waitFor } from '../support/wait.js';
 
 const HOUR = 3600;
@@ -65,21 +66,9 @@ describeEachDatabase('camera cleanup beside snapshots', (testDb) => {
   it('lets a snapshot through between its batches', async () => {
     const db = await testDb.open();
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
-    const expired = Array.from({ length: 200 }, (_, i) => ({
-      taskId: `expired-${String(i).padStart(3, '0')}`,
-      state: 'SUCCESS',
-      name: 'tasks.add',
-      tstamp: twoDaysAgo,
-      args: null,
-      kwargs: null,
-      eta: null,
-      expires: null,
-      result: null,
-      traceback: null,
-      runtime: null,
-      retries: 0,
-      worker: null,
-    }));
+    const expired = Array.from({ length: 200 }, (_, i) =>
+      historyRow(`expired-${String(i).padStart(3, '0')}`, 'SUCCESS', 'tasks.add', '', twoDaysAgo.toISOString(), { args: null, kwargs: null, worker: null }),
+    );
     expect((await new SnapshotStore(db).write(expired, [])).error).toBeNull();
     // Never started: cleanup() and snapshot() need no broker.
     const camera = new Camera({ database: db, brokerUrl: 'amqp://unused', cleanupBatchSize: 1 });
