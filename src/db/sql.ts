@@ -156,9 +156,14 @@ export function rowsOf(result: SqlResultSet): SqlRow[] {
   const { columnNames, columnTypes, rows } = result;
   const width = columnNames.length;
   const out = new Array<SqlRow>(rows.length);
+  // Each row a copy of one shape with every column in place: adding the
+  // columns one by one would grow each row's property store again and
+  // again, most of the garbage a big read makes.
+  const shape: SqlRow = {};
+  for (const name of columnNames) shape[name] = null;
   for (let r = 0; r < rows.length; r++) {
     const values = rows[r] as unknown[];
-    const row: SqlRow = {};
+    const row: SqlRow = { ...shape };
     for (let c = 0; c < width; c++) row[columnNames[c] as string] = decode(values[c], columnTypes[c]);
     out[r] = row;
   }

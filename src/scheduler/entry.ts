@@ -86,12 +86,22 @@ export interface EntryDueState extends EntryState {
 
 const defaultCache = new ScheduleCache();
 
+/** What validating a row finds beyond its columns: its schedule and its message's route. */
+export interface RowCheck {
+  readonly schedule: AnySchedule;
+  readonly route: EntryRoute;
+}
+
 /**
- * Validates a row into an Entry. Throws SchedulerError E_ENTRY_INVALID
- * naming the field: beat disables such a row and logs why, the API refuses
- * to write one. Enabled or not is the caller's business.
+ * Validates a row. Throws SchedulerError E_ENTRY_INVALID naming the field:
+ * beat disables such a row and logs why, the API refuses to write one.
+ * Enabled or not is the caller's business. Its JSON is parsed to check it,
+ * and given back in case the caller wants it.
  */
-export function entryFromRow(row: PeriodicTaskRow, schedules: ScheduleCache = defaultCache): Entry {
+export function checkRow(
+  row: PeriodicTaskRow,
+  schedules: ScheduleCache = defaultCache,
+): RowCheck & Pick<Entry, 'args' | 'kwargs' | 'headers'> {
   const fail = (message: string, field: string, cause?: unknown): SchedulerError =>
     invalidEntry(`periodic task "${row.name}": ${message}`, field, { cause, entry: row.name });
   let schedule: AnySchedule;
@@ -112,15 +122,27 @@ export function entryFromRow(row: PeriodicTaskRow, schedules: ScheduleCache = de
     throw fail(`expire_seconds ${row.expireSeconds}: must be at least 1`, 'expire_seconds');
   }
   return {
+    schedule,
+    route: routeOf(row, fail),
+    args: parseJson(row.args, 'args', 'list', fail) as JsonValue[],
+    kwargs: parseJson(row.kwargs, 'kwargs', 'object', fail) as JsonObject,
+    headers: parseJson(row.headers, 'headers', 'object', fail) as JsonObject,
+  };
+}
+
+/** Validates a row into an Entry (checkRow's errors). */
+export function entryFromRow(row: PeriodicTaskRow, schedules: ScheduleCache = defaultCache): Entry {
+  const { schedule, route, args, kwargs, headers } = checkRow(row, schedules);
+  return {
     id: row.id,
     name: row.name,
     task: row.task,
     schedule,
-    args: parseJson(row.args, 'args', 'list', fail) as JsonValue[],
-    kwargs: parseJson(row.kwargs, 'kwargs', 'object', fail) as JsonObject,
-    headers: parseJson(row.headers, 'headers', 'object', fail) as JsonObject,
-    route: routeOf(row, fail),
-    priority,
+    args,
+    kwargs,
+    headers,
+    route,
+    priority: row.priority,
     expires: row.expires,
     expireSeconds: row.expireSeconds,
     oneOff: row.oneOff,
@@ -219,12 +241,12 @@ export function entryDueState(entry: EntryTimes, now: Date): EntryDueState {
   if (entry.expires !== null && now >= entry.expires) {
     return { due: false, nextCheckSeconds: Infinity, finished: true, expired: true };
   }
-  const state = entryIsDue(
+  const { due, nextCheckSeconds, finished } = entryIsDue(
     entry.schedule,
     { lastRunAt: effectiveLastRun(entry), startTime: entry.startTime, oneOff: entry.oneOff, totalRunCount: entry.totalRunCount },
     now,
   );
-  return { ...state, expired: false };
+  return { due, nextCheckSeconds, finished, expired: false };
 }
 
 /** When the entry is next due, as of `now` (now itself if due); null when never again. */

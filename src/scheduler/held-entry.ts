@@ -5,7 +5,7 @@
 // run is sent or someone asks. No I/O.
 import type { JsonObject, JsonValue } from '../core/protocol/json-value.js';
 import type { RunToken } from './beat-store.js';
-import { afterRun, type Entry, type EntryRoute, type EntryTimes, type PeriodicTaskRow, type RowVersion } from './entry.js';
+import type { Entry, EntryRoute, EntryTimes, PeriodicTaskRow, RowCheck, RowVersion } from './entry.js';
 import type { AnySchedule } from './schedules/index.js';
 
 /** Distinct texts shared; beyond that the pool starts again (a table with more is not sharing much). */
@@ -28,11 +28,34 @@ export class SharedTexts {
   }
 }
 
-/** The JSON texts of a row, as entryFromRow read them (a blank text is the empty list or object). */
-type Texts = Pick<PeriodicTaskRow, 'args' | 'kwargs' | 'headers'>;
-
 const time = (date: Date | null): number | null => (date === null ? null : date.getTime());
 const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/** A blank JSON text is the empty list or object, as checkRow read it; "[]" and "{}" are shared. */
+const jsonText = (text: string, empty: string, shared: SharedTexts): string =>
+  text.trim() === '' ? empty : text.length <= 2 ? shared.get(text) : text;
+
+/** What a HeldEntry keeps, as it keeps it. */
+interface Held {
+  readonly id: number;
+  readonly name: string;
+  readonly schedule: AnySchedule;
+  readonly oneOff: boolean;
+  readonly totalRunCount: number;
+  readonly changeVersion: RowVersion;
+  readonly task: string;
+  readonly args: string;
+  readonly kwargs: string;
+  readonly headers: string;
+  readonly route: EntryRoute;
+  readonly priority: number | null;
+  readonly expireSeconds: number | null;
+  readonly expires: number | null;
+  readonly startTime: number | null;
+  readonly dateChanged: number;
+  readonly lastRun: number | null;
+  readonly token: RunToken;
+}
 
 export class HeldEntry implements EntryTimes {
   readonly id: number;
@@ -55,31 +78,50 @@ export class HeldEntry implements EntryTimes {
   /** The run token, unless it is the Date of the last run itself (most are: then it is not kept twice). */
   readonly #token: RunToken | undefined;
 
-  private constructor(entry: Entry, texts: Texts, token: RunToken, shared: SharedTexts) {
-    const json = (text: string, empty: string) => (text.trim() === '' ? empty : text.length <= 2 ? shared.get(text) : text);
-    this.id = entry.id;
-    this.name = entry.name;
-    this.schedule = entry.schedule;
-    this.oneOff = entry.oneOff;
-    this.totalRunCount = entry.totalRunCount;
-    this.changeVersion = entry.changeVersion;
-    this.#task = shared.get(entry.task);
-    this.#args = json(texts.args, '[]');
-    this.#kwargs = json(texts.kwargs, '{}');
-    this.#headers = shared.get(json(texts.headers, '{}'));
-    this.#route = Object.keys(entry.route).length === 0 ? NO_ROUTE : entry.route;
-    this.#priority = entry.priority;
-    this.#expireSeconds = entry.expireSeconds;
-    this.#expires = time(entry.expires);
-    this.#startTime = time(entry.startTime);
-    this.#dateChanged = entry.dateChanged.getTime();
-    this.#lastRun = time(entry.lastRunAt);
-    this.#token = token instanceof Date && token.getTime() === this.#lastRun ? undefined : token;
+  private constructor(held: Held) {
+    this.id = held.id;
+    this.name = held.name;
+    this.schedule = held.schedule;
+    this.oneOff = held.oneOff;
+    this.totalRunCount = held.totalRunCount;
+    this.changeVersion = held.changeVersion;
+    this.#task = held.task;
+    this.#args = held.args;
+    this.#kwargs = held.kwargs;
+    this.#headers = held.headers;
+    this.#route = held.route;
+    this.#priority = held.priority;
+    this.#expireSeconds = held.expireSeconds;
+    this.#expires = held.expires;
+    this.#startTime = held.startTime;
+    this.#dateChanged = held.dateChanged;
+    this.#lastRun = held.lastRun;
+    const token = held.token;
+    this.#token = token instanceof Date && token.getTime() === held.lastRun ? undefined : token;
   }
 
-  /** `entry` as validated from `row` (entryFromRow), with the row's run token. */
-  static of(entry: Entry, row: Texts, token: RunToken, shared: SharedTexts): HeldEntry {
-    return new HeldEntry(entry, row, token, shared);
+  /** A row that passed checkRow, with what the check found and the row's run token. */
+  static of(row: PeriodicTaskRow, check: RowCheck, token: RunToken, shared: SharedTexts): HeldEntry {
+    return new HeldEntry({
+      id: row.id,
+      name: row.name,
+      schedule: check.schedule,
+      oneOff: row.oneOff,
+      totalRunCount: row.totalRunCount,
+      changeVersion: row.changeVersion,
+      task: shared.get(row.task),
+      args: jsonText(row.args, '[]', shared),
+      kwargs: jsonText(row.kwargs, '{}', shared),
+      headers: shared.get(jsonText(row.headers, '{}', shared)),
+      route: Object.keys(check.route).length === 0 ? NO_ROUTE : check.route,
+      priority: row.priority,
+      expireSeconds: row.expireSeconds,
+      expires: time(row.expires),
+      startTime: time(row.startTime),
+      dateChanged: row.dateChanged.getTime(),
+      lastRun: time(row.lastRunAt),
+      token,
+    });
   }
 
   get expires(): Date | null {
@@ -127,7 +169,26 @@ export class HeldEntry implements EntryTimes {
   }
 
   /** The entry after its run at `at` was claimed, holding the claim's token. */
-  ran(at: Date, token: RunToken, shared: SharedTexts): HeldEntry {
-    return new HeldEntry(afterRun(this.entry(), at), { args: this.#args, kwargs: this.#kwargs, headers: this.#headers }, token, shared);
+  ran(at: Date, token: RunToken): HeldEntry {
+    return new HeldEntry({
+      id: this.id,
+      name: this.name,
+      schedule: this.schedule,
+      oneOff: this.oneOff,
+      totalRunCount: this.totalRunCount + 1,
+      changeVersion: this.changeVersion,
+      task: this.#task,
+      args: this.#args,
+      kwargs: this.#kwargs,
+      headers: this.#headers,
+      route: this.#route,
+      priority: this.#priority,
+      expireSeconds: this.#expireSeconds,
+      expires: this.#expires,
+      startTime: this.#startTime,
+      dateChanged: this.#dateChanged,
+      lastRun: at.getTime(),
+      token,
+    });
   }
 }

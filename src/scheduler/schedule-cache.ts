@@ -15,8 +15,19 @@ const MAX_CACHED = 10_000;
  */
 export class ScheduleCache {
   readonly #schedules = new Map<string, AnySchedule>();
+  /** By the spec object itself, when frozen (it cannot change): rows read together share theirs (beat-store.ts ScheduleSpecs). */
+  readonly #bySpec = new WeakMap<object, AnySchedule>();
 
   get(row: ScheduleRow): AnySchedule {
+    const spec = onlySpec(row);
+    const known = spec && this.#bySpec.get(spec);
+    if (known) return known;
+    const schedule = this.#byKey(row);
+    if (spec) this.#bySpec.set(spec, schedule);
+    return schedule;
+  }
+
+  #byKey(row: ScheduleRow): AnySchedule {
     const key = keyOf(row);
     if (key === null) return scheduleFromRow(row);
     const cached = this.#schedules.get(key);
@@ -51,6 +62,14 @@ class MemoCrontab extends CrontabSchedule {
     this.#next.set(minute, next);
     return next;
   }
+}
+
+/** The row's one interval or crontab spec, if frozen; undefined when it has another kind, or more than one. */
+function onlySpec(row: ScheduleRow): object | undefined {
+  const { interval, crontab, clocked, solar } = row;
+  if (clocked != null || solar != null) return undefined;
+  const spec = interval == null ? crontab : crontab == null ? interval : undefined;
+  return spec != null && Object.isFrozen(spec) ? spec : undefined;
 }
 
 // Only rows with exactly one kind are cached; the others go to

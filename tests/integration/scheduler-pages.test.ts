@@ -1,8 +1,9 @@
 // DatabaseScheduler reads a large schedule a page at a time, on every
 // database: the full read at start and the sync after a bulk edit each
 // cross several pages, disabled rows among them, and every entry held is
-// the one its row alone gives (PostgreSQL reads pages as one JSON text,
-// so each column's way through it is checked against the plain read).
+// the one its row alone gives (PostgreSQL reads a page's task columns
+// alone, times as epoch milliseconds, and its schedules once per read, so
+// each column's way through it is checked against the plain read).
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { BeatStore } from '../../src/scheduler/beat-store.js';
@@ -10,8 +11,8 @@ import { entryFromRow } from '../../src/scheduler/entry.js';
 import { DatabaseScheduler, PeriodicTaskStore, type BeatEvent } from '../../src/scheduler/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 
-/** More than two pages of 10,000. */
-const ROWS = 21_000;
+/** More than two pages of 1,000. */
+const ROWS = 2_100;
 
 /** ROWS tasks on one interval, inserted by the database itself; every seventh disabled. */
 function bulkInsert(db: Database, intervalId: number): string {
@@ -110,5 +111,18 @@ describeEachDatabase('DatabaseScheduler, page by page', (testDb) => {
     await scheduler.tick(new Date());
     expect(scheduler.size).toBe(await db.prisma.periodicTask.count({ where: { enabled: true } }));
     expect(scheduler.size).toBeLessThan(enabled - disabled / 2);
+  });
+
+  it('reads a schedule made after the read began, with the task that names it', async () => {
+    await db.prisma.intervalSchedule.deleteMany({ where: { every: 7 } });
+    const first = await tasks.create({ name: 'first', task: 'tasks.add', schedule: { every: 60 } });
+    const store = new BeatStore(db);
+    const [page] = await store.loadPage(null, 1);
+    expect(page?.row.id).toBe(first.id);
+    // Made between two pages of one read: the next page names a schedule the first did not see.
+    await tasks.create({ name: 'later', task: 'tasks.add', schedule: { every: 7 } });
+    const [later] = await store.loadPage(page!, 10);
+    expect(later?.row).toMatchObject({ name: 'later', interval: { every: 7, period: 'seconds' } });
+    expect(entryFromRow(later!.row).schedule.describe()).toBe('every 7 seconds');
   });
 });

@@ -27,6 +27,6 @@ export function entryIsDue(schedule: Schedule, entry: EntryTiming, now: Date): E
   if (entry.startTime !== null && now < entry.startTime) {
     return { due: false, nextCheckSeconds: secondsUntil(entry.startTime, now), finished: false };
   }
-  const state = schedule.isDue(entry.lastRunAt, now);
-  return { ...state, finished: !state.due && state.nextCheckSeconds === Infinity };
+  const { due, nextCheckSeconds } = schedule.isDue(entry.lastRunAt, now);
+  return { due, nextCheckSeconds, finished: !due && nextCheckSeconds === Infinity };
 }
