@@ -1,9 +1,10 @@
 // DatabaseScheduler reads a large schedule a page at a time, on every
 // database: the full read at start and the sync after a bulk edit each
 // cross several pages, disabled rows among them, and every entry held is
-// the one its row alone gives (PostgreSQL reads a page's task columns
-// alone, times as epoch milliseconds, and its schedules once per read, so
-// each column's way through it is checked against the plain read).
+// the one its row alone gives (a page is the task columns alone, as plain
+// values on PostgreSQL and one JSON text per row elsewhere, with the
+// schedules read once per read: each column's way through it is checked
+// against the plain read).
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Database } from '../../src/db/open.js';
 import { BeatStore } from '../../src/scheduler/beat-store.js';
