@@ -49,21 +49,24 @@ function harness(db: Database, clock: () => Date, onPublish?: (message: TaskMess
  * applied, and its answer lost), or undefined (it goes through).
  */
 function faulty(db: Database, fault: (sql: string) => 'before' | 'after' | undefined): Database {
+  const cut =
+    <P extends unknown[], R>(run: (sql: string, ...rest: P) => Promise<R>) =>
+    async (sql: string, ...rest: P): Promise<R> => {
+      const when = fault(sql);
+      if (when === 'before') throw new Error('connection lost before the statement');
+      const result = await run(sql, ...rest);
+      if (when === 'after') throw new Error('connection lost after the statement');
+      return result;
+    };
   const prisma = new Proxy(db.prisma, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (prop !== '$executeRawUnsafe' && prop !== '$queryRawUnsafe') return typeof value === 'function' ? value.bind(target) : value;
-      const run = (value as (sql: string, ...params: unknown[]) => Promise<unknown>).bind(target);
-      return async (sql: string, ...params: unknown[]) => {
-        const when = fault(sql);
-        if (when === 'before') throw new Error('connection lost before the statement');
-        const result = await run(sql, ...params);
-        if (when === 'after') throw new Error('connection lost after the statement');
-        return result;
-      };
+      return cut((value as (sql: string, ...params: unknown[]) => Promise<unknown>).bind(target));
     },
   });
-  return { ...db, prisma };
+  const sql = { query: cut(db.sql.query.bind(db.sql)), execute: cut(db.sql.execute.bind(db.sql)) } as Database['sql'];
+  return { ...db, prisma, sql };
 }
 const isClaim = (sql: string) => sql.includes('total_run_count + 1');
 
@@ -393,7 +396,7 @@ describeEachDatabase('DatabaseScheduler', (testDb) => {
     // Back for the read, down again for the restamp.
     down = false;
     const restamp = faulty(db, (sql) => (sql.startsWith('UPDATE') && !isClaim(sql) && restamps++ === 0 ? 'before' : undefined));
-    Object.assign(cut, { prisma: restamp.prisma });
+    Object.assign(cut, { prisma: restamp.prisma, sql: restamp.sql });
     advance(1);
     await expect(h.scheduler.tick(now)).rejects.toThrow(/connection lost/);
     expect(h.sent).toEqual([]);

@@ -1,0 +1,2 @@
+-- Nothing to change here: this database's triggers already compare the
+-- columns in their own conditions (see PostgreSQL's migration of this name).
