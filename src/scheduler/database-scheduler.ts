@@ -53,7 +53,6 @@ import { claimOutcome, unclaimOf, type Pending, type PendingClaim, type PendingR
 import { runTaskId } from './run-id.js';
 import { ScheduleCache } from './schedule-cache.js';
 import type { Scheduler, SchedulerContext } from './scheduler.js';
-import type { AnySchedule } from './schedules/index.js';
 
 /** Due runs handled by one tick; more make the tick return 0 (tick again at once), as Celery's beat does. */
 const RUNS_PER_TICK = 100;
@@ -321,11 +320,8 @@ export class DatabaseScheduler implements Scheduler {
       return;
     }
     let held: HeldEntry;
-    let schedule: AnySchedule;
     try {
-      const check = checkRow(row, this.#schedules);
-      held = HeldEntry.of(row, check, lastRunToken, this.#texts);
-      schedule = check.schedule;
+      held = HeldEntry.of(row, checkRow(row, this.#schedules), lastRunToken, this.#texts);
     } catch (error) {
       if (!(error instanceof SchedulerError)) throw error;
       this.#drop(row.id);
@@ -340,7 +336,7 @@ export class DatabaseScheduler implements Scheduler {
     }
     // Timed from the row's own Dates: the held entry would make them again.
     const { expires, oneOff, startTime, dateChanged, lastRunAt, totalRunCount } = row;
-    this.#hold(held, now, { schedule, expires, oneOff, startTime, dateChanged, lastRunAt, totalRunCount });
+    this.#hold(held, now, { schedule: held.schedule, expires, oneOff, startTime, dateChanged, lastRunAt, totalRunCount });
   }
 
   /** Holds an entry, in the heap at its next due time; `times` are its own, or the row it was made from. */

@@ -13,6 +13,22 @@ describe('ScheduleCache', () => {
     expect(cache.get({ crontab: { minute: '0', hour: '4', timezone: 'UTC' } })).not.toBe(c);
   });
 
+  it('knows a frozen spec by identity, and an unfrozen one only by its definition', () => {
+    const cache = new ScheduleCache();
+    const frozen = Object.freeze({ every: 5, period: 'minutes' });
+    const a = cache.get({ interval: frozen });
+    expect(cache.get({ interval: frozen })).toBe(a);
+    // An unfrozen spec may change between calls: it is looked up by what it says now.
+    const open = { every: 7, period: 'minutes' };
+    const b = cache.get({ interval: open });
+    open.every = 9;
+    expect(cache.get({ interval: open }).describe()).toBe('every 9 minutes');
+    expect(b.describe()).toBe('every 7 minutes');
+    // A frozen invalid spec is not remembered either.
+    const bad = Object.freeze({ minute: '*', hour: '25', dayOfWeek: '*', dayOfMonth: '*', monthOfYear: '*', timezone: 'UTC' });
+    for (let i = 0; i < 2; i++) expect(() => cache.get({ crontab: bad })).toThrow(ScheduleError);
+  });
+
   it('throws the schedule error for an invalid definition every time', () => {
     const cache = new ScheduleCache();
     for (let i = 0; i < 2; i++) expect(() => cache.get({ crontab: { hour: '25' } })).toThrow(ScheduleError);
