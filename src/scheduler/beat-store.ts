@@ -383,8 +383,8 @@ export class BeatStore implements BeatTables, ChangeLog {
   }
 }
 
-/** A joined row (task, interval, crontab, clocked, and solar when selected) as beat reads it; `specs` shared by a page's rows. */
-export function toRow(raw: RawRow, specs = new ScheduleSpecs()): PeriodicTaskRow {
+/** A joined row (task, interval, crontab, clocked, and solar when selected) as beat reads it; `specs` shared by the rows read together. */
+export function toRow(raw: RawRow, specs: ScheduleSpecs): PeriodicTaskRow {
   return rowOf(raw, specs);
 }
 

@@ -23,7 +23,7 @@
 // bookkeeping unconditionally: running it beside ours on one table sends a
 // run twice, as two Python beats would.)
 import type { BeatTables, Claim, RunToken, StoredRow, Unclaim } from '../beat-store.js';
-import { toRow } from '../beat-store.js';
+import { ScheduleSpecs, toRow } from '../beat-store.js';
 import type { RowVersion } from '../entry.js';
 import type { Database } from '../../db/open.js';
 import { DjangoSql, MARKER, TASKS } from './tables.js';
@@ -148,6 +148,7 @@ export class DjangoBeatStore implements BeatTables {
 
   async #rows(sql: string, params: (string | number)[]): Promise<StoredRow[]> {
     const rows = await this.#sql.db.sql.query(sql, params);
-    return rows.map((raw) => ({ row: toRow(raw), lastRunToken: (raw.last_run_token as number | string | null) ?? null }));
+    const specs = new ScheduleSpecs();
+    return rows.map((raw) => ({ row: toRow(raw, specs), lastRunToken: (raw.last_run_token as number | string | null) ?? null }));
   }
 }

@@ -7,7 +7,7 @@
 // date_changed, the only row version Django keeps.
 import type { Database } from '../../db/open.js';
 import type { SqlParam } from '../../db/sql.js';
-import { toRow, type RawRow } from '../beat-store.js';
+import { ScheduleSpecs, toRow, type RawRow } from '../beat-store.js';
 import type { ScheduleDefinition, TaskDefinition } from '../entry-input.js';
 import { invalidEntry } from '../errors.js';
 import { isUniqueViolation, MAX_ATTEMPTS, nameTaken, renameTaken, type StoredTask, type TaskRows } from '../task-rows.js';
@@ -167,6 +167,7 @@ export class DjangoTaskRows implements TaskRows {
 
   async #query(statement: string, params: SqlParam[]): Promise<StoredTask[]> {
     const rows = await this.#sql.db.sql.query(statement, params);
-    return rows.map((raw: RawRow) => ({ ...toRow(raw), description: String(raw.description ?? ''), nextRunAt: null }) as StoredTask);
+    const specs = new ScheduleSpecs();
+    return rows.map((raw: RawRow) => ({ ...toRow(raw, specs), description: String(raw.description ?? ''), nextRunAt: null }) as StoredTask);
   }
 }
